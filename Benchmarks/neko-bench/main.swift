@@ -1,0 +1,141 @@
+// neko-bench: the speed figures of `make bench` (a release build).
+// Prints medians over rounds and, where the issue sets a goal, the goal.
+// Usage: neko-bench PLUGINS_DIR
+
+import Foundation
+import NekoABI
+import NekoCore
+import NekoLoader
+
+let pluginsDirectory = CommandLine.arguments.dropFirst().first ?? "plugins"
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("neko-bench-\(getpid())").path
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+func workspace(_ name: String, plugins: [String]) -> (root: String, options: HostOptions) {
+    let root = "\(scratch)/\(name)/plugins"
+    try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    for id in plugins { try! FileManager.default.copyItem(atPath: "\(pluginsDirectory)/\(id)", toPath: "\(root)/\(id)") }
+    var options = HostOptions(roots: [root])
+    options.cacheDirectory = "\(scratch)/\(name)/cache"
+    return (root, options)
+}
+
+Report.header()
+
+// MARK: - Loading (first, while no plugin is mapped yet)
+
+let loadSpace = workspace("load", plugins: ["cgreet", "hello"])
+let loadHost = PluginHost(options: loadSpace.options)
+loadHost.discover()
+let cStart = ContinuousClock.now
+loadHost.load("cgreet")
+let cLoad = ContinuousClock.now - cStart
+let swiftStart = ContinuousClock.now
+loadHost.load("hello")
+let firstSwiftLoad = ContinuousClock.now - swiftStart
+
+var furtherLoads: [Double] = []
+for round in 0..<20 {
+    // A fresh cache folder gives a fresh private copy, hence a real new dlopen of the image.
+    var options = loadSpace.options
+    options.cacheDirectory = "\(scratch)/load/cache-\(round)"
+    let host = PluginHost(options: options)
+    host.discover()
+    host.load("cgreet")
+    let start = ContinuousClock.now
+    host.load("hello")
+    furtherLoads.append(Measure.nanoseconds(ContinuousClock.now - start))
+    host.shutdown()
+}
+
+let hundred = HundredPlugins.make(in: "\(scratch)/hundred", template: "\(pluginsDirectory)/../PluginTemplates/c/plugin.c")
+let hundredStart = ContinuousClock.now
+let hundredHost = PluginHost(options: hundred)
+let hundredReport = hundredHost.loadAll()
+let hundredTime = ContinuousClock.now - hundredStart
+hundredHost.shutdown()
+
+// MARK: - Calls
+
+let host = PluginHost(options: workspace("calls", plugins: ["cgreet", "hello"]).options)
+host.loadAll()
+let cNoop = try host.entry("cgreet", "noop")
+let swiftNoop = try host.entry("hello", "noop")
+let greet = try host.entry("hello", "greet")
+let cGreet = try host.entry("cgreet", "greet")
+let sleepZero = try host.entry("hello", "sleep")
+
+let empty = [UInt8]()
+let small = Array(#"{"name":"Ada"}"#.utf8)
+
+let direct = Measure.median { iterations in
+    var sink = 0
+    for index in 0..<iterations { sink &+= Baseline.direct(index) }
+    Measure.keep(sink)
+}
+let registerSymbol = Baseline.cFunctionPointer(pluginsDirectory: pluginsDirectory)
+let pointer = Measure.median { iterations in
+    var info = neko_host_info()
+    for _ in 0..<iterations { Measure.keep(registerSymbol(&info)) }
+}
+let abiC = Measure.median { iterations in
+    empty.withUnsafeBytes { arguments in
+        for _ in 0..<iterations { Measure.keep(cNoop.withResult(of: arguments) { (outcome: Result<UnsafeRawBufferPointer, CallError>) in (try? outcome.get())?.count ?? -1 }) }
+    }
+}
+let abiSwift = Measure.median { iterations in
+    empty.withUnsafeBytes { arguments in
+        for _ in 0..<iterations { Measure.keep(swiftNoop.withResult(of: arguments) { (outcome: Result<UnsafeRawBufferPointer, CallError>) in (try? outcome.get())?.count ?? -1 }) }
+    }
+}
+let greetHandle = Measure.median { iterations in
+    for _ in 0..<iterations { Measure.keep(try! greet.callBlocking(small).count) }
+}
+let greetByName = Measure.median { iterations in
+    for _ in 0..<iterations { Measure.keep(try! host.callBlocking("hello", "greet", arguments: small).count) }
+}
+let greetC = Measure.median { iterations in
+    for _ in 0..<iterations { Measure.keep(try! cGreet.callBlocking(small).count) }
+}
+struct Who: Codable { var name: String }
+struct Greeting: Codable { var greeting: String }
+let greetTyped = await Measure.medianAsync(iterations: 20_000) {
+    Measure.keep(try! await host.call("hello", "greet", Who(name: "Ada"), as: Greeting.self).greeting.utf8.count)
+}
+let syncViaAsync = await Measure.medianAsync(iterations: 20_000) {
+    Measure.keep(try! await greet.call(small).count)
+}
+let asyncEntry = await Measure.medianAsync(iterations: 5_000) {
+    Measure.keep(try! await sleepZero.call(Array(#"{"ms":0}"#.utf8)).count)
+}
+let foundation = Baseline.foundationJSON()
+host.shutdown()
+
+// MARK: - Report
+
+let pluggy = Peers.pluggy()
+Report.section("Calls (in-process, one thread)")
+Report.row("direct Swift function call", direct)
+Report.row("raw C function-pointer call", pointer)
+Report.row("ABI call, C no-op entry (raw bytes)", abiC, note: "+\(Report.time(abiC - pointer)) over the pointer call (goal: at most +20 ns)")
+Report.row("ABI call, Swift no-op entry (raw bytes)", abiSwift, note: "+\(Report.time(abiSwift - pointer)) over the pointer call")
+Report.row("small JSON in/out, Swift entry (EntryHandle)", greetHandle, note: "goal: at most 2 µs")
+Report.row("small JSON in/out, by name (host.callBlocking)", greetByName)
+Report.row("small JSON in/out, typed (async host.call, Codable)", greetTyped)
+Report.row("small JSON in/out, async API on a sync entry", syncViaAsync)
+Report.row("small JSON in/out, C entry (EntryHandle)", greetC)
+Report.row("async entry round trip (sleep 0 ms)", asyncEntry)
+Report.row("for scale: Foundation JSONDecoder+JSONEncoder", foundation, note: "what the call path avoids")
+if let pluggy {
+    Report.row("peer: pluggy hook call, dict in/out (Python)", pluggy * 1000,
+               note: String(format: "Neko's small-JSON call is %.1fx faster", pluggy * 1000 / greetHandle))
+} else {
+    Report.note("peer: pluggy not measured (python3 with pluggy is needed: pip install pluggy)")
+}
+
+Report.section("Loading")
+Report.row("C plugin (cgreet): copy + dlopen + register + start", Measure.nanoseconds(cLoad))
+Report.row("first Swift plugin (hello)", Measure.nanoseconds(firstSwiftLoad), note: "goal: at most 10 ms")
+Report.row("each further Swift plugin load (fresh copy)", Measure.middle(furtherLoads), note: "median of 20; goal: at most 2 ms")
+Report.row("discover + load 100 plugins (C)", Measure.nanoseconds(hundredTime),
+           note: "\(hundredReport.loaded.count) loaded, \(Report.time(Measure.nanoseconds(hundredTime) / 100)) each")

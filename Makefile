@@ -1,0 +1,64 @@
+# Neko: `make` builds nekoctl and the example plugins and runs a short demo;
+# `make test` runs the whole test suite. See README.md.
+
+SWIFT      ?= swift
+CC         ?= cc
+CONFIG     ?= debug
+PLUGINS    := plugins
+ABI_INCLUDE := Sources/NekoABI/include
+CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
+
+SWIFT_EXAMPLES := hello
+C_EXAMPLES     := cgreet
+
+BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path)
+NEKOCTL = $(BIN)/nekoctl
+
+.PHONY: all build plugins demo test bench clean tools
+
+all: plugins demo
+
+## Checks the tools a fresh machine needs, and installs what it can.
+tools:
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found: install Swift 6.3.1 (https://swift.org/install)"; exit 1; }
+	@command -v $(CC) >/dev/null || { echo "installing a C compiler (gcc)"; apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+
+## Builds nekoctl and the example plugins into plugins/<id>/ (plugin.toml beside lib<id>.so).
+build plugins: tools
+	$(SWIFT) build -c $(CONFIG)
+	@for id in $(SWIFT_EXAMPLES); do \
+	  mkdir -p $(PLUGINS)/$$id && cp Examples/$$id/plugin.toml $(PLUGINS)/$$id/ && \
+	  cp "$(BIN)/lib$$id.so" $(PLUGINS)/$$id/lib$$id.so.tmp && mv $(PLUGINS)/$$id/lib$$id.so.tmp $(PLUGINS)/$$id/lib$$id.so; \
+	done
+	@for id in $(C_EXAMPLES); do \
+	  mkdir -p $(PLUGINS)/$$id && cp Examples/$$id/plugin.toml $(PLUGINS)/$$id/ && \
+	  $(CC) $(CFLAGS_PLUGIN) Examples/$$id/$$id.c -o $(PLUGINS)/$$id/lib$$id.so.tmp && \
+	  mv $(PLUGINS)/$$id/lib$$id.so.tmp $(PLUGINS)/$$id/lib$$id.so; \
+	done
+	@echo "built nekoctl ($(NEKOCTL)) and plugins: $(SWIFT_EXAMPLES) $(C_EXAMPLES)"
+
+## A short tour: list the plugins, describe one, call a few entries.
+demo:
+	$(NEKOCTL) list
+	$(NEKOCTL) info cgreet
+	$(NEKOCTL) call hello greet name=Ada excited:=true
+	$(NEKOCTL) call hello add a:=2 b:=40.5
+	$(NEKOCTL) call hello relay name=Grace
+	$(NEKOCTL) call cgreet greet --args '{"name":"Linus"}'
+	$(NEKOCTL) call hello sleep ms:=20
+	-$(NEKOCTL) call hello greet name:=42
+	-$(NEKOCTL) call hello fail message="shown as an error result, exit code 1"
+
+## The whole test suite: builds the plugins, then runs every test against them.
+test: plugins
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build
+
+## Speed figures (release build): prints medians and ratios.
+bench: tools
+	$(MAKE) plugins CONFIG=release
+	$(SWIFT) build -c release --product neko-bench
+	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
+
+clean:
+	rm -rf .build $(PLUGINS)

@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The example plugins: each builds to `lib<id>.so`, which `make plugins`
+/// copies into `plugins/<id>/` beside its `plugin.toml`.
+let swiftExamples = ["hello"]
+
+let package = Package(
+    name: "Neko",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "NekoLoader", targets: ["NekoLoader"]),
+        .library(name: "NekoPlugin", targets: ["NekoPlugin"]),
+        .executable(name: "nekoctl", targets: ["nekoctl"]),
+    ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // The C ABI: the only thing that crosses the `.so` boundary.
+        .target(name: "NekoABI"),
+        // Swift conveniences shared by both sides of the ABI: JSON, error codes, the build stamp.
+        .target(name: "NekoCore", dependencies: ["NekoABI"]),
+        // The plugin-side SDK.
+        .target(name: "NekoPlugin", dependencies: [
+            "NekoABI", "NekoCore", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The host side: discovery, manifests, loading, calling.
+        .target(name: "NekoLoader", dependencies: [
+            "NekoABI", "NekoCore", "TOMLKit", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "nekoctl", dependencies: [
+            "NekoLoader", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore"], path: "Benchmarks/neko-bench"),
+        .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore"]),
+        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoCore"]),
+    ] + swiftExamples.map {
+        .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
+    },
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Builds lib__ID__.so, a Neko plugin. `make` puts it beside plugin.toml.
+let package = Package(
+    name: "__ID__",
+    products: [.library(name: "__ID__", type: .dynamic, targets: ["__TYPE__"])],
+    dependencies: [.package(path: "__NEKO_ROOT__")],
+    targets: [
+        .target(name: "__TYPE__", dependencies: [.product(name: "NekoPlugin", package: "__NEKO_PACKAGE__")], path: "Sources")
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,42 @@
+import NekoPlugin
+import Synchronization
+
+/// The plugin: the host makes one instance and calls its entries, often
+/// from several threads at once, hence `Sendable` and the `Mutex`.
+final class __TYPE__: Plugin {
+    static let id = "__ID__"
+
+    static let entries: [Entry<__TYPE__>] = [
+        Entry("hello", description: "Greets `name`.", __TYPE__.hello),
+        Entry("count", description: "How many greetings so far.", __TYPE__.count),
+    ]
+
+    struct Settings: Codable, Sendable {
+        var greeting = "Hello"
+    }
+
+    struct Who: Codable, Sendable {
+        var name: String
+    }
+
+    private let context: PluginContext
+    private let settings: Settings
+    private let greeted = Mutex(0)
+
+    init(context: PluginContext) throws {
+        self.context = context
+        settings = try context.config("settings", as: Settings.self)
+    }
+
+    func hello(_ who: Who) -> [String: String] {
+        greeted.withLock { $0 += 1 }
+        context.logger.info("greeting \(who.name)")
+        return ["greeting": "\(settings.greeting), \(who.name)!"]
+    }
+
+    func count() -> [String: Int] {
+        ["greeted": greeted.withLock { $0 }]
+    }
+}
+
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(__TYPE__.self, host) }

@@ -1,0 +1,29 @@
+/// What `PluginCheck.run(folder:)` found in a plugin folder that passed.
+public struct PluginCheck: Sendable {
+    /// The validated manifest.
+    public let manifest: PluginManifest
+    /// The entries the library registers.
+    public let entries: [EntryInfo]
+    /// The Swift compiler that built the library, or nil for a plugin with no Swift.
+    public let swiftVersion: String?
+    /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
+    public let sdk: String
+
+    /// Checks a plugin folder the way a host would load it, short of running
+    /// it: the manifest, the ABI range, the library file, its symbol, its
+    /// descriptor (ABI, Swift version, id, version, entries). No instance is
+    /// created and no entry is called; opening the library does run its
+    /// constructors, as any `dlopen` does.
+    /// - Returns: the findings, or the first failure with its phase.
+    public static func run(folder: String, cacheDirectory: String = HostOptions.defaultCacheDirectory()) -> Result<PluginCheck, LoadFailure> {
+        do throws(LoadFailure) {
+            let manifest = try PluginManifest.load(folder: folder)
+            try PluginManifest.checkABI(manifest)
+            let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: manifest.id, in: cacheDirectory)
+            let library = try PluginLibrary.open(copy, for: manifest, hostName: "nekoctl check")
+            return .success(PluginCheck(manifest: manifest, entries: library.entries, swiftVersion: library.swiftVersion, sdk: library.sdk))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

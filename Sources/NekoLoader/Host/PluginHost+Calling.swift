@@ -1,0 +1,105 @@
+import NekoABI
+import NekoCore
+
+extension PluginHost {
+    /// Resolves `plugin:entry` once, for calls without a lookup each time.
+    /// Loads the plugin first if it is `unloaded` (`auto_start = false`).
+    /// - Throws: `not_found` naming what is missing and what exists, or
+    ///   `unavailable` with the reason a plugin is not running.
+    public func entry(_ plugin: String, _ entry: String) throws(CallError) -> EntryHandle {
+        let loaded = try running(plugin)
+        guard let index = loaded.library.index[entry] else {
+            let known = loaded.library.entries.map(\.id).joined(separator: ", ")
+            throw CallError(.notFound, "plugin '\(plugin)' has no entry '\(entry)' (it has: \(known.isEmpty ? "none" : known))")
+        }
+        return EntryHandle(plugin: plugin, info: loaded.library.entries[index], loaded: loaded, index: index, host: self)
+    }
+
+    /// Calls `entry` of `plugin` with JSON arguments and returns the JSON
+    /// bytes of its result.
+    ///
+    /// - Parameters:
+    ///   - arguments: a JSON object, eg `Array(#"{"name":"Ada"}"#.utf8)`; empty means `{}`.
+    ///   - timeout: the caller's deadline; the entry's own, if smaller, wins.
+    /// - Throws: a `CallError`: the plugin's own error, or `not_found`,
+    ///   `unavailable`, `timeout`, `canceled`.
+    public func call(_ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil) async throws(CallError) -> [UInt8] {
+        try await self.entry(plugin, entry).call(arguments, timeout: timeout)
+    }
+
+    /// Calls an entry with `Encodable` arguments and decodes its result.
+    ///
+    /// ```swift
+    /// let greeting = try await host.call("hello", "greet", ["name": "Ada"], as: Greeting.self)
+    /// ```
+    public func call<Result: Decodable>(
+        _ plugin: String, _ entry: String, _ arguments: some Encodable, timeout: Duration? = nil, as type: Result.Type = Result.self
+    ) async throws -> Result {
+        let bytes = try await call(plugin, entry, arguments: NekoJSONEncoder().encode(arguments), timeout: timeout)
+        return try NekoJSONDecoder().decode(Result.self, from: bytes)
+    }
+
+    /// The blocking form of `call(_:_:arguments:timeout:)`, for threads that
+    /// are not in Swift concurrency.
+    public func callBlocking(_ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil) throws(CallError) -> [UInt8] {
+        try self.entry(plugin, entry).callBlocking(arguments, timeout: timeout)
+    }
+
+    // MARK: - Internal
+
+    /// The loaded plugin with this id, loading it on first use when it is
+    /// `unloaded`.
+    func running(_ id: String) throws(CallError) -> LoadedPlugin {
+        let record = registry.withLock { $0.record(id) }
+        if let loaded = record?.loaded { return loaded }
+        guard let record else {
+            let known = registry.withLock { $0.byID.keys.sorted() }.joined(separator: ", ")
+            throw CallError(.notFound, "no plugin '\(id)' (installed: \(known.isEmpty ? "none" : known))")
+        }
+        switch record.state {
+        case .failed(let failure):
+            throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
+        case .disabled:
+            throw CallError(.unavailable, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)")
+        case .loaded, .unloaded:
+            if case .failure(let failure) = load(id) {
+                throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
+            }
+            guard let loaded = registry.withLock({ $0.record(id)?.loaded }) else {
+                throw CallError(.unavailable, "plugin '\(id)' stopped while it was being called")
+            }
+            return loaded
+        }
+    }
+
+    /// A call from plugin `caller` to `plugin:entry`, through `neko_host.call`.
+    func forward(from caller: String, to plugin: String, entry: String, call: UnsafePointer<neko_call>) {
+        let handle: EntryHandle
+        do {
+            handle = try self.entry(plugin, entry)
+        } catch {
+            return Forwarding.fail(call, error)
+        }
+        guard handle.loaded.enter() else { return Forwarding.fail(call, stopped(plugin)) }
+        Forwarding.start(call, target: handle.loaded, index: handle.index, callID: newCallID())
+    }
+
+    /// The deadline of a call: the smaller of the caller's and the entry's,
+    /// else the host's default.
+    func deadline(_ requested: Duration?, _ entry: EntryInfo) -> Duration {
+        switch (requested, entry.timeout) {
+        case let (caller?, own?): min(caller, own)
+        case let (caller?, nil): caller
+        case let (nil, own?): own
+        case (nil, nil): options.defaultTimeout
+        }
+    }
+
+    func timedOut(_ plugin: String, _ entry: EntryInfo, _ deadline: Duration) -> CallError {
+        CallError(.timeout, "\(plugin):\(entry.id) did not answer within \(deadline)")
+    }
+
+    func stopped(_ plugin: String) -> CallError {
+        CallError(.unavailable, "plugin '\(plugin)' is stopping or stopped")
+    }
+}

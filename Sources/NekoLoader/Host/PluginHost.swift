@@ -1,0 +1,108 @@
+import Logging
+import NekoCore
+import Synchronization
+
+/// Finds, loads and calls plugins: the host side of Neko, for `nekoctl` and
+/// for any application that embeds plugins.
+///
+/// ```swift
+/// let host = PluginHost(options: HostOptions(roots: ["/srv/plugins"]))
+/// host.loadAll()
+/// let greeting = try await host.call("hello", "greet", ["name": "Ada"], as: Greeting.self)
+/// host.shutdown()
+/// ```
+///
+/// Every method is safe to call from any thread, concurrently. Libraries are
+/// opened from private copies and never closed.
+public final class PluginHost: Sendable {
+    /// The options the host was made with.
+    public let options: HostOptions
+    /// Messages that plugins send with `emit`, in order; read them with `for await`.
+    /// When `messageCapacity` messages wait unread, `emit` refuses more (the
+    /// plugin gets a receipt saying so).
+    public let messages: AsyncStream<PluginMessage>
+
+    let logger: Logger
+    let inbox: AsyncStream<PluginMessage>.Continuation
+    let registry = Mutex(Registry())
+    /// Serializes loading and stopping, which may block for a long time,
+    /// without holding the registry lock that calls read.
+    let lifecycle = LockAndCondition()
+    private let nextCallID = Atomic<UInt64>(1)
+
+    /// Makes a host; nothing is read until `discover()` or `loadAll()`.
+    public init(options: HostOptions) {
+        self.options = options
+        logger = options.logger
+        (messages, inbox) = AsyncStream.makeStream(of: PluginMessage.self, bufferingPolicy: .bufferingOldest(options.messageCapacity))
+    }
+
+    /// Makes a host for these plugin roots, with default options.
+    public convenience init(roots: [String]) {
+        self.init(options: HostOptions(roots: roots))
+    }
+
+    /// A host that goes away stops its plugins first.
+    deinit {
+        shutdown()
+    }
+
+    // MARK: - Listing
+
+    /// Every plugin folder under the roots, in discovery order, with its state.
+    public var plugins: [PluginStatus] {
+        registry.withLock { registry in registry.records.map { $0.status } }
+    }
+
+    /// The plugin with this id, or nil when no folder provides it.
+    public func plugin(_ id: String) -> PluginStatus? {
+        registry.withLock { registry in registry.record(id)?.status }
+    }
+
+    /// Problems with the roots themselves (a root that does not exist, ...).
+    public var rootProblems: [String] {
+        registry.withLock { $0.rootProblems }
+    }
+
+    // MARK: - Internal
+
+    func newCallID() -> UInt64 {
+        nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// Queues a plugin's message. - Returns: false when the queue is full.
+    func deliver(_ message: PluginMessage) -> Bool {
+        switch inbox.yield(message) {
+        case .enqueued: true
+        case .dropped, .terminated: false
+        @unknown default: false
+        }
+    }
+}
+
+/// What the host knows, under its registry lock.
+struct Registry {
+    struct Record {
+        let discovered: DiscoveredPlugin
+        var state: PluginState
+        var loaded: LoadedPlugin?
+        var library: PluginLibrary?
+
+        var status: PluginStatus {
+            let manifest = try? discovered.manifest.get()
+            return PluginStatus(
+                id: manifest?.id ?? discovered.id, folder: discovered.folder, manifest: manifest, state: state,
+                entries: library?.entries, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
+                loadDuration: loaded?.loadDuration)
+        }
+    }
+
+    var records: [Record] = []
+    /// Index in `records` of the folder that provides each id.
+    var byID: [String: Int] = [:]
+    var rootProblems: [String] = []
+
+    func record(_ id: String) -> Record? {
+        byID[id].map { records[$0] }
+    }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import NekoABI
+import NekoCore
+import Synchronization
+
+/// A plugin instance that is up: its library, its instance pointer and its
+/// host table, and the two ways to call it.
+final class LoadedPlugin: @unchecked Sendable {
+    // Immutable after init; the instance pointer is used per neko_abi.h's thread rules.
+    let manifest: PluginManifest
+    let library: PluginLibrary
+    let binding: HostBinding
+    let instance: UnsafeMutableRawPointer
+    /// How long open, register, create and start took.
+    let loadDuration: Duration
+
+    init(manifest: PluginManifest, library: PluginLibrary, binding: HostBinding, instance: UnsafeMutableRawPointer, loadDuration: Duration) {
+        self.manifest = manifest
+        self.library = library
+        self.binding = binding
+        self.instance = instance
+        self.loadDuration = loadDuration
+    }
+
+    /// Calls in flight times two, plus one once the plugin is closing: a call
+    /// enters only while the low bit is clear, so none starts after `close`.
+    private let gate = Atomic<Int>(0)
+
+    var descriptor: UnsafePointer<neko_plugin> { library.descriptor }
+
+    /// Admits a call. - Returns: false once the plugin is closing.
+    func enter() -> Bool {
+        let before = gate.wrappingAdd(2, ordering: .acquiring).oldValue
+        if before & 1 == 0 { return true }
+        gate.wrappingSubtract(2, ordering: .releasing)
+        return false
+    }
+
+    /// Ends a call admitted by `enter`, when the plugin has completed it.
+    func leave() {
+        gate.wrappingSubtract(2, ordering: .releasing)
+    }
+
+    /// Stops admitting calls and waits until those in flight are completed,
+    /// at most `limit`. - Returns: whether none is left.
+    func close(waitingAtMost limit: Duration) -> Bool {
+        gate.bitwiseOr(1, ordering: .acquiringAndReleasing)
+        let deadline = ContinuousClock.now + limit
+        while gate.load(ordering: .acquiring) > 1 {
+            guard ContinuousClock.now < deadline else { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
+    /// Calls a sync entry on this thread and hands the borrowed outcome to `body`.
+    func callInline<T>(
+        _ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32,
+        _ body: (neko_status, UnsafeRawBufferPointer, UnsafePointer<CChar>?) -> T
+    ) -> T {
+        var value: T?
+        InlineCall.run(
+            descriptor, instance, entryIndex: UInt32(index), callID: callID, arguments: arguments,
+            timeoutMilliseconds: timeoutMilliseconds
+        ) { status, bytes, field in
+            value = body(status, bytes, field)
+        }
+        return value!
+    }
+
+    /// Starts a call of an async entry; the waiter receives its outcome.
+    func submit(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32) -> CallWaiter {
+        let waiter = CallWaiter(owner: self, entryIndex: UInt32(index), callID: callID, timeoutMilliseconds: timeoutMilliseconds)
+        waiter.submit(arguments: arguments) { descriptor.pointee.invoke(instance, $0) }
+        return waiter
+    }
+
+    /// Asks the plugin to cancel call `callID`, if it can.
+    func cancel(_ callID: UInt64) {
+        descriptor.pointee.cancel?(instance, callID)
+    }
+
+    /// Lets calls in flight finish (at most `drain`), runs the plugin's
+    /// shutdown hook and frees the instance. An instance with calls still in
+    /// flight after `drain` is stopped but never freed: freeing it under a
+    /// running call would crash the host. [lifecycle]
+    /// - Returns: whether the instance was freed.
+    @discardableResult
+    func stopAndDestroy(drain: Duration) -> Bool {
+        let drained = close(waitingAtMost: drain)
+        descriptor.pointee.stop?(instance)
+        if drained { descriptor.pointee.destroy(instance) }
+        return drained
+    }
+}
+
+/// Plugin-to-plugin calls: the host receives a caller's `neko_call`, calls the
+/// target with a call of its own, and completes the caller's with the result.
+enum Forwarding {
+    /// The host's call to the target, linked to the caller's.
+    private final class Link: @unchecked Sendable {
+        // The caller keeps `original` alive until its complete runs (neko_abi.h).
+        let original: UnsafePointer<neko_call>
+        let target: LoadedPlugin
+        let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+        init(_ original: UnsafePointer<neko_call>, target: LoadedPlugin) {
+            self.original = original
+            self.target = target
+        }
+        deinit { call.deallocate() }
+    }
+
+    /// Calls `index` of `target` on behalf of `original` (a caller's call).
+    static func start(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64) {
+        let link = Link(original, target: target)
+        link.call.initialize(to: neko_call(
+            struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: UInt32(index), call_id: callID,
+            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: original.pointee.timeout_ms,
+            reserved: 0, context: Unmanaged.passRetained(link).toOpaque(), complete: completeLink))
+        target.descriptor.pointee.invoke(target.instance, link.call)
+    }
+
+    /// Completes a caller's call with an error of the host's.
+    static func fail(_ call: UnsafePointer<neko_call>, _ error: CallError) {
+        var message = error.message
+        message.withUTF8 { bytes in
+            var result = neko_result(
+                struct_size: UInt32(MemoryLayout<neko_result>.size), status: error.code.rawValue,
+                data: bytes.baseAddress, len: bytes.count, field: nil)
+            call.pointee.complete(call, &result)
+        }
+    }
+
+    private static let completeLink: neko_complete_fn = { call, result in
+        guard let call, let context = call.pointee.context else { return }
+        let link = Unmanaged<Link>.fromOpaque(context).takeRetainedValue()
+        link.original.pointee.complete(link.original, result)
+        link.target.leave()
+    }
+}

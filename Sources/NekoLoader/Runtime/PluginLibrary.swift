@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoABI
+import NekoCore
+
+/// A plugin library opened and checked: its descriptor, read and validated
+/// before any of its functions is called.
+///
+/// Libraries are never closed: the Swift runtime keeps a closed Swift image
+/// registered, and the next dynamic cast in a reloaded copy crashes
+/// (ABI-LESSONS.md, rule 10).
+struct PluginLibrary: @unchecked Sendable {
+    // The descriptor is constant and lives as long as the mapping, which is for ever.
+    let descriptor: UnsafePointer<neko_plugin>
+    /// The path that was opened (the private copy).
+    let path: String
+    /// The entries, as Swift values, in the descriptor's order.
+    let entries: [EntryInfo]
+    /// Entry index by id.
+    let index: [String: Int]
+    /// The Swift compiler that built the plugin, or nil for a plugin without Swift.
+    let swiftVersion: String?
+    /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
+    let sdk: String
+
+    /// The smallest descriptor this host can read: ABI 1.0's.
+    static let minimumDescriptorSize = MemoryLayout<neko_plugin>.size
+
+    /// Opens `path` (a private copy of `manifest`'s library), calls its
+    /// `neko_plugin_register`, and checks what it returns against `manifest`.
+    static func open(_ path: String, for manifest: PluginManifest, hostName: String) throws(LoadFailure) -> PluginLibrary {
+        let library = manifest.libraryPath
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw LoadFailure(.open, "\(library): cannot open the library: \(reason)")
+        }
+        guard let symbol = dlsym(handle, NEKO_REGISTER_SYMBOL) else {
+            throw LoadFailure(.open, "\(library): exports no '\(NEKO_REGISTER_SYMBOL)': it is not a Neko plugin (see docs/ABI.md)")
+        }
+        let register = unsafeBitCast(symbol, to: neko_register_fn.self)
+        var info = neko_host_info(struct_size: UInt32(MemoryLayout<neko_host_info>.size), abi: BuildStamp.abi, host_name: nil)
+        let found = hostName.withCString { name in
+            info.host_name = name
+            return register(&info)
+        }
+        guard let descriptor = found else {
+            throw LoadFailure(.register, "\(library): \(NEKO_REGISTER_SYMBOL) returned NULL: the plugin refused this host (ABI \(BuildStamp.abi.major).\(BuildStamp.abi.minor))")
+        }
+        return try check(descriptor, path: path, manifest: manifest)
+    }
+
+    private static func check(_ descriptor: UnsafePointer<neko_plugin>, path: String, manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
+        let library = manifest.libraryPath
+        let plugin = descriptor.pointee
+        let abi = plugin.abi
+        let host = BuildStamp.abi
+        guard abi.major == host.major, abi.minor <= host.minor else {
+            throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), this host speaks ABI \(host.major).\(host.minor) (major must be \(host.major), minor at most \(host.minor))")
+        }
+        guard abi.major == manifest.abi.major, abi.minor == manifest.abi.minor else {
+            throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), but \(manifest.manifestPath) says [plugin].abi = \"\(manifest.abi)\"; they must agree")
+        }
+        guard Int(plugin.struct_size) >= minimumDescriptorSize else {
+            throw LoadFailure(.abi, "\(library): descriptor struct_size is \(plugin.struct_size) bytes, ABI \(abi.major).\(abi.minor) needs at least \(minimumDescriptorSize)")
+        }
+        let swiftVersion = plugin.swift_version.map { String(cString: $0) }
+        if let swiftVersion, swiftVersion != BuildStamp.swiftCompiler {
+            throw LoadFailure(.abi, "\(library): built by Swift \(swiftVersion), this host by Swift \(BuildStamp.swiftCompiler); Swift has no stable ABI on Linux: rebuild the plugin with Swift \(BuildStamp.swiftCompiler)")
+        }
+        let id = plugin.plugin_id.map { String(cString: $0) } ?? ""
+        guard id == manifest.id else {
+            throw LoadFailure(.register, "\(library): the library says it is plugin '\(id)', \(manifest.manifestPath) says '\(manifest.id)'")
+        }
+        if let version = plugin.plugin_version.map({ String(cString: $0) }), version != manifest.version {
+            throw LoadFailure(.register, "\(library): the library is version \(version), \(manifest.manifestPath) says \(manifest.version) (a stale build?)")
+        }
+        guard plugin.create != nil, plugin.invoke != nil, plugin.destroy != nil else {
+            throw LoadFailure(.register, "\(library): the descriptor lacks create, invoke or destroy, which are mandatory")
+        }
+        let entries = try readEntries(plugin, library: library)
+        var index: [String: Int] = [:]
+        for (position, entry) in entries.enumerated() {
+            if index.updateValue(position, forKey: entry.id) != nil {
+                throw LoadFailure(.register, "\(library): entry id '\(entry.id)' is declared twice")
+            }
+        }
+        return PluginLibrary(
+            descriptor: descriptor, path: path, entries: entries, index: index, swiftVersion: swiftVersion,
+            sdk: plugin.sdk.map { String(cString: $0) } ?? "unknown")
+    }
+
+    private static func readEntries(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [EntryInfo] {
+        guard plugin.entry_count == 0 || plugin.entries != nil else {
+            throw LoadFailure(.register, "\(library): entry_count is \(plugin.entry_count) but entries is NULL")
+        }
+        var entries: [EntryInfo] = []
+        for position in 0..<Int(plugin.entry_count) {
+            let entry = plugin.entries[position]
+            guard Int(entry.struct_size) >= MemoryLayout<neko_entry>.size else {
+                throw LoadFailure(.register, "\(library): entry #\(position) has struct_size \(entry.struct_size), expected at least \(MemoryLayout<neko_entry>.size)")
+            }
+            guard let rawID = entry.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
+                throw LoadFailure(.register, "\(library): entry #\(position) has no valid id (expected [A-Za-z0-9_.-]+)")
+            }
+            var schema: JSON = ["type": "object"]
+            if let text = entry.args_schema {
+                do { schema = try JSON.parse(String(cString: text)) } catch {
+                    throw LoadFailure(.register, "\(library): entry '\(id)': args_schema is not valid JSON: \(error)")
+                }
+            }
+            entries.append(EntryInfo(
+                id: id, name: entry.name.map { String(cString: $0) } ?? id,
+                description: entry.description.map { String(cString: $0) } ?? "",
+                schema: schema, isAsync: entry.flags & UInt32(NEKO_ENTRY_ASYNC) != 0,
+                timeout: entry.timeout_ms == 0 ? nil : .milliseconds(Int64(entry.timeout_ms))))
+        }
+        return entries
+    }
+}

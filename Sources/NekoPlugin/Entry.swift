@@ -1,0 +1,144 @@
+import NekoCore
+
+/// One entry of a plugin: what the host calls by id, with a JSON object of
+/// arguments, and what comes back.
+///
+/// Declare each entry next to the method it runs. The arguments are a
+/// `Decodable` type; their JSON Schema is derived from it (or given), and the
+/// SDK validates every call against it before your method runs, answering
+/// `invalid_argument` with the name of the field at fault:
+///
+/// ```swift
+/// static let entries: [Entry<Greeter>] = [
+///     Entry("greet", description: "Says hello.", Greeter.greet),          // (Who) throws -> Greeting
+///     Entry("fetch", description: "Fetches a page.", Greeter.fetch),      // (URLArgs) async throws -> Page
+///     Entry("ping", description: "Answers pong.", Greeter.ping),          // () -> String
+/// ]
+/// ```
+public struct Entry<P: Plugin>: Sendable {
+    /// The id callers use, eg `"greet"`.
+    public let id: String
+    /// A name for people, eg `"Greet"`.
+    public let name: String
+    /// What the entry does, in a sentence.
+    public let description: String
+    /// The JSON Schema of the arguments object.
+    public let schema: JSON
+    /// Whether the entry completes after `invoke` returns (it is `async`).
+    public let isAsync: Bool
+    /// The entry's own deadline; `nil` leaves it to the host's default.
+    public let timeout: Duration?
+
+    /// What is wrong with the declaration (eg a declared schema that is not
+    /// JSON); a plugin with such an entry refuses to start, saying this.
+    let problem: String?
+    /// Runs the entry: decodes `arguments`, calls the method, completes `call`.
+    let run: @Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void
+
+    init(
+        id: String, name: String?, description: String, schema: JSON, isAsync: Bool,
+        timeout: Duration?, problem: String? = nil,
+        run: @escaping @Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void
+    ) {
+        self.problem = problem
+        self.id = id
+        self.name = name ?? id
+        self.description = description
+        self.schema = schema
+        self.isAsync = isAsync
+        self.timeout = timeout
+        self.run = run
+    }
+}
+
+// MARK: - Typed entries
+
+extension Entry {
+    /// An entry that takes `Arguments` and returns `Result`, synchronously.
+    ///
+    /// - Parameters:
+    ///   - id: the id callers use, eg `"greet"`.
+    ///   - name: a name for people; defaults to the id.
+    ///   - description: what the entry does.
+    ///   - schema: the JSON Schema of the arguments, as JSON text; by default
+    ///     it is derived from `Arguments`.
+    ///   - timeout: the entry's own deadline.
+    ///   - body: the method, eg `Greeter.greet`.
+    public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
+        _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
+        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) throws -> Result
+    ) {
+        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema)
+        self.init(id: id, name: name, description: description, schema: arguments.schema, isAsync: false, timeout: timeout, problem: arguments.problem) {
+            plugin, bytes, completion in
+            let value: Arguments
+            do { value = try arguments.read(bytes) } catch { return completion.fail(error) }
+            do { completion.succeed(try body(plugin)(value)) } catch { completion.fail(error) }
+        }
+    }
+
+    /// An entry that takes `Arguments` and returns `Result`, asynchronously:
+    /// it can do I/O without holding up the host's other calls.
+    ///
+    /// The parameters are those of the synchronous form. The arguments are
+    /// validated before the task starts; a canceled call sees
+    /// `Task.isCancelled` and `CancellationError`.
+    public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
+        _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
+        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) async throws -> Result
+    ) {
+        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema)
+        self.init(id: id, name: name, description: description, schema: arguments.schema, isAsync: true, timeout: timeout, problem: arguments.problem) {
+            plugin, bytes, completion in
+            let value: Arguments
+            do { value = try arguments.read(bytes) } catch { return completion.fail(error) }
+            completion.runTask {
+                do { completion.succeed(try await body(plugin)(value)) } catch { completion.fail(error) }
+            }
+        }
+    }
+
+    /// An entry with no arguments that returns `Result`, synchronously.
+    public init<Result: Encodable & Sendable>(
+        _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
+        _ body: @escaping @Sendable (P) -> () throws -> Result
+    ) {
+        self.init(id, name: name, description: description, timeout: timeout) { (plugin: P) in
+            { (_: NoArguments) in try body(plugin)() }
+        }
+    }
+
+    /// An entry with no arguments that returns `Result`, asynchronously.
+    public init<Result: Encodable & Sendable>(
+        _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
+        _ body: @escaping @Sendable (P) -> () async throws -> Result
+    ) {
+        self.init(id, name: name, description: description, timeout: timeout) { (plugin: P) in
+            { (_: NoArguments) in try await body(plugin)() }
+        }
+    }
+
+    /// An entry that works on the raw JSON bytes of its arguments and returns
+    /// the raw JSON bytes of its result (empty: `null`). Nothing is decoded or
+    /// validated for you: this is the fastest path, for entries that pass data
+    /// through or parse it themselves.
+    public init(
+        _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
+        raw body: @escaping @Sendable (P, UnsafeRawBufferPointer) throws -> [UInt8]
+    ) {
+        var declared: JSON = ["type": "object"]
+        var problem: String?
+        if let schema {
+            do { declared = try JSON.parse(schema) } catch {
+                problem = "entry '\(id)': the declared schema is not valid JSON: \(error)"
+            }
+        }
+        self.init(id: id, name: name, description: description, schema: declared, isAsync: false, timeout: nil, problem: problem) {
+            plugin, bytes, completion in
+            do { completion.succeedRaw(try body(plugin, bytes)) } catch { completion.fail(error) }
+        }
+    }
+}
+
+/// The arguments of an entry that takes none: any object is accepted.
+struct NoArguments: Decodable, Sendable {}

@@ -1,0 +1,64 @@
+import NekoABI
+import NekoCore
+
+/// The one way an entry's outcome reaches the host: completes a `neko_call`
+/// exactly once, with a JSON result or an error as data.
+///
+/// `@unchecked Sendable`: the host keeps the call alive and unchanged until
+/// `complete` runs, and `complete` may run on any thread (neko_abi.h).
+struct CallCompletion: @unchecked Sendable {
+    let call: UnsafePointer<neko_call>
+    let tasks: CallTasks
+
+    /// Completes with `value` encoded as JSON.
+    func succeed<Result: Encodable>(_ value: Result) {
+        let bytes: [UInt8]
+        do {
+            bytes = try NekoJSONEncoder().encode(value)
+        } catch {
+            return fail(PluginError(.executionFailed, "cannot encode the result as JSON: \(error)"))
+        }
+        succeedRaw(bytes)
+    }
+
+    /// Completes with JSON bytes (empty: `null`).
+    func succeedRaw(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { finish(Int32(NEKO_OK), $0, field: nil) }
+    }
+
+    /// Completes with an error: a `PluginError` keeps its code, a
+    /// `CancellationError` becomes `canceled`, anything else `execution_failed`.
+    func fail(_ error: any Error) {
+        let code: ErrorCode
+        let message: String
+        var field: String?
+        switch error {
+        case let error as PluginError:
+            (code, message, field) = (error.code, error.message, error.field)
+        case is CancellationError:
+            (code, message) = (.canceled, "the call was canceled")
+        default:
+            (code, message) = (.executionFailed, String(describing: error))
+        }
+        var text = message
+        text.withUTF8 { bytes in
+            if let field {
+                field.withCString { finish(code.rawValue, UnsafeRawBufferPointer(bytes), field: $0) }
+            } else {
+                finish(code.rawValue, UnsafeRawBufferPointer(bytes), field: nil)
+            }
+        }
+    }
+
+    /// Runs `body` as a task that `cancel` of this call can cancel.
+    func runTask(_ body: @escaping @Sendable () async -> Void) {
+        tasks.start(call.pointee.call_id, body)
+    }
+
+    private func finish(_ status: Int32, _ data: UnsafeRawBufferPointer, field: UnsafePointer<CChar>?) {
+        var result = neko_result(
+            struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
+            data: data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: data.count, field: field)
+        call.pointee.complete(call, &result)
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoABI
+import NekoCore
+import Synchronization
+
+/// The argument of `neko_plugin_register`: what the host says about itself.
+public typealias HostInfo = UnsafePointer<neko_host_info>?
+
+/// The result of `neko_plugin_register`: the plugin's constant descriptor.
+public typealias Descriptor = UnsafePointer<neko_plugin>?
+
+/// Exports plugin type `P`: call it from the one C symbol a plugin exports.
+///
+/// ```swift
+/// @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self, host) }
+/// ```
+/// The descriptor is built once and lives as long as the library.
+public func export<P: Plugin>(_ type: P.Type, _ host: HostInfo) -> Descriptor {
+    Exported.descriptor(for: P.self)
+}
+
+/// The plugin type this library exports, and its descriptor, built on first use.
+enum Exported {
+    /// Makes instances of the exported type; the C thunks cannot capture `P`.
+    private struct Factory: @unchecked Sendable {
+        // The descriptor is immutable and lives as long as the library.
+        let make: @Sendable (HostTable) throws -> AnyInstance
+        let descriptor: UnsafePointer<neko_plugin>
+        let type: ObjectIdentifier
+    }
+    private static let exported = Mutex<Factory?>(nil)
+
+    static func descriptor<P: Plugin>(for type: P.Type) -> Descriptor {
+        exported.withLock { factory in
+            if let factory {
+                // One library exports one plugin type.
+                return factory.type == ObjectIdentifier(P.self) ? factory.descriptor : nil
+            }
+            let made = Factory(make: { try Instance<P>(host: $0) }, descriptor: build(P.self), type: ObjectIdentifier(P.self))
+            factory = made
+            return made.descriptor
+        }
+    }
+
+    static func makeInstance(_ host: HostTable) throws -> AnyInstance {
+        guard let factory = exported.withLock({ $0 }) else {
+            throw PluginError(.internal, "create was called before neko_plugin_register")
+        }
+        return try factory.make(host)
+    }
+
+    /// Lays out the C descriptor. Everything is allocated once and never freed:
+    /// the host may read it for as long as the library is mapped.
+    private static func build<P: Plugin>(_ type: P.Type) -> UnsafePointer<neko_plugin> {
+        let entries = P.entries
+        let table = UnsafeMutablePointer<neko_entry>.allocate(capacity: max(entries.count, 1))
+        for (index, entry) in entries.enumerated() {
+            table[index] = neko_entry(
+                struct_size: UInt32(MemoryLayout<neko_entry>.size),
+                flags: entry.isAsync ? UInt32(NEKO_ENTRY_ASYNC) : 0,
+                id: permanent(entry.id), name: permanent(entry.name), description: permanent(entry.description),
+                args_schema: permanent(entry.schema.description),
+                timeout_ms: entry.timeout.map(milliseconds) ?? 0, reserved: 0)
+        }
+        let descriptor = UnsafeMutablePointer<neko_plugin>.allocate(capacity: 1)
+        descriptor.initialize(to: neko_plugin(
+            struct_size: UInt32(MemoryLayout<neko_plugin>.size),
+            abi: BuildStamp.abi,
+            plugin_id: permanent(P.id),
+            plugin_version: P.version.map(permanent),
+            swift_version: permanent(BuildStamp.swiftCompiler),
+            sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion)"),
+            entry_count: UInt32(entries.count), entries: table,
+            timer_count: 0, timers: nil,
+            create: Thunks.create, start: Thunks.start, invoke: Thunks.invoke, cancel: Thunks.cancel,
+            on_timer: nil, stop: Thunks.stop, destroy: Thunks.destroy,
+            save_state: nil, restore_state: nil, get_extension: nil))
+        return UnsafePointer(descriptor)
+    }
+
+    private static func permanent(_ string: String) -> UnsafePointer<CChar> {
+        UnsafePointer(strdup(string)!)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt32 {
+        let (seconds, attoseconds) = duration.components
+        return UInt32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

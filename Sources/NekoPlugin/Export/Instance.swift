@@ -1,0 +1,87 @@
+import Dispatch
+import Synchronization
+import NekoABI
+import NekoCore
+
+/// A running plugin as the C thunks see it: the non-generic face of
+/// `Instance<P>`, reached through the `void *instance` of neko_abi.h.
+class AnyInstance: @unchecked Sendable {
+    // Subclasses hold only immutable, Sendable state.
+    func invoke(_ call: UnsafePointer<neko_call>) {}
+    func start() throws {}
+    func stop() {}
+    func cancel(_ id: UInt64) {}
+}
+
+/// One instance of plugin type `P`, made by `create`, freed by `destroy`.
+final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
+    let plugin: P
+    let context: PluginContext
+    let entries: [Entry<P>]
+    let tasks = CallTasks()
+    /// Set once by `stop`, so that a second `stop` does nothing (neko_abi.h).
+    private let stopped = Atomic<Bool>(false)
+
+    init(host: HostTable) throws {
+        entries = P.entries
+        try Self.check(entries)
+        context = PluginContext(host: host)
+        plugin = try P(context: context)
+    }
+
+    /// Refuses entries declared wrong: a duplicate id, an empty one, or a
+    /// declared schema that is not JSON.
+    private static func check(_ entries: [Entry<P>]) throws(PluginError) {
+        var seen = Set<String>()
+        for entry in entries {
+            if let problem = entry.problem { throw PluginError(.internal, problem) }
+            if entry.id.isEmpty { throw PluginError(.internal, "an entry of \(P.self) has an empty id") }
+            if !seen.insert(entry.id).inserted {
+                throw PluginError(.internal, "entry id '\(entry.id)' is declared twice in \(P.self).entries")
+            }
+        }
+    }
+
+    override func invoke(_ call: UnsafePointer<neko_call>) {
+        let completion = CallCompletion(call: call, tasks: tasks)
+        let index = Int(call.pointee.entry_index)
+        guard index < entries.count else {
+            return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(entries.count)"))
+        }
+        let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
+        entries[index].run(plugin, arguments, completion)
+    }
+
+    override func start() throws {
+        try blocking { try await self.plugin.startup() }
+    }
+
+    override func stop() {
+        guard stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        tasks.cancelAll()
+        try? blocking { await self.plugin.shutdown() }
+    }
+
+    override func cancel(_ id: UInt64) {
+        tasks.cancel(id)
+    }
+
+    /// Runs an async hook to its end from the host's lifecycle thread, which
+    /// is never one of Swift's cooperative threads, so it may block.
+    private func blocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Outcome()
+        Task {
+            do { try await body() } catch { outcome.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
+    }
+}
+
+/// A thrown error carried from a task to the thread waiting on it.
+private final class Outcome: @unchecked Sendable {
+    // Written by the task before `signal`, read by the waiter after `wait`.
+    var error: (any Error)?
+}

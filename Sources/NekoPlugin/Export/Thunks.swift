@@ -1,0 +1,72 @@
+import NekoABI
+import NekoCore
+
+/// The C functions of the descriptor: each finds the Swift instance behind
+/// `void *instance` and forwards. Nothing thrown crosses the boundary: every
+/// error is caught here and written into the host's `neko_error`.
+enum Thunks {
+    static let create: @convention(c) (UnsafePointer<neko_host>?, UnsafeMutablePointer<neko_error>?) -> UnsafeMutableRawPointer? = { host, errorOut in
+        guard let host else {
+            report(PluginError(.internal, "create was called without a host table"), into: errorOut)
+            return nil
+        }
+        do {
+            let instance = try Exported.makeInstance(HostTable(pointer: host))
+            return Unmanaged.passRetained(instance).toOpaque()
+        } catch {
+            report(error, into: errorOut)
+            return nil
+        }
+    }
+
+    static let start: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<neko_error>?) -> neko_status = { instance, errorOut in
+        guard let instance else { return ErrorCode.internal.rawValue }
+        do {
+            try Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().start()
+            return Int32(NEKO_OK)
+        } catch {
+            return report(error, into: errorOut)
+        }
+    }
+
+    static let invoke: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<neko_call>?) -> Void = { instance, call in
+        guard let instance, let call else { return }
+        Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.invoke(call) }
+    }
+
+    static let cancel: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Void = { instance, id in
+        guard let instance else { return }
+        Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.cancel(id) }
+    }
+
+    static let stop: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
+        guard let instance else { return }
+        Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().stop()
+    }
+
+    static let destroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
+        guard let instance else { return }
+        Unmanaged<AnyInstance>.fromOpaque(instance).release()
+    }
+
+    /// Writes `error` into the host's `neko_error` (truncated on a character
+    /// boundary to fit) and returns its status.
+    @discardableResult
+    static func report(_ error: any Error, into out: UnsafeMutablePointer<neko_error>?) -> neko_status {
+        let code = (error as? PluginError)?.code ?? .executionFailed
+        let message = (error as? PluginError)?.message ?? String(describing: error)
+        guard let out else { return code.rawValue }
+        out.pointee.status = code.rawValue
+        withUnsafeMutableBytes(of: &out.pointee.message) { buffer in
+            var utf8 = Array(message.utf8.prefix(buffer.count - 1))
+            if utf8.count < message.utf8.count {
+                // Drop a character cut in half: its continuation bytes, then its lead byte.
+                while let last = utf8.last, last & 0xC0 == 0x80 { utf8.removeLast() }
+                if let last = utf8.last, last & 0x80 != 0 { utf8.removeLast() }
+            }
+            buffer.copyBytes(from: utf8)
+            buffer[utf8.count] = 0
+        }
+        return code.rawValue
+    }
+}

@@ -1,0 +1,105 @@
+import FoundationEssentials
+import Logging
+import NekoABI
+import NekoCore
+
+/// What the host gives a plugin: who it is, where its files are, a logger,
+/// its configuration, and ways to reach the host and other plugins.
+///
+/// Valid from `init(context:)` until `shutdown()` returns.
+public final class PluginContext: Sendable {
+    /// The plugin's id, eg `"hello"`.
+    public let pluginID: String
+    /// The folder that holds `plugin.toml`.
+    public let folder: URL
+    /// Where the plugin keeps its data (by default its folder). It exists.
+    public let dataFolder: URL
+    /// A logger whose lines the host writes, attributed to this plugin.
+    public let logger: Logger
+    /// The plugin's own tables of `plugin.toml` (all but `[plugin]` and
+    /// `[plugin_runtime]`), eg `config["greeting"]?["word"]`.
+    public let config: JSON
+
+    let host: HostTable
+
+    init(host: HostTable) {
+        let table = host.pointer.pointee
+        self.host = host
+        pluginID = HostTable.string(table.plugin_id)
+        folder = URL(filePath: HostTable.string(table.plugin_dir), directoryHint: .isDirectory)
+        dataFolder = URL(filePath: HostTable.string(table.data_dir), directoryHint: .isDirectory)
+        let configBytes = UnsafeRawBufferPointer(start: table.config_json, count: table.config_json_len)
+        config = (try? JSON.parse(configBytes)) ?? .object([:])
+        logger = Logger(label: "neko.plugin.\(HostTable.string(table.plugin_id))") { _ in HostLogHandler(host: host) }
+    }
+
+    /// Reads the plugin's own configuration table `name` of `plugin.toml`
+    /// into a `Decodable` type, eg `try context.config("greeting", as: Greeting.self)`.
+    ///
+    /// - Throws: a `PluginError` naming the table and the field at fault.
+    public func config<Value: Decodable>(_ name: String, as type: Value.Type = Value.self) throws -> Value {
+        let table = config[name] ?? .object([:])
+        do {
+            return try NekoJSONDecoder().decode(Value.self, from: table)
+        } catch let error as DecodingError {
+            let problem = ArgumentError(error)
+            let field = problem.field.map { "[\(name)].\($0)" } ?? "[\(name)]"
+            throw PluginError(.invalidArgument, "plugin.toml: \(problem.message)", field: field)
+        }
+    }
+
+    /// Sends a message to the host, eg `context.emit("greeted", ["name": "Ada"])`.
+    ///
+    /// - Returns: the host's receipt: `.accepted`, or why it was refused. A
+    ///   message is never dropped without a receipt saying so.
+    @discardableResult
+    public func emit(_ topic: String, _ payload: some Encodable) -> MessageReceipt {
+        guard let emit = host.pointer.pointee.emit else { return .refused("this host takes no messages") }
+        let bytes: [UInt8]
+        do { bytes = try NekoJSONEncoder().encode(payload) } catch {
+            return .refused("the payload cannot be encoded as JSON: \(error)")
+        }
+        let status = topic.withCString { topic in
+            bytes.withUnsafeBufferPointer { emit(host.pointer, topic, $0.baseAddress, $0.count) }
+        }
+        switch ErrorCode(status: status) {
+        case nil: return .accepted
+        case .unavailable: return .refused("the host's message queue is full")
+        case let code?: return .refused("the host refused the message (\(code))")
+        }
+    }
+
+    /// Calls entry `entry` of plugin `plugin` and decodes its result.
+    ///
+    /// ```swift
+    /// let greeting = try await context.call("cgreet", "greet", ["name": "Ada"], as: Greeting.self)
+    /// ```
+    /// - Throws: a `PluginError` with the callee's error code and message.
+    public func call<Result: Decodable>(
+        _ plugin: String, _ entry: String, _ arguments: some Encodable, as type: Result.Type = Result.self
+    ) async throws -> Result {
+        let bytes = try await callRaw(plugin, entry, NekoJSONEncoder().encode(arguments))
+        do {
+            return try NekoJSONDecoder().decode(Result.self, from: bytes)
+        } catch {
+            throw PluginError(.executionFailed, "\(plugin):\(entry) returned a result that does not decode as \(Result.self): \(error)")
+        }
+    }
+
+    /// Calls entry `entry` of plugin `plugin` with raw JSON bytes and returns
+    /// the raw JSON bytes of its result.
+    public func callRaw(_ plugin: String, _ entry: String, _ arguments: [UInt8]) async throws -> [UInt8] {
+        guard let call = host.pointer.pointee.call else {
+            throw PluginError(.unavailable, "this host does not let plugins call each other")
+        }
+        return try await OutgoingCall.perform(host: host, call: call, plugin: plugin, entry: entry, arguments: arguments)
+    }
+}
+
+/// The host's answer to `emit`.
+public enum MessageReceipt: Sendable, Equatable {
+    /// The host took the message.
+    case accepted
+    /// The host did not take it, and says why.
+    case refused(String)
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import FoundationEssentials
+import NekoCore
+import NekoLoader
+
+/// The options every command that reads plugins takes.
+struct HostOptionsGroup: ParsableArguments {
+    @Option(name: .customLong("dir"), help: ArgumentHelp("A plugin root (repeatable).", valueName: "dir"))
+    var roots: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Log what the host does (or set NEKO_LOG=debug).")
+    var verbose = false
+
+    /// The roots: --dir, else $NEKO_PLUGIN_PATH, else ./plugins.
+    var resolvedRoots: [String] {
+        Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// A host over the roots, with logging set up.
+    func makeHost() -> PluginHost {
+        Terminal.bootstrapLogging(verbose: verbose)
+        var options = HostOptions(roots: resolvedRoots)
+        options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
+        return PluginHost(options: options)
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Logging
+import NekoCore
+
+/// `nekoctl`: lists, describes, checks, calls and scaffolds Neko plugins.
+@main
+struct Nekoctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nekoctl",
+        abstract: "Lists, describes, checks, calls and scaffolds Neko plugins.",
+        discussion: """
+            Plugins are folders holding a plugin.toml and the library it names, under the plugin \
+            roots: --dir DIR (repeatable), else $NEKO_PLUGIN_PATH (colon-separated), else ./plugins.
+            """,
+        version: BuildStamp.nekoVersion,
+        subcommands: [List.self, Info.self, Call.self, Check.self, New.self])
+
+    /// Runs the command line. Exit codes: 0 success, 1 an error result or a
+    /// failed check, 2 a usage error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Terminal.error("Run 'nekoctl help' for usage.")
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import FoundationEssentials
+import NekoLoader
+
+/// `nekoctl new NAME`: scaffolds a plugin folder from `PluginTemplates/`.
+struct New: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scaffold a plugin in <dir>/<name>: plugin.toml, sources, a Makefile and a README.",
+        discussion: "Then run 'make' in the new folder: it builds lib<name>.so beside plugin.toml.")
+
+    enum Language: String, ExpressibleByArgument, CaseIterable {
+        case swift, c
+    }
+
+    @Argument(help: "The plugin id: 1 to 128 of A-Z a-z 0-9 _ -, eg greeter.")
+    var name: String
+
+    @Option(help: "The plugin's language.")
+    var lang: Language = .swift
+
+    @Option(help: ArgumentHelp("The plugin root to create it under (default: the first plugin root, ./plugins).", valueName: "dir"))
+    var dir: String?
+
+    @Option(help: ArgumentHelp("The Neko checkout whose PluginTemplates and SDK to use (default: found from nekoctl's location, or $NEKO_ROOT).", valueName: "path"))
+    var nekoRoot: String?
+
+    func validate() throws {
+        guard (1...128).contains(name.utf8.count), name.utf8.allSatisfy(Scaffold.isIDByte) else {
+            throw ValidationError("'\(name)' is not a plugin id: expected 1 to 128 of A-Z a-z 0-9 _ - (a plain name, never a path)")
+        }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let root = nekoRoot ?? environment["NEKO_ROOT"] ?? Scaffold.findNekoRoot() else {
+            Terminal.error("error: cannot find PluginTemplates/: pass --neko-root PATH (a Neko checkout) or set NEKO_ROOT")
+            throw ExitCode(1)
+        }
+        let parent = dir ?? Discovery.roots(explicit: [], environment: environment)[0]
+        let target = Discovery.join(Discovery.absolutePath(parent), name)
+        do {
+            try Scaffold.copy(
+                from: "\(root)/PluginTemplates/\(lang.rawValue)", to: target,
+                replacing: Scaffold.placeholders(id: name, nekoRoot: Discovery.absolutePath(root)))
+        } catch let error as Scaffold.Failure {
+            Terminal.error("error: \(error.message)")
+            throw ExitCode(1)
+        }
+        Terminal.out("created \(target) (\(lang.rawValue))")
+        Terminal.out("next: make -C \(target) && nekoctl call \(name) hello name=Ada\(parent == "./plugins" || dir == nil ? "" : " --dir \(parent)")")
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import NekoCore
+import NekoLoader
+import Testing
+
+/// Calling real plugins: results, errors as data, async entries, deadlines,
+/// cancellation, messages, configuration, and many threads at once.
+@Suite struct CallingTests {
+    let workspace: Workspace
+    let host: PluginHost
+
+    init() throws {
+        workspace = try Workspace()
+        try workspace.install("hello")
+        try workspace.install("cgreet")
+        try workspace.fixture("async_c", as: "asyncc")
+        host = workspace.host()
+        let report = host.loadAll()
+        #expect(report.failed.isEmpty, "\(report.failed)")
+    }
+
+    struct Greeting: Codable, Equatable { var greeting: String }
+
+    @Test func typedCallsRoundTrip() async throws {
+        let greeting = try await host.call("hello", "greet", ["name": "Ada"], as: Greeting.self)
+        #expect(greeting == Greeting(greeting: "Hello, Ada!"))
+        let sum = try await host.call("hello", "add", ["a": 2, "b": 40.5], as: [String: Double].self)
+        #expect(sum == ["sum": 42.5])
+        let excited = try host.callBlocking("hello", "greet", arguments: #"{"name":"Grace","excited":true}"#.bytes)
+        #expect(excited.text == #"{"greeting":"Hello, Grace!!"}"#)
+    }
+
+    @Test func rawEntriesPassBytesThrough() throws {
+        let input = #"{"any":[1,2,{"x":null}],"s":"\u00e9"}"#
+        #expect(try host.callBlocking("hello", "echo", arguments: input.bytes).text == input)
+        #expect(try host.callBlocking("hello", "noop", arguments: []).isEmpty)
+        #expect(try host.callBlocking("cgreet", "echo", arguments: input.bytes).text == input)
+    }
+
+    @Test func aPluginCallsAnotherThroughTheHost() async throws {
+        let greeting = try await host.call("hello", "relay", ["name": "Linus"], as: Greeting.self)
+        #expect(greeting == Greeting(greeting: "Hello, Linus!"), "relay asks the C plugin, whose greeting has no config")
+    }
+
+    @Test func unknownPluginAndEntryAreNotFound() throws {
+        #expect(throws: CallError(.notFound, "no plugin 'nope' (installed: asyncc, cgreet, hello)")) {
+            try host.callBlocking("nope", "greet", arguments: [])
+        }
+        let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "gret", arguments: []) }
+        #expect(error.code == .notFound)
+        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, fail, echo, noop)")
+    }
+
+    @Test(arguments: [
+        (#"{"name":42}"#, "name", "must be a string"),
+        (#"{}"#, "name", "missing required argument 'name'"),
+        (#"{"name":"Ada","excited":"yes"}"#, "excited", "must be a boolean"),
+        (#"{"name":""}"#, "name", "must not be empty"),
+    ])
+    func invalidArgumentsNameTheField(arguments: String, field: String, message: String) throws {
+        let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "greet", arguments: arguments.bytes) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.field == field)
+        #expect(error.message.contains(message), "message was: \(error.message)")
+    }
+
+    @Test func argumentsThatAreNotJSONAreInvalid() throws {
+        let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "greet", arguments: #"{"name":"#.bytes) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.contains("not valid JSON"))
+        let c = try #require(throws: CallError.self) { try host.callBlocking("cgreet", "greet", arguments: #"{"nom":"x"}"#.bytes) }
+        #expect(c.code == .invalidArgument)
+        #expect(c.field == "name")
+    }
+
+    @Test func aThrowingEntryIsAnErrorResultAndTheHostGoesOn() throws {
+        let error = try #require(throws: CallError.self) {
+            try host.callBlocking("hello", "fail", arguments: #"{"message":"disk full"}"#.bytes)
+        }
+        #expect(error == CallError(.executionFailed, "disk full"))
+        for round in 0..<3 {
+            #expect(throws: CallError.self) { try host.callBlocking("hello", "fail", arguments: []) }
+            let sum = try NekoJSONDecoder().decode([String: Double].self, from: host.callBlocking("hello", "add", arguments: #"{"a":\#(round),"b":1}"#.bytes))
+            #expect(sum["sum"] == Double(round + 1))
+        }
+    }
+
+    @Test func asyncEntriesCompleteLaterBothWays() async throws {
+        #expect(try await host.call("hello", "sleep", arguments: #"{"ms":20}"#.bytes).text == #"{"slept":20}"#)
+        #expect(try host.callBlocking("hello", "sleep", arguments: #"{"ms":5}"#.bytes).text == #"{"slept":5}"#)
+        #expect(try await host.call("asyncc", "later", arguments: []).text == #"{"done":true}"#)
+        #expect(try host.callBlocking("asyncc", "later", arguments: []).text == #"{"done":true}"#)
+    }
+
+    @Test func aDeadlineEndsInTimeoutAndCancelsThePluginsWork() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try #require(throws: CallError.self) {
+            try host.callBlocking("hello", "sleep", arguments: #"{"ms":10000}"#.bytes, timeout: .milliseconds(50))
+        }
+        #expect(error.code == .timeout)
+        #expect(error.message == "hello:sleep did not answer within 0.05 seconds")
+        await #expect(throws: CallError.self) {
+            try await host.call("asyncc", "never", arguments: [], timeout: .milliseconds(30))
+        }
+        #expect(clock.now - start < .seconds(5), "the deadlines, not the entries, ended the calls")
+    }
+
+    @Test func cancelingTheCallerCancelsTheCall() async throws {
+        let host = self.host
+        let task = Task { try await host.call("asyncc", "never", arguments: []) }
+        try await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        let outcome = await task.result
+        guard case .failure(let error as CallError) = outcome else {
+            Issue.record("expected a CallError, got \(outcome)")
+            return
+        }
+        #expect(error.code == .canceled)
+    }
+
+    @Test func messagesReachTheHost() async throws {
+        _ = try host.callBlocking("hello", "greet", arguments: #"{"name":"Ada"}"#.bytes)
+        var iterator = host.messages.makeAsyncIterator()
+        let message = await iterator.next()
+        #expect(message == PluginMessage(plugin: "hello", topic: "greeted", payload: ["name": "Ada"]))
+    }
+
+    @Test func eightThreadsTimesTenThousandCallsAllExact() async throws {
+        let host = self.host
+        let greet = try host.entry("hello", "greet")
+        let count = try host.entry("cgreet", "count")
+        let before = try NekoJSONDecoder().decode([String: Int].self, from: host.callBlocking("hello", "stats", arguments: []))["greetings"] ?? -1
+        let wrong = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var wrong = 0
+                    for call in 0..<10_000 {
+                        let name = "w\(worker)c\(call)"
+                        let result = try greet.callBlocking(#"{"name":"\#(name)"}"#.bytes)
+                        if result.text != #"{"greeting":"Hello, \#(name)!"}"# { wrong += 1 }
+                        _ = try count.callBlocking([])
+                    }
+                    return wrong
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+        let after = try NekoJSONDecoder().decode([String: Int].self, from: host.callBlocking("hello", "stats", arguments: []))
+        #expect(after["greetings"] == before + 80_000)
+        let counted = try NekoJSONDecoder().decode([String: Int].self, from: host.callBlocking("cgreet", "count", arguments: []))
+        #expect(counted["count"] == 80_001)
+    }
+
+    @Test func theManifestsOwnTablesAreThePluginsConfig() throws {
+        let folder = "\(workspace.root)/hello"
+        let other = try Workspace()
+        try FileManager.default.copyItem(atPath: folder, toPath: "\(other.root)/hello")
+        try FileManager.default.copyItem(atPath: "\(workspace.root)/cgreet", toPath: "\(other.root)/cgreet")
+        let manifest = "\(other.root)/hello/plugin.toml"
+        try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(of: #"word = "Hello""#, with: #"word = "Bonjour""#)
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let host = other.host()
+        defer { host.shutdown() }
+        host.loadAll()
+        #expect(try host.callBlocking("hello", "greet", arguments: #"{"name":"Ada"}"#.bytes).text == #"{"greeting":"Bonjour, Ada!"}"#)
+    }
+
+    @Test func callsAfterShutdownAreUnavailableNotCrashes() throws {
+        let greet = try host.entry("cgreet", "greet")
+        host.shutdown()
+        #expect(throws: CallError(.unavailable, "plugin 'cgreet' is stopping or stopped")) {
+            try greet.callBlocking(#"{"name":"x"}"#.bytes)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import NekoCore
+import Testing
+
+/// `nekoctl`, run as a user runs it: output, exit codes, and the scaffolds of
+/// `nekoctl new` built and called for real.
+@Suite struct CommandLineTests {
+    let workspace: Workspace
+
+    init() throws {
+        workspace = try Workspace()
+        try workspace.install("hello")
+        try workspace.install("cgreet")
+    }
+
+    func nekoctl(_ arguments: String..., input: String? = nil) throws -> Shell.Output {
+        try Shell.run(Workspace.nekoctl, arguments + ["--dir", workspace.root], input: input, environment: ["NEKO_CACHE_DIR": workspace.cache])
+    }
+
+    @Test func listShowsEveryPluginWithItsState() throws {
+        try workspace.fixture("abi_major", as: "abimajor")
+        let table = try nekoctl("list")
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("ID") == true)
+        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 8 ") })
+        #expect(lines.contains { $0.hasPrefix("cgreet ") && $0.contains("loaded") && $0.contains(" 5 ") })
+        #expect(lines.contains { $0.hasPrefix("abimajor ") && $0.contains("failed") && $0.contains("abi: ") })
+
+        let json = try JSON.parse(try nekoctl("list", "--json").stdout)
+        guard case .array(let plugins) = json else { Issue.record("list --json is not an array: \(json)"); return }
+        let failed = try #require(plugins.first { $0["id"] == "abimajor" })
+        #expect(failed["state"] == "failed")
+        #expect(failed["phase"] == "abi")
+        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 8)
+    }
+
+    @Test func infoShowsEntriesAndSchemas() throws {
+        let info = try nekoctl("info", "hello")
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("hello 1.0.0: Hello"))
+        #expect(info.stdout.contains("depends on:  cgreet"))
+        #expect(info.stdout.contains("greet (sync): Greet"))
+        #expect(info.stdout.contains("sleep (async)"))
+        #expect(info.stdout.contains(#""required":["name"]"#))
+        let json = try JSON.parse(try nekoctl("info", "hello", "--json").stdout)
+        #expect(json["entries"]?[3]?["id"] == "sleep")
+        #expect(json["entries"]?[3]?["async"] == true)
+        #expect(try nekoctl("info", "nosuch").status == 1)
+    }
+
+    @Test func callTakesPairsJSONAndStandardInput() throws {
+        let pairs = try nekoctl("call", "hello", "greet", "name=Ada", "excited:=true")
+        #expect(pairs.status == 0, "\(pairs.stderr)")
+        #expect(try JSON.parse(pairs.stdout) == ["greeting": "Hello, Ada!!"])
+        #expect(pairs.stderr.contains("message from hello: greeted {\"name\":\"Ada\"}"))
+        let object = try nekoctl("call", "cgreet", "greet", "--args", #"{"name":"Linus"}"#)
+        #expect(try JSON.parse(object.stdout) == ["greeting": "Hello, Linus!"])
+        let stdin = try nekoctl("call", "hello", "add", "-", input: #"{"a":1.5,"b":2}"#)
+        #expect(try JSON.parse(stdin.stdout)["sum"] == 3.5)
+    }
+
+    @Test func anErrorResultExitsOneAndAUsageErrorTwo() throws {
+        let invalid = try nekoctl("call", "hello", "greet", "name:=42")
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.hasPrefix("error: invalid_argument: "))
+        #expect(invalid.stderr.contains("(field: name)"))
+        let failed = try nekoctl("call", "hello", "fail", "message=boom")
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error: execution_failed: boom"))
+        let unknown = try nekoctl("call", "hello", "nosuch")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("error: not_found: plugin 'hello' has no entry 'nosuch'"))
+        let usage = try nekoctl("call", "hello", "greet", "justaword")
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("expected key=value, key:=json"))
+        let badJSON = try nekoctl("call", "hello", "greet", "name:={")
+        #expect(badJSON.status == 2)
+        #expect(try nekoctl("call").status == 2)
+    }
+
+    @Test func checkValidatesAFolder() throws {
+        let good = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/hello"], environment: ["NEKO_CACHE_DIR": workspace.cache])
+        #expect(good.status == 0)
+        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 8 entries"))
+        try workspace.fixture("no_symbol", as: "nosymbol")
+        let bad = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/nosymbol"], environment: ["NEKO_CACHE_DIR": workspace.cache])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("error: open: "))
+    }
+
+    @Test func newScaffoldsACPluginThatBuildsWithOneCommand() throws {
+        let created = try nekoctl("new", "tiny-c", "--lang", "c")
+        #expect(created.status == 0, "\(created.stderr)")
+        let folder = "\(workspace.root)/tiny-c"
+        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder])
+        #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
+        let call = try nekoctl("call", "tiny-c", "hello")
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(try JSON.parse(call.stdout) == ["greeting": "Hello from C!"])
+        #expect(try nekoctl("new", "tiny-c", "--lang", "c").status == 1, "an existing folder is never overwritten")
+        #expect(try nekoctl("new", "../escape").status == 2)
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func newScaffoldsASwiftPluginThatBuildsWithOneCommand() throws {
+        let created = try nekoctl("new", "tiny-swift")
+        #expect(created.status == 0, "\(created.stderr)")
+        let folder = "\(workspace.root)/tiny-swift"
+        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder, "CONFIG=debug"])
+        #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
+        let call = try nekoctl("call", "tiny-swift", "hello", "name=Ada")
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(try JSON.parse(call.stdout) == ["greeting": "Hello, Ada!"])
+        let count = try nekoctl("call", "tiny-swift", "count")
+        #expect(try JSON.parse(count.stdout) == ["greeted": 0], "each nekoctl call is a fresh host")
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import NekoLoader
+import Testing
+
+/// A temporary plugin root for one test: real plugin folders, built for real,
+/// and a private library cache, all removed at the end.
+final class Workspace {
+    /// The repository root (where Package.swift is).
+    static let repository: String = {
+        var path = #filePath
+        for _ in 0..<4 { path = (path as NSString).deletingLastPathComponent }
+        return path
+    }()
+
+    /// Where `make plugins` put the example plugins.
+    static let builtPlugins = "\(repository)/plugins"
+
+    /// The nekoctl binary `make test` built.
+    static let nekoctl: String = {
+        if let bin = ProcessInfo.processInfo.environment["NEKO_BIN"] { return "\(bin)/nekoctl" }
+        return "\(repository)/.build/debug/nekoctl"
+    }()
+
+    let root: String
+    let cache: String
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("neko-test-\(UUID().uuidString)").path
+        root = "\(base)/plugins"
+        cache = "\(base)/cache"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent)
+    }
+
+    /// Options for a host over this root, with the private cache.
+    func options() -> HostOptions {
+        var options = HostOptions(roots: [root])
+        options.cacheDirectory = cache
+        return options
+    }
+
+    /// A host over this root.
+    func host() -> PluginHost {
+        PluginHost(options: options())
+    }
+
+    /// Copies example plugin `id` (as `make plugins` built it) into the root.
+    func install(_ id: String) throws {
+        let source = "\(Self.builtPlugins)/\(id)"
+        guard FileManager.default.fileExists(atPath: "\(source)/lib\(id).so") else {
+            Issue.record("\(source)/lib\(id).so is missing: run `make plugins` (make test does) first")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        try FileManager.default.copyItem(atPath: source, toPath: "\(root)/\(id)")
+    }
+
+    /// Writes `plugin.toml` for `id`, with `extra` lines appended to `[plugin]`.
+    func writeManifest(_ id: String, plugin extra: String = "", rest: String = "") throws {
+        let folder = "\(root)/\(id)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = """
+            [plugin]
+            id = "\(id)"
+            name = "\(id)"
+            version = "1.0.0"
+            abi = "1.0"
+            \(extra)
+            \(rest)
+            """
+        try text.write(toFile: "\(folder)/plugin.toml", atomically: true, encoding: .utf8)
+    }
+
+    /// Compiles C source into `<root>/<id>/lib<id>.so`.
+    func compile(_ id: String, source: String) throws {
+        let folder = "\(root)/\(id)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try Shell.run("/usr/bin/env", [
+            "cc", "-std=c11", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
+            "-I", "\(Self.repository)/Sources/NekoABI/include", source, "-o", "\(folder)/lib\(id).so",
+        ])
+        #expect(result.status == 0, "cc failed: \(result.stderr)")
+    }
+
+    /// A fixture plugin from Tests/Fixtures/c/<file>.c, as plugin `id`.
+    func fixture(_ file: String, as id: String, plugin extra: String = "") throws {
+        try writeManifest(id, plugin: extra)
+        try compile(id, source: "\(Self.repository)/Tests/Fixtures/c/\(file).c")
+    }
+}
+
+/// Runs programs for the tests.
+enum Shell {
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil, in directory: String? = nil, environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inp
+        try process.run()
+        if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
+        try inp.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a chatty child never blocks.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes as UTF-8 text.
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
+
+extension String {
+    /// The UTF-8 bytes.
+    var bytes: [UInt8] { Array(utf8) }
+}
