@@ -23,9 +23,12 @@ let package = Package(
         .target(name: "NekoABI"),
         // Swift conveniences shared by both sides of the ABI: JSON, error codes, the build stamp.
         .target(name: "NekoCore", dependencies: ["NekoABI"]),
+        // The system SQLite (Debian's libsqlite3-dev), and a thin Swift layer over it.
+        .systemLibrary(name: "CSQLite"),
+        .target(name: "NekoSQLite", dependencies: ["CSQLite"]),
         // The plugin-side SDK.
         .target(name: "NekoPlugin", dependencies: [
-            "NekoABI", "NekoCore", .product(name: "Logging", package: "swift-log"),
+            "NekoABI", "NekoCore", "NekoSQLite", .product(name: "Logging", package: "swift-log"),
         ]),
         // The host side: discovery, manifests, loading, calling.
         .target(name: "NekoLoader", dependencies: [
@@ -36,6 +39,8 @@ let package = Package(
         ]),
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore"], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore"]),
+        .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
+        .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin"]),
         .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoCore"]),
     ] + swiftExamples.map {
         .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])

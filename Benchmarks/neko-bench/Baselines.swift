@@ -1,5 +1,6 @@
 import Foundation
 import NekoABI
+import NekoLoader
 
 /// What a call is compared with.
 enum Baseline {

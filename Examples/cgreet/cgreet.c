@@ -27,12 +27,6 @@
 
 #define CGREET_EXPORT __attribute__((visibility("default")))
 
-/* True when the host's table is long enough to hold `field`: a reader never
- * touches a field beyond `struct_size` (a host built against an older header
- * has a shorter table). Every 1.0 host has all the fields used here. */
-#define HOST_HAS(host, field) \
-    ((host)->struct_size >= offsetof(neko_host, field) + sizeof((host)->field))
-
 /* ---------------------------------------------------------------------------
  * The instance
  * ------------------------------------------------------------------------- */
@@ -409,10 +403,10 @@ static void entry_count(cgreet *self, const neko_call *call)
 static void entry_log(cgreet *self, const neko_call *call)
 {
     const neko_host *host = self->host;
-    if (HOST_HAS(host, log) && host->log != NULL)
+    if (NEKO_HAS_FIELD(host, neko_host, log) && host->log != NULL)
         host->log(host, NEKO_LOG_INFO, (const char *)call->args, call->args_len);
     neko_status receipt = NEKO_ERR_UNAVAILABLE; /* a host without emit */
-    if (HOST_HAS(host, emit) && host->emit != NULL)
+    if (NEKO_HAS_FIELD(host, neko_host, emit) && host->emit != NULL)
         receipt = host->emit(host, "cgreet.logged", call->args, call->args_len);
     if (receipt == NEKO_OK) {
         finish(call, NEKO_OK, "{\"emitted\":true}", 16, NULL);

@@ -26,9 +26,12 @@ struct Nekoctl: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            if let usage = error as? ValidationError {
+                Terminal.error("error: \(usage.message)")
+                exit(withError: ExitCode(2))
+            }
             if exitCode(for: error) == .validationFailure {
                 Terminal.error(fullMessage(for: error))
-                Terminal.error("Run 'nekoctl help' for usage.")
                 exit(withError: ExitCode(2))
             }
             exit(withError: error)

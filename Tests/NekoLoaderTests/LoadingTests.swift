@@ -48,7 +48,7 @@ import Testing
         try workspace.fixture("no_symbol", as: "nosymbol")
         let host = workspace.host()
         host.loadAll()
-        let failure = try #require(failure(of: "nosymbol", in: host))
+        let failure = try #require(failureOf("nosymbol", in: host))
         #expect(failure.phase == .open)
         #expect(failure.message.contains("libnosymbol.so"))
         #expect(failure.message.contains("exports no 'neko_plugin_register'"))
@@ -59,7 +59,7 @@ import Testing
         try workspace.fixture("abi_major", as: "abimajor")
         let host = workspace.host()
         host.loadAll()
-        let failure = try #require(failure(of: "abimajor", in: host))
+        let failure = try #require(failureOf("abimajor", in: host))
         #expect(failure.phase == .abi)
         #expect(failure.message.contains("built for ABI 99."))
         #expect(failure.message.contains("this host speaks ABI 1.0"))
@@ -75,7 +75,7 @@ import Testing
         try Data("not an ELF file".utf8).write(to: URL(fileURLWithPath: "\(workspace.root)/future/libfuture.so"))
         let host = workspace.host()
         host.loadAll()
-        let failure = try #require(failure(of: "future", in: host))
+        let failure = try #require(failureOf("future", in: host))
         #expect(failure.phase == .abi)
         #expect(failure.message.contains("plugin.toml says ABI 2.0, this host speaks ABI 1.0"))
     }
@@ -87,13 +87,13 @@ import Testing
         try workspace.fixture("bad_entries", as: "badentries")
         let host = workspace.host()
         host.loadAll()
-        let null = try #require(failure(of: "nullreg", in: host))
+        let null = try #require(failureOf("nullreg", in: host))
         #expect(null.phase == .register)
         #expect(null.message.contains("returned NULL"))
-        let wrong = try #require(failure(of: "wrongid", in: host))
+        let wrong = try #require(failureOf("wrongid", in: host))
         #expect(wrong.phase == .register)
         #expect(wrong.message.contains("'someone_else'") && wrong.message.contains("'wrongid'"))
-        let duplicate = try #require(failure(of: "badentries", in: host))
+        let duplicate = try #require(failureOf("badentries", in: host))
         #expect(duplicate.phase == .register)
         #expect(duplicate.message.contains("entry id 'dup' is declared twice"))
     }
@@ -106,7 +106,7 @@ import Testing
         defer { host.shutdown() }
         let report = host.loadAll()
         #expect(report.loaded == ["cgreet"])
-        let failure = try #require(failure(of: "startfails", in: host))
+        let failure = try #require(failureOf("startfails", in: host))
         #expect(failure.phase == .startup)
         #expect(failure.message.contains("database is locked"))
         let result = try host.callBlocking("cgreet", "greet", arguments: #"{"name":"still here"}"#.bytes)
@@ -128,7 +128,7 @@ import Testing
         try workspace.compile("oldswift", source: source)
         let host = workspace.host()
         host.loadAll()
-        let failure = try #require(failure(of: "oldswift", in: host))
+        let failure = try #require(failureOf("oldswift", in: host))
         #expect(failure.phase == .abi)
         #expect(failure.message.contains("built by Swift 5.9.2, this host by Swift \(BuildStamp.swiftCompiler)"))
     }
@@ -138,7 +138,7 @@ import Testing
         try workspace.install("hello")  // depends on cgreet, which is missing
         let host = workspace.host()
         host.loadAll()
-        let failure = try #require(failure(of: "hello", in: host))
+        let failure = try #require(failureOf("hello", in: host))
         #expect(failure.phase == .dependencies)
         #expect(failure.message.contains("'cgreet'"))
     }
@@ -198,7 +198,7 @@ import Testing
         #expect(failure.phase == .abi)
     }
 
-    private func failure(of id: String, in host: PluginHost) -> LoadFailure? {
+    private func failureOf(_ id: String, in host: PluginHost) -> LoadFailure? {
         if case .failed(let failure) = host.plugin(id)?.state { return failure }
         Issue.record("\(id) is \(host.plugin(id).map { "\($0.state)" } ?? "not listed"), expected failed")
         return nil

@@ -8,8 +8,8 @@
 /// arguments are not valid JSON: expected ':' after an object key at line 1, column 8
 /// ```
 ///
-/// Make one from the error of a decoder (``init(_:)-(DecodingError)``), of the
-/// parser (``init(_:)-(JSONParseError)``), or of a schema check
+/// Make one from the error of a decoder (`init(_:)`), of the
+/// parser (`init(_:)`), or of a schema check
 /// (``JSONSchema/validate(_:against:)``).
 public struct ArgumentError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The path of the offending field, eg `items[2].id`; `nil` when the

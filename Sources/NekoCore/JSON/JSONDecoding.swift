@@ -6,8 +6,8 @@
 ///
 /// It parses the bytes into a ``JSON`` tree, then walks the tree with a lean
 /// `Decoder`. Failures are the standard `DecodingError`s with an accurate
-/// `codingPath`; ``ArgumentError/init(_:)-(DecodingError)`` turns one into a
-/// message that names the field, and ``decodeArguments(_:from:)-(_,UnsafeRawBufferPointer)``
+/// `codingPath`; `init(_:)` turns one into a
+/// message that names the field, and `decodeArguments(_:from:)`
 /// does both at once.
 ///
 /// Conversions: an integer type accepts an integer, or a double with an
@@ -43,7 +43,7 @@ public struct NekoJSONDecoder: Sendable {
         return try decode(type, from: json)
     }
 
-    /// Decodes a `T` from UTF-8 JSON bytes; see ``decode(_:from:)-(_,UnsafeRawBufferPointer)``.
+    /// Decodes a `T` from UTF-8 JSON bytes; see `decode(_:from:)`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try bytes.withUnsafeBytes { try decode(type, from: $0) }
     }
@@ -66,7 +66,7 @@ public struct NekoJSONDecoder: Sendable {
     }
 
     /// Decodes the arguments of an entry call from bytes; see
-    /// ``decodeArguments(_:from:)-(_,UnsafeRawBufferPointer)``.
+    /// `decodeArguments(_:from:)`.
     public func decodeArguments<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(ArgumentError) -> T {
         do {
             return try decode(type, from: bytes)
@@ -82,14 +82,20 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
     let value: JSON
     let parent: JSONDecoderImpl?
     let component: JSONPathComponent?
-    /// Set on the root only; the others ask their root.
-    let rootUserInfo: [CodingUserInfoKey: any Sendable]
+    /// Set on the root only, and only when not empty; the others ask their root.
+    let rootUserInfo: UserInfoBox?
+
+    /// `userInfo` in a box, so that decoders without any carry a single null pointer.
+    final class UserInfoBox {
+        let values: [CodingUserInfoKey: any Sendable]
+        init(_ values: [CodingUserInfoKey: any Sendable]) { self.values = values }
+    }
 
     init(value: JSON, parent: JSONDecoderImpl?, component: JSONPathComponent?, userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
         self.value = value
         self.parent = parent
         self.component = component
-        self.rootUserInfo = userInfo
+        self.rootUserInfo = userInfo.isEmpty ? nil : UserInfoBox(userInfo)
     }
 
     var codingPath: [any CodingKey] {
@@ -105,7 +111,8 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
     var userInfo: [CodingUserInfoKey: Any] {
         var root = self
         while let parent = root.parent { root = parent }
-        return root.rootUserInfo
+        guard let values = root.rootUserInfo?.values else { return [:] }
+        return values
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -133,7 +140,7 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
     func decode(_ type: String.Type) throws -> String { try Self.unboxString(value) { codingPath } }
     func decode(_ type: Double.Type) throws -> Double { try Self.unboxDouble(value) { codingPath } }
     func decode(_ type: Float.Type) throws -> Float { try Self.unboxFloat(value) { codingPath } }
-    func decode(_ type: Int.Type) throws -> Int { try Self.unboxInteger(value, as: type) { codingPath } }
+    func decode(_ type: Int.Type) throws -> Int { try Self.unboxInt(value) { codingPath } }
     func decode(_ type: Int8.Type) throws -> Int8 { try Self.unboxInteger(value, as: type) { codingPath } }
     func decode(_ type: Int16.Type) throws -> Int16 { try Self.unboxInteger(value, as: type) { codingPath } }
     func decode(_ type: Int32.Type) throws -> Int32 { try Self.unboxInteger(value, as: type) { codingPath } }
@@ -158,7 +165,7 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
         if T.self == String.self {
             return unsafeBitCast(try Self.unboxString(value) { childPath(component()) }, to: T.self)
         } else if T.self == Int.self {
-            return unsafeBitCast(try Self.unboxInteger(value, as: Int.self) { childPath(component()) }, to: T.self)
+            return unsafeBitCast(try Self.unboxInt(value) { childPath(component()) }, to: T.self)
         } else if T.self == Bool.self {
             return unsafeBitCast(try Self.unboxBool(value) { childPath(component()) }, to: T.self)
         } else if T.self == Double.self {
@@ -167,6 +174,20 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
             return unsafeBitCast(value, to: T.self)
         }
         return try T(from: JSONDecoderImpl(value: value, parent: self, component: component()))
+    }
+
+    /// The value of the member named `key`, if this decoder's value is an
+    /// object that has one.
+    @inline(__always) func member(_ key: String) -> JSON? {
+        guard case .object(let object) = value else { return nil }
+        let length = key.utf8.count
+        return object.members.withUnsafeBufferPointer { members in
+            // Comparing lengths first skips most string comparisons.
+            for index in members.indices where members[index].key.utf8.count == length && members[index].key == key {
+                return members[index].value
+            }
+            return nil
+        }
     }
 
     func childPath(_ component: JSONPathComponent) -> [any CodingKey] {
@@ -203,6 +224,14 @@ final class JSONDecoderImpl: Decoder, SingleValueDecodingContainer {
             throw outOfRange(Float.self, expected: "a number within the range of Float", found: value, path: path())
         }
         return narrowed
+    }
+
+    /// `Int` on its own, non-generic path: the common case must not go through
+    /// a generic `FixedWidthInteger` (which the optimizer may merge into).
+    @inline(__always)
+    static func unboxInt(_ value: JSON, path: () -> [any CodingKey]) throws -> Int {
+        if case .int(let number) = value, let result = Int(exactly: number) { return result }
+        return try unboxInteger(value, as: Int.self, path: path)
     }
 
     @inline(__always)

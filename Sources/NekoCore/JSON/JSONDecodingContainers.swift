@@ -7,7 +7,7 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     /// A decoder whose value is an object.
     let decoder: JSONDecoderImpl
 
-    @inline(__always) var object: JSONObject {
+    var object: JSONObject {
         if case .object(let object) = decoder.value { return object }
         return JSONObject()
     }
@@ -16,20 +16,22 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     var allKeys: [Key] { object.members.compactMap { Key(stringValue: $0.key) } }
 
-    func contains(_ key: Key) -> Bool { object.index(forKey: key.stringValue) != nil }
+    func contains(_ key: Key) -> Bool { decoder.member(key.stringValue) != nil }
 
     /// The value for `key`, or a `keyNotFound` error.
     @inline(__always) func value(for key: Key) throws -> JSON {
-        if let index = object.index(forKey: key.stringValue) { return object.members[index].value }
-        throw DecodingError.keyNotFound(key, .init(
-            codingPath: codingPath, debugDescription: "No value associated with key '\(key.stringValue)'."))
+        if let value = decoder.member(key.stringValue) { return value }
+        throw keyNotFound(key)
+    }
+
+    func keyNotFound(_ key: Key) -> DecodingError {
+        .keyNotFound(key, .init(codingPath: codingPath, debugDescription: "No value associated with key '\(key.stringValue)'."))
     }
 
     /// The value for `key`, or `nil` if it is missing or `null`.
     @inline(__always) func presentValue(for key: Key) -> JSON? {
-        guard let index = object.index(forKey: key.stringValue) else { return nil }
-        let value = object.members[index].value
-        return value.isNull ? nil : value
+        guard let value = decoder.member(key.stringValue), !value.isNull else { return nil }
+        return value
     }
 
     func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
@@ -48,7 +50,9 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
         try JSONDecoderImpl.unboxFloat(value(for: key)) { path(key) }
     }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        try JSONDecoderImpl.unboxInt(value(for: key)) { path(key) }
+    }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
     func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
@@ -166,7 +170,11 @@ struct JSONUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         currentIndex += 1
         return result
     }
-    mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    mutating func decode(_ type: Int.Type) throws -> Int {
+        let result = try JSONDecoderImpl.unboxInt(current(type)) { path() }
+        currentIndex += 1
+        return result
+    }
     mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
     mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
     mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }

@@ -12,8 +12,20 @@ public struct JSONObject: Sendable {
     /// One member of an object.
     public typealias Element = (key: String, value: JSON)
 
+    /// How a member is stored: a struct rather than a tuple, whose value
+    /// witnesses are specialized code rather than the runtime's generic ones.
+    @usableFromInline struct Member: Sendable {
+        @usableFromInline var key: String
+        @usableFromInline var value: JSON
+
+        @inlinable init(key: String, value: JSON) {
+            self.key = key
+            self.value = value
+        }
+    }
+
     /// The members, in order, with unique keys.
-    @usableFromInline var members: [Element]
+    @usableFromInline var members: [Member]
 
     /// Makes an empty object.
     public init() {
@@ -31,7 +43,7 @@ public struct JSONObject: Sendable {
     }
 
     /// Makes an object from members whose keys the caller knows to be unique.
-    @inlinable init(uniqueMembers: [Element]) {
+    @inlinable init(uniqueMembers: [Member]) {
         members = uniqueMembers
     }
 
@@ -66,7 +78,7 @@ public struct JSONObject: Sendable {
                     members.remove(at: index)
                 }
             } else if let newValue {
-                members.append((key: key, value: newValue))
+                members.append(Member(key: key, value: newValue))
             }
         }
     }
@@ -88,7 +100,7 @@ extension JSONObject: RandomAccessCollection {
 
     /// The member at `position`.
     public subscript(position: Int) -> Element {
-        members[position]
+        (key: members[position].key, value: members[position].value)
     }
 }
 

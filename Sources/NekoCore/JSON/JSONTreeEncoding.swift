@@ -44,7 +44,7 @@ final class JSONTreeObject {
     }
 
     var json: JSONObject {
-        JSONObject(uniqueMembers: zip(keys, values).map { (key: $0, value: $1.json) })
+        JSONObject(uniqueMembers: zip(keys, values).map { JSONObject.Member(key: $0, value: $1.json) })
     }
 }
 

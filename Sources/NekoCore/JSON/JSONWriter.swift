@@ -16,19 +16,20 @@ extension JSON: CustomStringConvertible {
     /// is written as `null`, as JavaScript does; ``NekoJSONEncoder`` refuses
     /// such values instead.
     public func serialized() -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        JSONOutput.write(self, into: &bytes)
-        return bytes
+        var buffer = JSONByteBuffer()
+        defer { buffer.deallocate() }
+        JSONOutput.write(self, into: &buffer)
+        return buffer.array()
     }
 
     /// The JSON text of the value indented for people: two spaces a level,
     /// one member or element a line, `": "` after keys, members in their
     /// stored order, and `[]` and `{}` for empty containers.
     public func prettyPrinted() -> String {
-        var bytes: [UInt8] = []
-        JSONOutput.writePretty(self, indent: 0, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var buffer = JSONByteBuffer()
+        defer { buffer.deallocate() }
+        JSONOutput.writePretty(self, indent: 0, into: &buffer)
+        return buffer.string()
     }
 }
 
@@ -37,13 +38,13 @@ enum JSONOutput {
     /// Writes `value` compactly; returns `false` if it met a non-finite double
     /// (written as `null`).
     @discardableResult
-    static func write(_ value: JSON, into bytes: inout [UInt8]) -> Bool {
+    static func write(_ value: JSON, into bytes: inout JSONByteBuffer) -> Bool {
         switch value {
         case .null:
-            append("null", to: &bytes)
+            bytes.append("null")
             return true
         case .bool(let flag):
-            append(flag ? "true" : "false", to: &bytes)
+            bytes.append(flag ? "true" : "false")
             return true
         case .int(let number):
             writeInteger(number, into: &bytes)
@@ -76,83 +77,92 @@ enum JSONOutput {
         }
     }
 
-    static func writePretty(_ value: JSON, indent: Int, into bytes: inout [UInt8]) {
+    static func writePretty(_ value: JSON, indent: Int, into bytes: inout JSONByteBuffer) {
         switch value {
         case .array(let elements) where !elements.isEmpty:
             bytes.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
-                bytes.append(contentsOf: position > 0 ? [UInt8(ascii: ","), 0x0A] : [0x0A])
-                bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent + 2))
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(0x0A)
+                bytes.append(repeating: UInt8(ascii: " "), count: indent + 2)
                 writePretty(element, indent: indent + 2, into: &bytes)
             }
             bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+            bytes.append(repeating: UInt8(ascii: " "), count: indent)
             bytes.append(UInt8(ascii: "]"))
         case .object(let object) where !object.isEmpty:
             bytes.append(UInt8(ascii: "{"))
             for (position, member) in object.members.enumerated() {
-                bytes.append(contentsOf: position > 0 ? [UInt8(ascii: ","), 0x0A] : [0x0A])
-                bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent + 2))
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(0x0A)
+                bytes.append(repeating: UInt8(ascii: " "), count: indent + 2)
                 writeString(member.key, into: &bytes)
-                append(": ", to: &bytes)
+                bytes.append(": ")
                 writePretty(member.value, indent: indent + 2, into: &bytes)
             }
             bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+            bytes.append(repeating: UInt8(ascii: " "), count: indent)
             bytes.append(UInt8(ascii: "}"))
         default:
             write(value, into: &bytes)
         }
     }
 
-    @inline(__always) static func append(_ literal: StaticString, to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
     /// Writes a quoted, escaped string.
-    @inline(__always) static func writeString(_ text: String, into bytes: inout [UInt8]) {
+    @inline(__always) static func writeString(_ text: String, into bytes: inout JSONByteBuffer) {
         bytes.append(UInt8(ascii: "\""))
         writeEscaped(text, into: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// Writes the escaped text of a string, without the quotes.
-    static func writeEscaped(_ text: String, into bytes: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { utf8 in
-            var runStart = 0
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
-                bytes.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                default:
-                    let hexDigits: StaticString = "0123456789abcdef"
-                    append("u00", to: &bytes)
-                    bytes.append(hexDigits.utf8Start[Int(byte >> 4)])
-                    bytes.append(hexDigits.utf8Start[Int(byte & 0xF)])
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+    static func writeEscaped(_ text: String, into bytes: inout JSONByteBuffer) {
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            writeEscaped(utf8, into: &bytes)
+        }
+        if written == nil {
+            var text = text
+            text.withUTF8 { writeEscaped($0, into: &bytes) }
         }
     }
 
+    /// Writes the escape sequence for a byte that needs one.
+    static func writeEscape(for byte: UInt8, into bytes: inout JSONByteBuffer) {
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "\\"))
+        case 0x08: bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "f"))
+        case 0x0A: bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "\\"), UInt8(ascii: "t"))
+        default:
+            let hexDigits: StaticString = "0123456789abcdef"
+            bytes.append("\\u00")
+            bytes.append(hexDigits.utf8Start[Int(byte >> 4)], hexDigits.utf8Start[Int(byte & 0xF)])
+        }
+    }
+
+    static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into bytes: inout JSONByteBuffer) {
+        var runStart = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            runStart = index + 1
+            writeEscape(for: byte, into: &bytes)
+        }
+        bytes.append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
+    }
+
     /// Writes a decimal integer.
-    static func writeInteger(_ value: Int64, into bytes: inout [UInt8]) {
+    static func writeInteger(_ value: Int64, into bytes: inout JSONByteBuffer) {
         if value >= 0 && value < 10 {
             bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
             return
         }
         var magnitude = value.magnitude
+        bytes.reserve(20)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var start = 20
             repeat {
@@ -161,16 +171,16 @@ enum JSONOutput {
                 magnitude /= 10
             } while magnitude != 0
             if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+            bytes.append(UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 
     /// Writes a double in its shortest round-tripping form; returns `false`
     /// (and writes `null`) if it is not finite.
     @discardableResult
-    static func writeDouble(_ value: Double, into bytes: inout [UInt8]) -> Bool {
+    static func writeDouble(_ value: Double, into bytes: inout JSONByteBuffer) -> Bool {
         guard value.isFinite else {
-            append("null", to: &bytes)
+            bytes.append("null")
             return false
         }
         // Integral values below 1e16 print as their digits and ".0", exactly as
@@ -178,10 +188,11 @@ enum JSONOutput {
         if value.magnitude < 1e16, Double(Int64(value)) == value {
             if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             writeInteger(Int64(value), into: &bytes)
-            append(".0", to: &bytes)
+            bytes.append(".0")
             return true
         }
-        bytes.append(contentsOf: value.description.utf8)
+        var text = value.description
+        text.withUTF8 { bytes.append($0) }
         return true
     }
 }

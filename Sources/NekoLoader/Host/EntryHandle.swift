@@ -75,10 +75,14 @@ public struct EntryHandle: Sendable {
             loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.milliseconds)
         }
         if let outcome = waiter.outcome { return try outcome.get() }
-        let timer = Task { [loaded, plugin, info, host] in
-            guard (try? await Task.sleep(for: deadline)) != nil else { return }
+        // The deadline runs on a Dispatch timer, not on Swift's cooperative
+        // pool: a host that keeps its pool busy must still see its deadlines.
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { [loaded, plugin, info, host] in
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
         }
+        timer.schedule(deadline: .now() + .nanoseconds(deadline.nanoseconds))
+        timer.activate()
         defer { timer.cancel() }
         let outcome = await withTaskCancellationHandler {
             await waiter.value()

@@ -15,9 +15,9 @@ public struct EntryInfo: Sendable, Equatable {
     /// Its own deadline, if it declares one.
     public let timeout: Duration?
 
-    /// Whether `id` is a valid entry id: `[A-Za-z0-9_.-]+`.
+    /// Whether `id` is a valid entry or timer id: `[A-Za-z0-9_.-]{1,128}`.
     static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.allSatisfy { byte in
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):

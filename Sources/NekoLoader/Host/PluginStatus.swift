@@ -55,4 +55,11 @@ public struct PluginMessage: Sendable, Equatable {
     public let topic: String
     /// Its JSON payload.
     public let payload: JSON
+
+    /// Makes a message, eg `PluginMessage(plugin: "hello", topic: "greeted", payload: ["name": "Ada"])`.
+    public init(plugin: String, topic: String, payload: JSON) {
+        self.plugin = plugin
+        self.topic = topic
+        self.payload = payload
+    }
 }

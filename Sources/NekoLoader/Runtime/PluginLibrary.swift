@@ -78,6 +78,7 @@ struct PluginLibrary: @unchecked Sendable {
         guard plugin.create != nil, plugin.invoke != nil, plugin.destroy != nil else {
             throw LoadFailure(.register, "\(library): the descriptor lacks create, invoke or destroy, which are mandatory")
         }
+        try checkTimers(plugin, library: library)
         let entries = try readEntries(plugin, library: library)
         var index: [String: Int] = [:]
         for (position, entry) in entries.enumerated() {
@@ -88,6 +89,23 @@ struct PluginLibrary: @unchecked Sendable {
         return PluginLibrary(
             descriptor: descriptor, path: path, entries: entries, index: index, swiftVersion: swiftVersion,
             sdk: plugin.sdk.map { String(cString: $0) } ?? "unknown")
+    }
+
+    private static func checkTimers(_ plugin: neko_plugin, library: String) throws(LoadFailure) {
+        guard plugin.timer_count > 0 else { return }
+        guard plugin.timers != nil, plugin.on_timer != nil else {
+            throw LoadFailure(.register, "\(library): timer_count is \(plugin.timer_count) but timers or on_timer is NULL")
+        }
+        var seen = Set<String>()
+        for position in 0..<Int(plugin.timer_count) {
+            let timer = plugin.timers[position]
+            guard let rawID = timer.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
+                throw LoadFailure(.register, "\(library): timer #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
+            }
+            guard seen.insert(id).inserted else {
+                throw LoadFailure(.register, "\(library): timer id '\(id)' is declared twice")
+            }
+        }
     }
 
     private static func readEntries(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [EntryInfo] {
@@ -101,7 +119,7 @@ struct PluginLibrary: @unchecked Sendable {
                 throw LoadFailure(.register, "\(library): entry #\(position) has struct_size \(entry.struct_size), expected at least \(MemoryLayout<neko_entry>.size)")
             }
             guard let rawID = entry.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
-                throw LoadFailure(.register, "\(library): entry #\(position) has no valid id (expected [A-Za-z0-9_.-]+)")
+                throw LoadFailure(.register, "\(library): entry #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
             }
             var schema: JSON = ["type": "object"]
             if let text = entry.args_schema {

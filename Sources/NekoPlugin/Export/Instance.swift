@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 import NekoABI
 import NekoCore
@@ -66,22 +65,8 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
         tasks.cancel(id)
     }
 
-    /// Runs an async hook to its end from the host's lifecycle thread, which
-    /// is never one of Swift's cooperative threads, so it may block.
+    /// Runs an async hook to its end on the host's lifecycle thread.
     private func blocking(_ body: @escaping @Sendable () async throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        Task {
-            do { try await body() } catch { outcome.error = error }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error { throw error }
+        try LifecycleExecutor().run(body)
     }
-}
-
-/// A thrown error carried from a task to the thread waiting on it.
-private final class Outcome: @unchecked Sendable {
-    // Written by the task before `signal`, read by the waiter after `wait`.
-    var error: (any Error)?
 }

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+
+/// Runs an async lifecycle hook (`startup`, `shutdown`) to its end on the
+/// host's lifecycle thread, which waits for it.
+///
+/// Rationale: the hook's jobs run on the waiting thread itself, not on Swift's
+/// cooperative pool. A host whose pool threads are all blocked (in a blocking
+/// call, say) would otherwise starve the hook, and the plugin would miss its
+/// startup timeout for no fault of its own. Jobs that arrive after the hook
+/// returned (a task the hook left running inherits this executor) go to
+/// Dispatch's global queue, so they are never stranded.
+final class LifecycleExecutor: TaskExecutor, @unchecked Sendable {
+    // `jobs` and `finished` are guarded by `mutex`.
+    private var jobs: [UnownedJob] = []
+    private var finished = false
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        pthread_mutex_lock(mutex)
+        if finished {
+            pthread_mutex_unlock(mutex)
+            DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            return
+        }
+        jobs.append(job)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Runs `body` with this executor preferred, on the calling thread, and
+    /// returns when it has finished. - Throws: what `body` throws.
+    func run(_ body: @escaping @Sendable () async throws -> Void) throws {
+        let outcome = HookOutcome()
+        Task(executorPreference: self) {
+            do { try await body() } catch { outcome.error = error }
+            self.finish()
+        }
+        while let job = next() {
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+        if let error = outcome.error { throw error }
+    }
+
+    /// The next job, waiting for one; nil once the hook has finished.
+    private func next() -> UnownedJob? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while jobs.isEmpty && !finished { pthread_cond_wait(condition, mutex) }
+        return jobs.isEmpty ? nil : jobs.removeFirst()
+    }
+
+    private func finish() {
+        pthread_mutex_lock(mutex)
+        finished = true
+        // Jobs still queued (tasks the hook left behind) move to Dispatch.
+        let left = jobs
+        jobs = []
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+        for job in left {
+            DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+    }
+}
+
+/// A thrown error carried from the hook's task to the waiting thread.
+private final class HookOutcome: @unchecked Sendable {
+    // Written by the task before `finish`, read by the waiter after the loop ends.
+    var error: (any Error)?
+}

@@ -1,0 +1,259 @@
+/// Runs an operation again when it fails, waiting longer between attempts:
+/// the SDK's counterpart of Python's `tenacity.retry`.
+///
+/// Put it around a call that can fail for a moment and then work (a network
+/// fetch, a busy database, a plugin that is restarting), and it gives up with
+/// a ``RetryError`` after a bounded number of attempts:
+///
+/// ```swift
+/// // tenacity: @retry(stop=stop_after_attempt(3), wait=wait_exponential(min=4, max=10))
+/// let page = try await Retry(attempts: 3, backoff: .exponential(min: .seconds(4), max: .seconds(10)))
+///     .run { try await fetch(url) }
+///
+/// // Only some errors are worth another attempt; log each retry.
+/// static let policy = Retry(
+///     attempts: 5, backoff: .exponential(min: .milliseconds(100), max: .seconds(2), jitter: 0.2),
+///     retrying: { $0 is TransientError })
+/// try await Self.policy
+///     .onRetry { attempt, error, wait in logger.warning("attempt \(attempt) failed: \(error); again in \(wait)") }
+///     .run { try await store.save(record) }
+/// ```
+///
+/// The rules, in the order `run` applies them after an attempt throws:
+/// 1. an error that `retrying` refuses (by default only `CancellationError`)
+///    is rethrown at once, as it is;
+/// 2. if the task is canceled, `run` throws `CancellationError`;
+/// 3. if that was the last attempt, `run` throws a ``RetryError`` carrying
+///    the number of attempts and the last error;
+/// 4. otherwise it calls the `onRetry` hook, waits as ``backoff`` says (a
+///    cancellation ends the wait with `CancellationError`), and tries again.
+///
+/// `run` never starts an attempt in a canceled task.
+///
+/// `Retry` is a value: declare a policy once (eg as a `static let`) and share
+/// it between tasks and threads; each `run` keeps its own count.
+public struct Retry: Sendable {
+    /// How many times `run` calls the operation at most, eg `3`; at least 1.
+    public let attempts: Int
+    /// How long `run` waits after each failed attempt.
+    public let backoff: Backoff
+
+    /// Whether an error is worth another attempt.
+    let shouldRetry: @Sendable (any Error) -> Bool
+    /// Told of each retry before its wait.
+    var retryHook: (@Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void)?
+    /// Waits: `clock.sleep(for:)`; throws `CancellationError` when the task is canceled.
+    let sleep: @Sendable (Duration) async throws -> Void
+    /// A number in `0...1` for the jitter.
+    let random: @Sendable () -> Double
+
+    /// Makes a retry policy.
+    ///
+    /// An out-of-range value does not trap: a plugin runs inside the host's
+    /// process, so a policy read from `plugin.toml` must not take the host
+    /// down. It is brought into range instead, as each parameter says.
+    ///
+    /// - Parameters:
+    ///   - attempts: how many times to call the operation at most, counting
+    ///     the first, eg `3` (tenacity's `stop_after_attempt(3)`). Less than 1
+    ///     counts as 1.
+    ///   - backoff: how long to wait after each failed attempt, eg
+    ///     `.exponential(min: .seconds(4), max: .seconds(10))`, `.constant(.seconds(1))`, `.none`.
+    ///   - retrying: whether an error is worth another attempt, eg
+    ///     `{ $0 is TransientError }`. The default retries every error but
+    ///     `CancellationError`. An error it refuses is rethrown at once.
+    ///   - clock: the clock that waits; the default is a `ContinuousClock`.
+    ///     Tests pass a clock that records the waits and returns at once. Its
+    ///     `sleep` should throw `CancellationError` when the task is canceled
+    ///     (the standard clocks do); `run` checks for cancellation after
+    ///     every wait in any case.
+    ///   - random: a number in `0...1` each time a wait is jittered; the
+    ///     default is `Double.random(in: 0..<1)`. Tests pass a fixed one.
+    ///     Values outside `0...1` are clamped into it.
+    ///   - onRetry: told of each retry, before its wait: the number of the
+    ///     attempt that failed (1 for the first), its error, and how long
+    ///     `run` will wait before the next attempt. Eg to log. It runs on the
+    ///     task that called `run`, so it should return quickly.
+    public init(
+        attempts: Int,
+        backoff: Backoff,
+        retrying: @escaping @Sendable (any Error) -> Bool = { !($0 is CancellationError) },
+        clock: some Clock<Duration> = ContinuousClock(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onRetry: (@Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void)? = nil
+    ) {
+        self.attempts = Swift.max(1, attempts)
+        self.backoff = backoff
+        self.shouldRetry = retrying
+        self.retryHook = onRetry
+        self.sleep = { try await clock.sleep(for: $0) }
+        self.random = random
+    }
+
+    /// The same policy with `hook` told of each retry, in place of any
+    /// `onRetry` given before.
+    ///
+    /// Use it to log with a logger you only have where you call: declare the
+    /// policy once, add the hook at the call site.
+    ///
+    /// - Parameter hook: gets the number of the attempt that failed (1 for the
+    ///   first), its error, and how long `run` will wait before the next attempt.
+    public func onRetry(
+        _ hook: @escaping @Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void
+    ) -> Retry {
+        var copy = self
+        copy.retryHook = hook
+        return copy
+    }
+
+    /// Calls `operation` until it returns, it throws an error that is not
+    /// retried, the attempts run out, or the task is canceled.
+    ///
+    /// `run` stays on the caller's actor, if it has one, and `operation`
+    /// need not be `@Sendable`: a closure may use the caller's state, an
+    /// actor's too, and return a value that is not `Sendable`.
+    ///
+    /// - Parameter operation: the work to try, eg `{ try await fetch(url) }`.
+    /// - Returns: what the first successful attempt returned.
+    /// - Throws: the error of an attempt that `retrying` refuses, as it is;
+    ///   `CancellationError` if the task is canceled (also during a wait);
+    ///   ``RetryError`` when every attempt failed.
+    nonisolated(nonsending)
+    public func run<Value>(_ operation: () async throws -> Value) async throws -> Value {
+        var attempt = 1
+        while true {
+            try Task.checkCancellation()
+            do {
+                return try await operation()
+            } catch {
+                guard shouldRetry(error) else { throw error }
+                try Task.checkCancellation()
+                guard attempt < attempts else { throw RetryError(attempts: attempt, lastError: error) }
+                let wait = backoff.wait(after: attempt, random: random)
+                retryHook?(attempt, error, wait)
+                if wait > .zero { try await sleep(wait) }
+                attempt += 1
+            }
+        }
+    }
+}
+
+// MARK: - Backoff
+
+extension Retry {
+    /// How long to wait after a failed attempt before the next one:
+    /// `.exponential(min:max:jitter:)`, `.constant(_:jitter:)` or `.none`.
+    ///
+    /// With a `jitter` above 0, each wait is spread evenly at random over
+    /// `wait ± jitter × wait` (eg 0.2: 8 s becomes 6.4 s to 9.6 s), so that
+    /// many plugins that failed together do not all retry together. The
+    /// spread is applied after `max`, so a jittered wait may pass `max` by up
+    /// to the jitter fraction.
+    public struct Backoff: Sendable, Hashable, CustomStringConvertible {
+        private enum Shape: Sendable, Hashable {
+            case none
+            case constant(Duration)
+            case exponential(min: Duration, max: Duration)
+        }
+
+        private let shape: Shape
+        /// The fraction (`0...1`) by which each wait is spread at random, eg `0.2` for ±20 %.
+        public let jitter: Double
+
+        private init(_ shape: Shape, jitter: Double) {
+            self.shape = shape
+            // NaN (which fails every comparison) becomes 0.
+            self.jitter = jitter > 0 ? Swift.min(jitter, 1) : 0
+        }
+
+        /// No wait: the next attempt starts at once.
+        public static let none = Backoff(.none, jitter: 0)
+
+        /// The same wait after every failed attempt (tenacity's `wait_fixed`).
+        ///
+        /// - Parameters:
+        ///   - wait: eg `.seconds(1)`; a negative wait counts as zero.
+        ///   - jitter: the random spread, a fraction in `0...1`; clamped into it.
+        public static func constant(_ wait: Duration, jitter: Double = 0) -> Backoff {
+            Backoff(.constant(Swift.max(wait, .zero)), jitter: jitter)
+        }
+
+        /// A wait that doubles after each failed attempt, from `min` up to `max`:
+        /// the wait after attempt `n` is `min(max, min × 2^(n-1))`.
+        ///
+        /// `.exponential(min: .seconds(4), max: .seconds(10))` waits 4 s, 8 s,
+        /// 10 s, 10 s, ... Here `min` is the first wait itself; tenacity's
+        /// `wait_exponential(min=4, max=10)` instead waits `2^(n-1)` seconds
+        /// raised to at least `min`: 4, 4, 4, 8, 10, ...
+        ///
+        /// - Parameters:
+        ///   - min: the first wait, eg `.milliseconds(100)`; a negative one counts as zero.
+        ///   - max: the longest wait, eg `.seconds(2)`; one below `min` counts as `min`.
+        ///   - jitter: the random spread, a fraction in `0...1`; clamped into it.
+        public static func exponential(min: Duration, max: Duration, jitter: Double = 0) -> Backoff {
+            let first = Swift.max(min, .zero)
+            return Backoff(.exponential(min: first, max: Swift.max(max, first)), jitter: jitter)
+        }
+
+        /// The wait after failed attempt `attempt` (1 for the first), before jitter.
+        public func wait(after attempt: Int) -> Duration {
+            switch shape {
+            case .none:
+                return .zero
+            case .constant(let wait):
+                return wait
+            case .exponential(let min, let max):
+                // Double from `min` until `max`, never past it (no overflow,
+                // however many attempts); at most 2^(attempt-1).
+                var wait = min
+                var doublings = attempt - 1
+                while doublings > 0, wait > .zero, wait < max {
+                    wait = wait > max / 2 ? max : wait * 2
+                    doublings -= 1
+                }
+                return Swift.min(wait, max)
+            }
+        }
+
+        /// The wait after failed attempt `attempt`, spread by `jitter` with `random()`.
+        func wait(after attempt: Int, random: () -> Double) -> Duration {
+            let base = wait(after: attempt)
+            guard jitter > 0, base > .zero else { return base }
+            let sample = random()
+            let unit = sample.isNaN ? 0.5 : Swift.min(Swift.max(sample, 0), 1)
+            return base * (1 + jitter * (2 * unit - 1))
+        }
+
+        public var description: String {
+            let spread = jitter > 0 ? ", jitter: \(jitter)" : ""
+            switch shape {
+            case .none: return "none"
+            case .constant(let wait): return "constant(\(wait)\(spread))"
+            case .exponential(let min, let max): return "exponential(min: \(min), max: \(max)\(spread))"
+            }
+        }
+    }
+}
+
+// MARK: - Giving up
+
+/// What ``Retry/run(_:)`` throws when every attempt failed.
+///
+/// Its description names the count and the last failure, eg
+/// `gave up after 3 attempts: HTTP 503 from /status`.
+public struct RetryError: Error, Sendable, CustomStringConvertible {
+    /// How many attempts were made, eg `3`.
+    public let attempts: Int
+    /// The error of the last attempt.
+    public let lastError: any Error
+
+    /// Makes the error `run` throws after `attempts` attempts that ended with `lastError`.
+    public init(attempts: Int, lastError: any Error) {
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+
+    public var description: String {
+        "gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(lastError)"
+    }
+}
