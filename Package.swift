@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The example plugins: each builds to `lib<id>.so`, which `make plugins`
 /// copies into `plugins/<id>/` beside its `plugin.toml`.
-let swiftExamples = ["hello"]
+let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent"]
 
 let package = Package(
     name: "Neko",
@@ -40,8 +40,10 @@ let package = Package(
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore"], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore"]),
         .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
-        .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin"]),
-        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoCore"]),
+        // Test helpers shared by the test targets: a loopback HTTP server and client.
+        .target(name: "NekoTestSupport", path: "Tests/Support"),
+        .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin", "NekoTestSupport"]),
+        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoCore", "NekoTestSupport"]),
     ] + swiftExamples.map {
         .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
     },

@@ -42,6 +42,9 @@ public protocol Plugin: Sendable {
     /// The entries the host can call, in the order `nekoctl info` shows them.
     static var entries: [Entry<Self>] { get }
 
+    /// The interval timers the host runs for the plugin (none by default).
+    static var timers: [IntervalTimer<Self>] { get }
+
     /// Runs after `init` and before the first call. A thrown error refuses the
     /// load (phase `startup`).
     func startup() async throws
@@ -55,6 +58,9 @@ public protocol Plugin: Sendable {
 extension Plugin {
     /// `nil`: the manifest's version stands.
     public static var version: String? { nil }
+
+    /// No timers.
+    public static var timers: [IntervalTimer<Self>] { [] }
 
     /// Does nothing.
     public func startup() async throws {}

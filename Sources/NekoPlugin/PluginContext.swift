@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import NekoABI
 import NekoCore
+import Synchronization
 
 /// What the host gives a plugin: who it is, where its files are, a logger,
 /// its configuration, and ways to reach the host and other plugins.
@@ -21,6 +22,10 @@ public final class PluginContext: Sendable {
     public let config: JSON
 
     let host: HostTable
+    /// The settings file the plugin opened, for the host's extension.
+    let settings = Mutex<(any SettingsStore)?>(nil)
+    /// The database and key-value store, opened on first use.
+    let storage = Mutex(PluginStorage())
 
     init(host: HostTable) {
         let table = host.pointer.pointee
@@ -46,6 +51,20 @@ public final class PluginContext: Sendable {
             let field = problem.field.map { "[\(name)].\($0)" } ?? "[\(name)]"
             throw PluginError(.invalidArgument, "plugin.toml: \(problem.message)", field: field)
         }
+    }
+
+    /// Opens the plugin's settings file, `config.json` beside `plugin.toml`,
+    /// typed as `Value` with `value` as the defaults for every missing key.
+    ///
+    /// - Parameter onChange: runs when the host changes the settings, with
+    ///   the old and the new value; throw to refuse the change.
+    /// - Throws: a `PluginError` naming the file and the key at fault.
+    public func configFile<Value: Codable & Sendable>(
+        default value: Value, onChange: (@Sendable (_ old: Value, _ new: Value) throws -> Void)? = nil
+    ) throws -> ConfigFile<Value> {
+        let file = try ConfigFile(path: folder.appending(path: "config.json").path, default: value, onChange: onChange)
+        settings.withLock { $0 = file }
+        return file
     }
 
     /// Sends a message to the host, eg `context.emit("greeted", ["name": "Ada"])`.

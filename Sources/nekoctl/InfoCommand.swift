@@ -58,6 +58,12 @@ struct Info: AsyncParsableCommand {
             if !entry.description.isEmpty { Terminal.out("    \(entry.description)") }
             Terminal.out("    arguments: \(entry.schema.description)")
         }
+        guard let timers = status.timers, !timers.isEmpty else { return }
+        Terminal.out("")
+        Terminal.out("timers:")
+        for timer in timers {
+            Terminal.out("  \(timer.id) (every \(Milliseconds.text(timer.interval))\(timer.autoStart ? ", starts with the plugin" : ", started on request"))")
+        }
     }
 }
 
@@ -80,6 +86,11 @@ extension PluginStatus {
                     "async": .bool(entry.isAsync), "schema": entry.schema,
                     "timeout_ms": entry.timeout.map { .int(Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? .null,
                 ])
+            })
+        } ?? .null
+        object["timers"] = timers.map { list in
+            JSON.array(list.map { timer in
+                JSON.object(["id": .string(timer.id), "interval_ms": .int(Int64(timer.interval.components.seconds * 1000 + timer.interval.components.attoseconds / 1_000_000_000_000_000)), "auto_start": .bool(timer.autoStart)])
             })
         } ?? .null
         return .object(object)

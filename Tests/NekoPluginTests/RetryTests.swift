@@ -1,5 +1,6 @@
 import NekoPlugin
 import Synchronization
+import NekoTestSupport
 import Testing
 
 /// `Retry`: the backoff schedule, jitter, which errors are retried, giving

@@ -317,6 +317,31 @@ typedef struct neko_plugin {
     const void *(*get_extension)(void *instance, const char *id);
 } neko_plugin;
 
+/* -------------------------------------------------------------------------
+ * Plugin extension "neko.plugin.config/1": the plugin's own settings file.
+ * A plugin that keeps settings (eg config.json beside plugin.toml) returns
+ * this struct from `get_extension(instance, NEKO_PLUGIN_CONFIG_EXTENSION)`.
+ * Plugin-owned, constant, valid until `destroy`.
+ * ------------------------------------------------------------------------- */
+
+#define NEKO_PLUGIN_CONFIG_EXTENSION "neko.plugin.config/1"
+
+typedef struct neko_plugin_config {
+    uint32_t struct_size; /* sizeof(neko_plugin_config) */
+
+    /* Writes the current settings, a JSON object, to `sink`.
+     * [any-thread] */
+    neko_status (*read)(void *instance, const neko_sink *sink, neko_error *error);
+
+    /* Asks the plugin to take new settings: `json` (borrowed) is a JSON object
+     * of the keys to change, merged over the current settings. The plugin runs
+     * its change hook with the old and the new settings; if the hook or the
+     * decoding fails, nothing changes (the old settings stay, in memory and on
+     * disk) and an error is returned. Otherwise the plugin saves them
+     * atomically and returns NEKO_OK. [lifecycle] */
+    neko_status (*change)(void *instance, const uint8_t *json, size_t len, neko_error *error);
+} neko_plugin_config;
+
 /* What the host tells `neko_plugin_register`. Host-owned, borrowed for the
  * duration of the call. */
 typedef struct neko_host_info {

@@ -103,3 +103,26 @@ extension PluginHost {
         CallError(.unavailable, "plugin '\(plugin)' is stopping or stopped")
     }
 }
+
+extension PluginHost {
+    /// Starts interval timer `timer` of loaded plugin `plugin` (one declared
+    /// without auto-start, or one stopped earlier).
+    /// - Throws: `not_found` naming the plugin or timer, or `unavailable`.
+    public func startTimer(_ plugin: String, _ timer: String) throws(CallError) {
+        let loaded = try running(plugin)
+        guard let index = loaded.timers.index(of: timer) else {
+            throw CallError(.notFound, "plugin '\(plugin)' has no timer '\(timer)' (it has: \(loaded.library.timers.map(\.id).joined(separator: ", ")))")
+        }
+        guard loaded.timers.start(index) else { throw stopped(plugin) }
+    }
+
+    /// Stops interval timer `timer` of loaded plugin `plugin`, waiting for a
+    /// tick in progress to end.
+    public func stopTimer(_ plugin: String, _ timer: String) throws(CallError) {
+        let loaded = try running(plugin)
+        guard let index = loaded.timers.index(of: timer) else {
+            throw CallError(.notFound, "plugin '\(plugin)' has no timer '\(timer)'")
+        }
+        loaded.timers.stop(index)
+    }
+}

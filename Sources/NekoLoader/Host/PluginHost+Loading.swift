@@ -129,6 +129,7 @@ extension PluginHost {
             library = opened
             let plugin = try bringUp(manifest, opened, since: start)
             setState(id, .loaded, loaded: plugin, library: opened)
+            plugin.timers.startAutomatic()
             logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration)", metadata: ["plugin": "\(id)"])
             return .success(())
         } catch {
@@ -151,8 +152,7 @@ extension PluginHost {
         let startup = Startup()
         DispatchQueue.global().async {
             let descriptor = library.descriptor
-            var error = neko_error()
-            error.struct_size = UInt32(MemoryLayout<neko_error>.size)
+            var error = neko_error.empty
             guard let instance = descriptor.pointee.create(binding.table, &error) else {
                 return startup.finish(.failure(LoadFailure(.startup, "create failed: \(error.text)")))
             }

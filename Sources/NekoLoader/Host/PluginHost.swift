@@ -92,7 +92,7 @@ struct Registry {
             let manifest = try? discovered.manifest.get()
             return PluginStatus(
                 id: manifest?.id ?? discovered.id, folder: discovered.folder, manifest: manifest, state: state,
-                entries: library?.entries, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
+                entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
                 loadDuration: loaded?.loadDuration)
         }
     }

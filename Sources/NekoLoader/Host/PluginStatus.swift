@@ -39,6 +39,8 @@ public struct PluginStatus: Sendable {
     public let state: PluginState
     /// Its entries: known once its library has been opened.
     public let entries: [EntryInfo]?
+    /// Its interval timers: known once its library has been opened.
+    public let timers: [TimerInfo]?
     /// The Swift compiler that built it (nil: no Swift in it, or not opened yet).
     public let swiftVersion: String?
     /// What built its descriptor, eg "NekoPlugin 0.1.0" or "c".

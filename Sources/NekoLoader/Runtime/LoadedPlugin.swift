@@ -16,6 +16,8 @@ final class LoadedPlugin: @unchecked Sendable {
     let instance: UnsafeMutableRawPointer
     /// How long open, register, create and start took.
     let loadDuration: Duration
+    /// The instance's interval timers.
+    let timers: TimerRunner
 
     init(manifest: PluginManifest, library: PluginLibrary, binding: HostBinding, instance: UnsafeMutableRawPointer, loadDuration: Duration) {
         self.manifest = manifest
@@ -23,6 +25,11 @@ final class LoadedPlugin: @unchecked Sendable {
         self.binding = binding
         self.instance = instance
         self.loadDuration = loadDuration
+        let ticking = InstancePointer(instance)
+        let descriptor = library
+        timers = TimerRunner(plugin: manifest.id, timers: library.timers) { index in
+            descriptor.descriptor.pointee.on_timer?(ticking.pointer, UInt32(index))
+        }
     }
 
     /// Calls in flight times two, plus one once the plugin is closing: a call
@@ -83,13 +90,15 @@ final class LoadedPlugin: @unchecked Sendable {
         descriptor.pointee.cancel?(instance, callID)
     }
 
-    /// Lets calls in flight finish (at most `drain`), runs the plugin's
+    /// Stops the timers (waiting for a tick in progress), lets calls in
+    /// flight finish (at most `drain`), runs the plugin's
     /// shutdown hook and frees the instance. An instance with calls still in
     /// flight after `drain` is stopped but never freed: freeing it under a
     /// running call would crash the host. [lifecycle]
     /// - Returns: whether the instance was freed.
     @discardableResult
     func stopAndDestroy(drain: Duration) -> Bool {
+        timers.stopAll()
         let drained = close(waitingAtMost: drain)
         descriptor.pointee.stop?(instance)
         if drained { descriptor.pointee.destroy(instance) }

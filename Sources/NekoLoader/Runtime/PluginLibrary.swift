@@ -19,6 +19,8 @@ struct PluginLibrary: @unchecked Sendable {
     let entries: [EntryInfo]
     /// Entry index by id.
     let index: [String: Int]
+    /// The interval timers, in the descriptor's order.
+    let timers: [TimerInfo]
     /// The Swift compiler that built the plugin, or nil for a plugin without Swift.
     let swiftVersion: String?
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
@@ -78,7 +80,7 @@ struct PluginLibrary: @unchecked Sendable {
         guard plugin.create != nil, plugin.invoke != nil, plugin.destroy != nil else {
             throw LoadFailure(.register, "\(library): the descriptor lacks create, invoke or destroy, which are mandatory")
         }
-        try checkTimers(plugin, library: library)
+        let timers = try readTimers(plugin, library: library)
         let entries = try readEntries(plugin, library: library)
         var index: [String: Int] = [:]
         for (position, entry) in entries.enumerated() {
@@ -87,16 +89,17 @@ struct PluginLibrary: @unchecked Sendable {
             }
         }
         return PluginLibrary(
-            descriptor: descriptor, path: path, entries: entries, index: index, swiftVersion: swiftVersion,
+            descriptor: descriptor, path: path, entries: entries, index: index, timers: timers, swiftVersion: swiftVersion,
             sdk: plugin.sdk.map { String(cString: $0) } ?? "unknown")
     }
 
-    private static func checkTimers(_ plugin: neko_plugin, library: String) throws(LoadFailure) {
-        guard plugin.timer_count > 0 else { return }
+    private static func readTimers(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [TimerInfo] {
+        guard plugin.timer_count > 0 else { return [] }
         guard plugin.timers != nil, plugin.on_timer != nil else {
             throw LoadFailure(.register, "\(library): timer_count is \(plugin.timer_count) but timers or on_timer is NULL")
         }
         var seen = Set<String>()
+        var timers: [TimerInfo] = []
         for position in 0..<Int(plugin.timer_count) {
             let timer = plugin.timers[position]
             guard let rawID = timer.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
@@ -105,7 +108,14 @@ struct PluginLibrary: @unchecked Sendable {
             guard seen.insert(id).inserted else {
                 throw LoadFailure(.register, "\(library): timer id '\(id)' is declared twice")
             }
+            guard timer.interval_ms > 0 else {
+                throw LoadFailure(.register, "\(library): timer '\(id)' has interval_ms 0 (expected at least 1)")
+            }
+            timers.append(TimerInfo(
+                id: id, interval: .milliseconds(Int64(clamping: timer.interval_ms)),
+                autoStart: timer.flags & UInt32(NEKO_TIMER_AUTO_START) != 0))
         }
+        return timers
     }
 
     private static func readEntries(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [EntryInfo] {

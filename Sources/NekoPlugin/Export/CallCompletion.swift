@@ -26,8 +26,9 @@ struct CallCompletion: @unchecked Sendable {
         bytes.withUnsafeBytes { finish(Int32(NEKO_OK), $0, field: nil) }
     }
 
-    /// Completes with an error: a `PluginError` keeps its code, a
-    /// `CancellationError` becomes `canceled`, anything else `execution_failed`.
+    /// Completes with an error: a `PluginError` keeps its code, a `RetryError`
+    /// the code of its last failure, a `CancellationError` becomes
+    /// `canceled`, anything else `execution_failed`.
     func fail(_ error: any Error) {
         let code: ErrorCode
         let message: String
@@ -35,6 +36,10 @@ struct CallCompletion: @unchecked Sendable {
         switch error {
         case let error as PluginError:
             (code, message, field) = (error.code, error.message, error.field)
+        case let error as RetryError:
+            // The code of the last failure, the message of the whole attempt.
+            code = (error.lastError as? PluginError)?.code ?? .executionFailed
+            message = error.description
         case is CancellationError:
             (code, message) = (.canceled, "the call was canceled")
         default:

@@ -18,7 +18,7 @@ final class CallTasks: Sendable {
         running.withLock { state in
             state.next &+= 1
             let token = state.next
-            let task = Task {
+            let task = Task(executorPreference: PluginExecutor.shared) {
                 await body()
                 self.running.withLock { state in
                     if state.tasks[id]?.token == token { state.tasks[id] = nil }

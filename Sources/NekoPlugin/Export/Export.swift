@@ -64,6 +64,14 @@ enum Exported {
                 args_schema: permanent(entry.schema.description),
                 timeout_ms: entry.timeout.map(milliseconds) ?? 0, reserved: 0)
         }
+        let timers = P.timers
+        let timerTable = UnsafeMutablePointer<neko_timer>.allocate(capacity: max(timers.count, 1))
+        for (index, timer) in timers.enumerated() {
+            timerTable[index] = neko_timer(
+                struct_size: UInt32(MemoryLayout<neko_timer>.size),
+                flags: timer.autoStart ? UInt32(NEKO_TIMER_AUTO_START) : 0,
+                id: permanent(timer.id), interval_ms: UInt64(max(milliseconds(timer.interval), 1)))
+        }
         let descriptor = UnsafeMutablePointer<neko_plugin>.allocate(capacity: 1)
         descriptor.initialize(to: neko_plugin(
             struct_size: UInt32(MemoryLayout<neko_plugin>.size),
@@ -73,10 +81,10 @@ enum Exported {
             swift_version: permanent(BuildStamp.swiftCompiler),
             sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion)"),
             entry_count: UInt32(entries.count), entries: table,
-            timer_count: 0, timers: nil,
+            timer_count: UInt32(timers.count), timers: timerTable,
             create: Thunks.create, start: Thunks.start, invoke: Thunks.invoke, cancel: Thunks.cancel,
-            on_timer: nil, stop: Thunks.stop, destroy: Thunks.destroy,
-            save_state: nil, restore_state: nil, get_extension: nil))
+            on_timer: Thunks.onTimer, stop: Thunks.stop, destroy: Thunks.destroy,
+            save_state: nil, restore_state: nil, get_extension: Thunks.getExtension))
         return UnsafePointer(descriptor)
     }
 

@@ -10,6 +10,8 @@ class AnyInstance: @unchecked Sendable {
     func start() throws {}
     func stop() {}
     func cancel(_ id: UInt64) {}
+    func tick(_ index: Int) {}
+    var settings: (any SettingsStore)? { nil }
 }
 
 /// One instance of plugin type `P`, made by `create`, freed by `destroy`.
@@ -17,12 +19,14 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     let plugin: P
     let context: PluginContext
     let entries: [Entry<P>]
+    let timers: [IntervalTimer<P>]
     let tasks = CallTasks()
     /// Set once by `stop`, so that a second `stop` does nothing (neko_abi.h).
     private let stopped = Atomic<Bool>(false)
 
     init(host: HostTable) throws {
         entries = P.entries
+        timers = P.timers
         try Self.check(entries)
         context = PluginContext(host: host)
         plugin = try P(context: context)
@@ -38,6 +42,10 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
             if !seen.insert(entry.id).inserted {
                 throw PluginError(.internal, "entry id '\(entry.id)' is declared twice in \(P.self).entries")
             }
+        }
+        var timerIDs = Set<String>()
+        for timer in P.timers where !timerIDs.insert(timer.id).inserted {
+            throw PluginError(.internal, "timer id '\(timer.id)' is declared twice in \(P.self).timers")
         }
     }
 
@@ -63,6 +71,20 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
 
     override func cancel(_ id: UInt64) {
         tasks.cancel(id)
+    }
+
+    override var settings: (any SettingsStore)? {
+        context.settings.withLock { $0 }
+    }
+
+    override func tick(_ index: Int) {
+        guard index < timers.count else { return }
+        let timer = timers[index]
+        do {
+            try blocking { try await timer.run(self.plugin) }
+        } catch {
+            context.logger.error("timer '\(timer.id)' failed: \(error)")
+        }
     }
 
     /// Runs an async hook to its end on the host's lifecycle thread.

@@ -11,7 +11,8 @@ import Dispatch
 /// call, say) would otherwise starve the hook, and the plugin would miss its
 /// startup timeout for no fault of its own. Jobs that arrive after the hook
 /// returned (a task the hook left running inherits this executor) go to
-/// Dispatch's global queue, so they are never stranded.
+/// Dispatch's global queue, as `PluginExecutor`'s do, so they are never
+/// stranded.
 final class LifecycleExecutor: TaskExecutor, @unchecked Sendable {
     // `jobs` and `finished` are guarded by `mutex`.
     private var jobs: [UnownedJob] = []

@@ -39,6 +39,17 @@ enum Thunks {
         Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.cancel(id) }
     }
 
+    static let onTimer: @convention(c) (UnsafeMutableRawPointer?, UInt32) -> Void = { instance, index in
+        guard let instance else { return }
+        Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.tick(Int(index)) }
+    }
+
+    static let getExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { instance, id in
+        guard let instance, let id, String(cString: id) == NEKO_PLUGIN_CONFIG_EXTENSION else { return nil }
+        let keepsSettings = Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.settings != nil }
+        return keepsSettings ? UnsafeRawPointer(SettingsExtension.table) : nil
+    }
+
     static let stop: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
         guard let instance else { return }
         Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().stop()

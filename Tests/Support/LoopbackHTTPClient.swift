@@ -14,25 +14,25 @@ import Glibc
 /// let response = try await LoopbackHTTPClient.get(server.url("/hello")).requireSuccess()
 /// #expect(response.text == "hi")
 /// ```
-enum LoopbackHTTPClient {
+public enum LoopbackHTTPClient {
     /// What the server answered.
-    struct Response: Sendable {
+    public struct Response: Sendable {
         /// The URL that was fetched, eg `"http://127.0.0.1:41237/hello"`.
-        var url: String
+        public var url: String
         /// The status code, eg `200`.
-        var status: Int
+        public var status: Int
         /// The headers, by lowercased name, eg `["content-type": "application/json"]`.
-        var headers: [String: String]
+        public var headers: [String: String]
         /// The body (as long as `Content-Length` says, when it says).
-        var body: [UInt8]
+        public var body: [UInt8]
 
         /// The body as UTF-8 text.
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
         /// This response if its status is 2xx; throws an `HTTPStatusError`
         /// otherwise (requests' `raise_for_status()`).
         @discardableResult
-        func requireSuccess() throws(HTTPStatusError) -> Response {
+        public func requireSuccess() throws(HTTPStatusError) -> Response {
             guard (200..<300).contains(status) else { throw HTTPStatusError(status: status, url: url) }
             return self
         }
@@ -43,7 +43,7 @@ enum LoopbackHTTPClient {
     /// - Throws: a `LoopbackHTTPError` if the URL is not `http://` to a
     ///   loopback host with a port, or the connection fails or times out.
     ///   A status other than 2xx is not an error here: see `requireSuccess()`.
-    static func get(_ url: String, timeout: Duration = .seconds(5)) async throws -> Response {
+    public static func get(_ url: String, timeout: Duration = .seconds(5)) async throws -> Response {
         let target = try Target(url)
         return try await withCheckedThrowingContinuation { continuation in
             do {
@@ -125,11 +125,17 @@ enum LoopbackHTTPClient {
 }
 
 /// A response whose status is not 2xx, eg `HTTP 503 from http://127.0.0.1:41237/flaky`.
-struct HTTPStatusError: Error, Equatable, CustomStringConvertible {
+public struct HTTPStatusError: Error, Equatable, CustomStringConvertible {
     /// The status code, eg `503`.
-    var status: Int
+    public var status: Int
     /// The URL that answered it.
-    var url: String
+    public var url: String
 
-    var description: String { "HTTP \(status) from \(url)" }
+    /// Makes the error for `status` from `url`.
+    public init(status: Int, url: String) {
+        self.status = status
+        self.url = url
+    }
+
+    public var description: String { "HTTP \(status) from \(url)" }
 }

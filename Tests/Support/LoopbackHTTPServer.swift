@@ -25,40 +25,40 @@ import Synchronization
 /// ```
 ///
 /// [thread-safe]: every method may be called from any thread or task.
-final class LoopbackHTTPServer: Sendable {
+public final class LoopbackHTTPServer: Sendable {
     /// What the server answers to one request.
-    struct Response: Sendable, Equatable {
+    public struct Response: Sendable, Equatable {
         /// The status code, eg `200`.
-        var status: Int
+        public var status: Int
         /// The `Content-Type` header, eg `"application/json"`.
-        var contentType: String
+        public var contentType: String
         /// The body, sent as is with its `Content-Length`.
-        var body: [UInt8]
+        public var body: [UInt8]
 
-        init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = []) {
+        public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = []) {
             self.status = status
             self.contentType = contentType
             self.body = body
         }
 
         /// A UTF-8 text body, eg `.text("hi")` or `.text("no", status: 403)`.
-        static func text(_ text: String, status: Int = 200) -> Response {
+        public static func text(_ text: String, status: Int = 200) -> Response {
             Response(status: status, body: Array(text.utf8))
         }
 
         /// A JSON body given as its text, eg `.json(#"{"data":42}"#)`.
-        static func json(_ json: String, status: Int = 200) -> Response {
+        public static func json(_ json: String, status: Int = 200) -> Response {
             Response(status: status, contentType: "application/json", body: Array(json.utf8))
         }
 
         /// Just a status, with its reason phrase as the body, eg `.status(503)`.
-        static func status(_ status: Int) -> Response {
+        public static func status(_ status: Int) -> Response {
             .text(LoopbackHTTPServer.reason(status), status: status)
         }
     }
 
     /// How the server answers the requests to one path.
-    enum Route: Sendable, Equatable {
+    public enum Route: Sendable, Equatable {
         /// The same response to every request.
         case always(Response)
         /// `503 Service Unavailable` to the first `first` requests, then `then`
@@ -68,21 +68,24 @@ final class LoopbackHTTPServer: Sendable {
 
     /// Bounds on one server, so that a test that forgets to stop it cannot
     /// leave it running.
-    struct Limits: Sendable {
+    public struct Limits: Sendable {
+        /// The defaults below.
+        public init() {}
+
         /// After this long the server stops by itself, eg `.seconds(60)`.
-        var lifetime: Duration = .seconds(60)
+        public var lifetime: Duration = .seconds(60)
         /// After this many requests the server stops by itself, eg `1000`.
-        var requests: Int = 1000
+        public var requests: Int = 1000
         /// How long it waits for a client to send its request (or take the
         /// answer) before it drops the connection, eg `.seconds(5)`.
-        var ioTimeout: Duration = .seconds(5)
+        public var ioTimeout: Duration = .seconds(5)
         /// The largest request head (request line and headers) it reads, in bytes;
         /// a larger one gets `431`.
-        var headBytes: Int = 64 * 1024
+        public var headBytes: Int = 64 * 1024
     }
 
     /// The port the server listens on (on 127.0.0.1), eg `41237`.
-    let port: UInt16
+    public let port: UInt16
 
     private let core: Core
 
@@ -91,7 +94,7 @@ final class LoopbackHTTPServer: Sendable {
     ///
     /// - Throws: a `LoopbackHTTPError` if the socket cannot be opened, bound
     ///   or listened on, or the thread cannot start.
-    init(routes: [String: Route] = [:], limits: Limits = Limits()) throws {
+    public init(routes: [String: Route] = [:], limits: Limits = Limits()) throws {
         core = try Core(routes: routes, limits: limits)
         port = core.port
         try core.start()
@@ -103,13 +106,13 @@ final class LoopbackHTTPServer: Sendable {
 
     /// The server's address with `path`, eg `url("/flaky")` is
     /// `"http://127.0.0.1:41237/flaky"`.
-    func url(_ path: String) -> String {
+    public func url(_ path: String) -> String {
         "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)"
     }
 
     /// Answers requests to `path` as `route` says, from now on, in place of
     /// any route it had. A `.failing` route counts its failures from here.
-    func serve(_ path: String, _ route: Route) {
+    public func serve(_ path: String, _ route: Route) {
         core.state.withLock {
             $0.routes[path] = route
             $0.routeHits[path] = 0
@@ -118,18 +121,18 @@ final class LoopbackHTTPServer: Sendable {
 
     /// How many requests `path` got since the server started (the query
     /// string is not part of the path), eg `3`.
-    func requestCount(for path: String) -> Int {
+    public func requestCount(for path: String) -> Int {
         core.state.withLock { $0.requests[path, default: 0] }
     }
 
     /// How many requests the server got in all, to any path.
-    var totalRequestCount: Int {
+    public var totalRequestCount: Int {
         core.state.withLock { $0.requests.values.reduce(0, +) }
     }
 
     /// Stops serving and closes the socket; returns when the server's thread
     /// has ended. Calling it again does nothing.
-    func stop() {
+    public func stop() {
         core.stop()
     }
 
@@ -155,7 +158,7 @@ final class LoopbackHTTPServer: Sendable {
 }
 
 /// A socket call of the loopback server or client failed.
-struct LoopbackHTTPError: Error, CustomStringConvertible {
+public struct LoopbackHTTPError: Error, CustomStringConvertible {
     /// What failed and why, eg `"connect to 127.0.0.1:41237: Connection refused"`.
     var message: String
 
@@ -166,7 +169,7 @@ struct LoopbackHTTPError: Error, CustomStringConvertible {
         LoopbackHTTPError("\(what): \(String(cString: strerror(errno)))")
     }
 
-    var description: String { message }
+    public var description: String { message }
 }
 
 // MARK: - The server's thread

@@ -1,0 +1,59 @@
+import NekoABI
+import NekoCore
+
+extension PluginHost {
+    /// The settings of a plugin that keeps a settings file (its `config.json`),
+    /// loading the plugin first if needed.
+    /// - Throws: `not_found` when the plugin keeps no settings.
+    public func settings(of plugin: String) throws(CallError) -> JSON {
+        let (loaded, table) = try settingsTable(plugin)
+        var error = neko_error.empty
+        var status = Int32(NEKO_OK)
+        let bytes = ByteSink.collect { sink in
+            status = table.pointee.read(loaded.instance, sink, &error)
+        }
+        guard status == Int32(NEKO_OK) else { throw CallError(ErrorCode(status: status) ?? .internal, error.text) }
+        do { return try JSON.parse(bytes) } catch {
+            throw CallError(.internal, "plugin '\(plugin)' returned settings that are not JSON: \(error)")
+        }
+    }
+
+    /// Changes some settings of a plugin: `patch`, a JSON object, is merged
+    /// over them. The plugin's change hook sees the old and new settings; if
+    /// it refuses, nothing changes.
+    /// - Returns: the settings after the change.
+    /// - Throws: the plugin's refusal (eg `invalid_argument` naming the key).
+    @discardableResult
+    public func changeSettings(of plugin: String, with patch: JSON) throws(CallError) -> JSON {
+        let (loaded, table) = try settingsTable(plugin)
+        let bytes = patch.serialized()
+        var error = neko_error.empty
+        let status = lifecycle.locked {
+            bytes.withUnsafeBufferPointer { table.pointee.change(loaded.instance, $0.baseAddress, $0.count, &error) }
+        }
+        guard status == Int32(NEKO_OK) else { throw CallError(ErrorCode(status: status) ?? .internal, error.text) }
+        return try settings(of: plugin)
+    }
+
+    private func settingsTable(_ plugin: String) throws(CallError) -> (LoadedPlugin, UnsafePointer<neko_plugin_config>) {
+        let loaded = try running(plugin)
+        let found = NEKO_PLUGIN_CONFIG_EXTENSION.withCString { id in
+            loaded.descriptor.pointee.get_extension?(loaded.instance, id)
+        }
+        guard let found else { throw CallError(.notFound, "plugin '\(plugin)' keeps no settings file") }
+        let table = found.assumingMemoryBound(to: neko_plugin_config.self)
+        guard Int(table.pointee.struct_size) >= MemoryLayout<neko_plugin_config>.size else {
+            throw CallError(.internal, "plugin '\(plugin)': neko.plugin.config/1 table is too short (\(table.pointee.struct_size) bytes)")
+        }
+        return (loaded, table)
+    }
+}
+
+extension neko_error {
+    /// An error record as the host hands it to a plugin: `struct_size` set, the rest zeroed.
+    static var empty: neko_error {
+        var error = neko_error()
+        error.struct_size = UInt32(MemoryLayout<neko_error>.size)
+        return error
+    }
+}

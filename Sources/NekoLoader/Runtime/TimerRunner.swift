@@ -1,0 +1,81 @@
+import Dispatch
+import NekoABI
+import Synchronization
+
+/// Runs a plugin instance's interval timers: each on a serial Dispatch queue
+/// of its own, so that a tick never overlaps the previous tick of the same
+/// timer (neko_abi.h), and none runs on Swift's cooperative pool.
+final class TimerRunner: Sendable {
+    private struct Running {
+        var sources: [Int: any DispatchSourceTimer] = [:]
+        var stopped = false
+    }
+
+    private let plugin: String
+    private let timers: [TimerInfo]
+    private let queues: [DispatchQueue]
+    private let running = Mutex(Running())
+    private let tick: @Sendable (Int) -> Void
+
+    /// - Parameter tick: calls the plugin's `on_timer` for a timer index.
+    init(plugin: String, timers: [TimerInfo], tick: @escaping @Sendable (Int) -> Void) {
+        self.plugin = plugin
+        self.timers = timers
+        self.tick = tick
+        queues = timers.map { DispatchQueue(label: "neko.timer.\(plugin).\($0.id)") }
+    }
+
+    /// Starts the timers marked auto-start.
+    func startAutomatic() {
+        for (index, timer) in timers.enumerated() where timer.autoStart { start(index) }
+    }
+
+    /// Starts timer `index`; a running one is left as it is.
+    /// - Returns: false when there is no such timer or the runner is stopped.
+    @discardableResult
+    func start(_ index: Int) -> Bool {
+        guard timers.indices.contains(index) else { return false }
+        return running.withLock { state in
+            guard !state.stopped else { return false }
+            if state.sources[index] != nil { return true }
+            let source = DispatchSource.makeTimerSource(queue: queues[index])
+            let interval = timers[index].interval
+            let nanoseconds = max(Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000), 1_000_000)
+            source.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
+            let tick = self.tick
+            source.setEventHandler { tick(index) }
+            source.activate()
+            state.sources[index] = source
+            return true
+        }
+    }
+
+    /// Stops timer `index`, waiting for a tick in progress to end.
+    func stop(_ index: Int) {
+        guard timers.indices.contains(index) else { return }
+        let source = running.withLock { $0.sources.removeValue(forKey: index) }
+        source?.cancel()
+        queues[index].sync {}
+    }
+
+    /// Stops every timer for good, waiting for ticks in progress to end.
+    func stopAll() {
+        let sources = running.withLock { state in
+            state.stopped = true
+            defer { state.sources = [:] }
+            return state.sources
+        }
+        for source in sources.values { source.cancel() }
+        for queue in queues { queue.sync {} }
+    }
+
+    /// The index of timer `id`.
+    func index(of id: String) -> Int? {
+        timers.firstIndex { $0.id == id }
+    }
+
+    /// Whether timer `index` is running.
+    func isRunning(_ index: Int) -> Bool {
+        running.withLock { $0.sources[index] != nil }
+    }
+}

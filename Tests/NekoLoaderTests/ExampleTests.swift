@@ -1,0 +1,146 @@
+import Foundation
+import NekoCore
+import NekoLoader
+import NekoTestSupport
+import Synchronization
+import Testing
+
+/// The seed's five examples, ported, called through the loader as
+/// `nekoctl call` calls them; the HTTP ones against a loopback server.
+@Suite struct ExampleTests {
+    func host(_ ids: String..., edit: (Workspace) throws -> Void = { _ in }) throws -> (Workspace, PluginHost) {
+        let workspace = try Workspace()
+        for id in ids { try workspace.install(id) }
+        try edit(workspace)
+        let host = workspace.host()
+        let report = host.loadAll()
+        #expect(report.failed.isEmpty, "\(report.failed)")
+        return (workspace, host)
+    }
+
+    func call(_ host: PluginHost, _ plugin: String, _ entry: String, _ arguments: JSON = [:]) async throws -> JSON {
+        try JSON.parse(try await host.call(plugin, entry, arguments: arguments.serialized()))
+    }
+
+    @Test func asyncTaskFetchesJSON() async throws {
+        let server = try LoopbackHTTPServer(routes: ["/data": .always(.json(#"{"answer":42,"list":[1,2]}"#))])
+        defer { server.stop() }
+        let (_, host) = try host("async_fetch")
+        let result = try await call(host, "async_fetch", "async_task", ["url": .string(server.url("/data"))])
+        #expect(result == ["data": ["answer": 42, "list": [1, 2]]])
+        #expect(host.plugin("async_fetch")?.entries?.first?.timeout == .seconds(10))
+        #expect(host.plugin("async_fetch")?.entries?.first?.isAsync == true)
+
+        let missing = try await #require(throws: CallError.self) { try await host.call("async_fetch", "async_task", arguments: #"{"url":"\#(server.url("/nope"))"}"#.bytes) }
+        #expect(missing.code == .executionFailed)
+        #expect(missing.message.contains("HTTP 404"))
+        let invalid = try await #require(throws: CallError.self) { try await host.call("async_fetch", "async_task", arguments: #"{"url":"ftp://x"}"#.bytes) }
+        #expect(invalid.code == .invalidArgument)
+        #expect(invalid.field == "url")
+    }
+
+    @Test func updateIsExactUnderConcurrentCallersAndATimer() async throws {
+        let (_, host) = try host("thread_safe")
+        let update = try host.entry("thread_safe", "update")
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for index in 0..<500 {
+                _ = try? update.callBlocking(#"{"key":"k\#(worker)-\#(index)","value":"\#(index)"}"#.bytes)
+            }
+        }
+        // Let the 10 ms timer tick a few times beside the callers.
+        var snapshot = try await call(host, "thread_safe", "snapshot")
+        for _ in 0..<200 where (snapshot["ticks"]?.int64Value ?? 0) < 3 {
+            try await Task.sleep(for: .milliseconds(10))
+            snapshot = try await call(host, "thread_safe", "snapshot")
+        }
+        guard case .object(let data) = snapshot["data"] else { Issue.record("no data in \(snapshot)"); return }
+        #expect(snapshot["updates"] == 2000)
+        #expect(data.count == 2001, "2,000 keys from the callers and last_tick from the timer")
+        #expect(data["k3-499"] == "499")
+        let ticks = try #require(snapshot["ticks"]?.int64Value)
+        #expect(ticks >= 3)
+        #expect(data["last_tick"] == .string(String(ticks)))
+        #expect(host.plugin("thread_safe")?.timers == [TimerInfo(id: "tick", interval: .milliseconds(10), autoStart: true)])
+    }
+
+    private func fastRetries(_ workspace: Workspace) throws {
+        let manifest = "\(workspace.root)/reliable/plugin.toml"
+        try String(contentsOfFile: manifest, encoding: .utf8)
+            .replacingOccurrences(of: "min_wait_ms = 4000", with: "min_wait_ms = 1")
+            .replacingOccurrences(of: "max_wait_ms = 10000", with: "max_wait_ms = 4")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+    }
+
+    @Test func reliableFetchRetriesTransientFailures() async throws {
+        let server = try LoopbackHTTPServer(routes: [
+            "/flaky": .failing(first: 2, then: .json(#"{"ok":true}"#)),
+            "/down": .failing(first: 100, then: .json("{}")),
+        ])
+        defer { server.stop() }
+        let (_, host) = try host("reliable", edit: fastRetries)
+        let result = try await call(host, "reliable", "reliable_fetch", ["url": .string(server.url("/flaky"))])
+        #expect(result == ["data": ["ok": true]])
+        #expect(server.requestCount(for: "/flaky") == 3)
+
+        let error = try await #require(throws: CallError.self) {
+            try await host.call("reliable", "reliable_fetch", arguments: #"{"url":"\#(server.url("/down"))"}"#.bytes)
+        }
+        #expect(error.code == .executionFailed)
+        #expect(error.message.hasPrefix("gave up after 3 attempts: HTTP 503"))
+        #expect(server.requestCount(for: "/down") == 3)
+    }
+
+    @Test func configurableKeepsTypedSettingsBesidePluginToml() async throws {
+        let (workspace, host) = try host("configurable")
+        let file = "\(workspace.root)/configurable/config.json"
+        #expect(try await call(host, "configurable", "get_config") == ["timeout": 30], "defaults without a file")
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(try await call(host, "configurable", "set_config", ["timeout": 60]) == ["timeout": 60])
+        #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == ["timeout": 60])
+
+        // Through the host (nekoctl config): the change hook refuses 0, and nothing changes.
+        let refused = try #require(throws: CallError.self) { try host.changeSettings(of: "configurable", with: ["timeout": 0]) }
+        #expect(refused.code == .invalidArgument)
+        #expect(refused.message.contains("must be more than 0"))
+        #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == ["timeout": 60])
+        #expect(try host.changeSettings(of: "configurable", with: ["timeout": 45]) == ["timeout": 45])
+        #expect(try await call(host, "configurable", "get_config") == ["timeout": 45])
+        host.shutdown()
+
+        // A new host reads the file; a malformed one fails the plugin, naming the file.
+        let again = workspace.host()
+        again.loadAll()
+        #expect(try JSON.parse(try await again.call("configurable", "get_config", arguments: [])) == ["timeout": 45])
+        again.shutdown()
+        try #"{"timeout": "soon"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let broken = workspace.host()
+        broken.loadAll()
+        guard case .failed(let failure) = broken.plugin("configurable")?.state else {
+            Issue.record("a config.json with a string timeout loaded")
+            return
+        }
+        #expect(failure.phase == .startup)
+        #expect(failure.message.contains("config.json"))
+        #expect(failure.message.contains("timeout"))
+    }
+
+    @Test func persistentRecordsSurviveARestart() async throws {
+        let (workspace, host) = try host("persistent")
+        #expect(try await call(host, "persistent", "save", ["key": "a", "value": "it's \"quoted\""]) == ["saved": true])
+        #expect(try await call(host, "persistent", "save", ["key": "b", "value": "二"]) == ["saved": true])
+        #expect(try await call(host, "persistent", "save", ["key": "a", "value": "replaced"]) == ["saved": true])
+        let missing = try #require(throws: CallError.self) { try host.callBlocking("persistent", "get", arguments: #"{"key":"zz"}"#.bytes) }
+        #expect(missing == CallError(.notFound, "no record with key 'zz'"))
+        host.shutdown()
+
+        let restarted = workspace.host()
+        defer { restarted.shutdown() }
+        restarted.loadAll()
+        let record = try await call(restarted, "persistent", "get", ["key": "a"])
+        #expect(record["value"] == "replaced")
+        let list = try await call(restarted, "persistent", "list")
+        #expect(list["records"]?[0]?["key"] == "a")
+        #expect(list["records"]?[1]?["value"] == "二")
+        #expect(FileManager.default.fileExists(atPath: "\(workspace.root)/persistent/data.db"), "beside plugin.toml, as in the seed")
+    }
+}
