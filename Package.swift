@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "nekoctl", dependencies: [
             "NekoLoader", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore"], path: "Benchmarks/neko-bench"),
+        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore"]),
         .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
         // Test helpers shared by the test targets: a loopback HTTP server and client.

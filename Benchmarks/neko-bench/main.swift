@@ -64,6 +64,8 @@ let swiftNoop = try host.entry("hello", "noop")
 let greet = try host.entry("hello", "greet")
 let cGreet = try host.entry("cgreet", "greet")
 let sleepZero = try host.entry("hello", "sleep")
+let ping = try host.entry("hello", "ping")
+let pingAsync = try host.entry("hello", "ping_async")
 
 let empty = [UInt8]()
 let small = Array(#"{"name":"Ada"}"#.utf8)
@@ -105,6 +107,15 @@ let greetTyped = await Measure.medianAsync(iterations: 20_000) {
 let syncViaAsync = await Measure.medianAsync(iterations: 20_000) {
     Measure.keep(try! await greet.call(small).count)
 }
+let syncPing = await Measure.medianAsync(iterations: 20_000) {
+    Measure.keep(try! await ping.call(empty).count)
+}
+let asyncPing = await Measure.medianAsync(iterations: 10_000) {
+    Measure.keep(try! await pingAsync.call(empty).count)
+}
+let asyncPingBlocking = Measure.median(iterations: 10_000) { iterations in
+    for _ in 0..<iterations { Measure.keep(try! pingAsync.callBlocking(empty).count) }
+}
 let asyncEntry = await Measure.medianAsync(iterations: 5_000) {
     Measure.keep(try! await sleepZero.call(Array(#"{"ms":0}"#.utf8)).count)
 }
@@ -124,7 +135,10 @@ Report.row("small JSON in/out, by name (host.callBlocking)", greetByName)
 Report.row("small JSON in/out, typed (async host.call, Codable)", greetTyped)
 Report.row("small JSON in/out, async API on a sync entry", syncViaAsync)
 Report.row("small JSON in/out, C entry (EntryHandle)", greetC)
-Report.row("async entry round trip (sleep 0 ms)", asyncEntry)
+Report.row("typed sync entry, no arguments (async API)", syncPing)
+Report.row("typed async entry, no arguments (async API)", asyncPing, note: "+\(Report.time(asyncPing - syncPing)) for async (a task and a Dispatch hop)")
+Report.row("typed async entry, no arguments (blocking API)", asyncPingBlocking)
+Report.row("async entry that awaits Task.sleep(0)", asyncEntry)
 Report.row("for scale: Foundation JSONDecoder+JSONEncoder", foundation, note: "what the call path avoids")
 if let pluggy {
     Report.row("peer: pluggy hook call, dict in/out (Python)", pluggy * 1000,
@@ -132,6 +146,11 @@ if let pluggy {
 } else {
     Report.note("peer: pluggy not measured (python3 with pluggy is needed: pip install pluggy)")
 }
+
+let kv = StorageBench.run(in: "\(scratch)/kv")
+Report.section("Key-value store (SQLite WAL, one commit per set, JSON values)")
+Report.note(String(format: "set: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.set1, kv.set4))
+Report.note(String(format: "get: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.get1, kv.get4))
 
 Report.section("Loading")
 Report.row("C plugin (cgreet): copy + dlopen + register + start", Measure.nanoseconds(cLoad))

@@ -15,6 +15,8 @@ final class Hello: Plugin {
         Entry("fail", description: "Always fails with `message`: shows a thrown error becoming an error result.", Hello.fail),
         Entry("echo", description: "Returns its arguments unchanged, as raw bytes.", raw: { _, arguments in Array(arguments) }),
         Entry("noop", description: "Does nothing, as fast as possible (benchmarks).", raw: { _, _ in [] }),
+        Entry("ping", description: "Answers true (a typed sync entry with no arguments).", Hello.ping),
+        Entry("ping_async", description: "Answers true from an async entry (benchmarks its overhead).", Hello.pingAsync),
     ]
 
     struct Who: Codable, Sendable {
@@ -81,6 +83,14 @@ final class Hello: Plugin {
 
     func relay(_ who: Who) async throws -> Greeting {
         try await context.call("cgreet", "greet", ["name": who.name], as: Greeting.self)
+    }
+
+    func ping() -> Bool {
+        true
+    }
+
+    func pingAsync() async -> Bool {
+        true
     }
 
     func fail(_ problem: Problem) throws -> Bool {

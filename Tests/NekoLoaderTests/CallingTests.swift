@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import NekoCore
-import NekoLoader
+@testable import NekoLoader
 import Testing
 
 /// Calling real plugins: results, errors as data, async entries, deadlines,
@@ -49,7 +49,7 @@ import Testing
         }
         let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "gret", arguments: []) }
         #expect(error.code == .notFound)
-        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, fail, echo, noop)")
+        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, fail, echo, noop, ping, ping_async)")
     }
 
     @Test(arguments: [
@@ -105,6 +105,15 @@ import Testing
             try await host.call("asyncc", "never", arguments: [], timeout: .milliseconds(30))
         }
         #expect(clock.now - start < .seconds(5), "the deadlines, not the entries, ended the calls")
+    }
+
+    @Test func theSmallerOfTheCallersAndTheEntrysDeadlineWins() {
+        let own = EntryInfo(id: "e", name: "e", description: "", schema: [:], isAsync: true, timeout: .seconds(10))
+        let none = EntryInfo(id: "e", name: "e", description: "", schema: [:], isAsync: true, timeout: nil)
+        #expect(host.deadline(.milliseconds(50), own) == .milliseconds(50))
+        #expect(host.deadline(.seconds(20), own) == .seconds(10))
+        #expect(host.deadline(nil, own) == .seconds(10))
+        #expect(host.deadline(nil, none) == host.options.defaultTimeout)
     }
 
     @Test func cancelingTheCallerCancelsTheCall() async throws {

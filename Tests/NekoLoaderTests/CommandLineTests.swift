@@ -23,7 +23,7 @@ import Testing
         #expect(table.status == 0)
         let lines = table.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("ID") == true)
-        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 8 ") })
+        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 10 ") })
         #expect(lines.contains { $0.hasPrefix("cgreet ") && $0.contains("loaded") && $0.contains(" 5 ") })
         #expect(lines.contains { $0.hasPrefix("abimajor ") && $0.contains("failed") && $0.contains("abi: ") })
 
@@ -32,7 +32,7 @@ import Testing
         let failed = try #require(plugins.first { $0["id"] == "abimajor" })
         #expect(failed["state"] == "failed")
         #expect(failed["phase"] == "abi")
-        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 8)
+        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 10)
     }
 
     @Test func infoShowsEntriesAndSchemas() throws {
@@ -47,6 +47,22 @@ import Testing
         #expect(json["entries"]?[3]?["id"] == "sleep")
         #expect(json["entries"]?[3]?["async"] == true)
         #expect(try nekoctl("info", "nosuch").status == 1)
+        try workspace.install("thread_safe")
+        let timers = try nekoctl("info", "thread_safe")
+        #expect(timers.stdout.contains("timers:\n  tick (every 10.0 ms, starts with the plugin)"))
+    }
+
+    @Test func configShowsAndChangesSettings() throws {
+        try workspace.install("configurable")
+        #expect(try JSON.parse(try nekoctl("config", "configurable").stdout) == ["timeout": 30])
+        let changed = try nekoctl("config", "configurable", "timeout:=90")
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try JSON.parse(changed.stdout) == ["timeout": 90])
+        #expect(try JSON.parse(try nekoctl("call", "configurable", "get_config").stdout) == ["timeout": 90], "saved to config.json")
+        let refused = try nekoctl("config", "configurable", "timeout:=0")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("error: invalid_argument: "))
+        #expect(try nekoctl("config", "hello").stderr.contains("keeps no settings file"))
     }
 
     @Test func callTakesPairsJSONAndStandardInput() throws {
@@ -82,7 +98,7 @@ import Testing
     @Test func checkValidatesAFolder() throws {
         let good = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/hello"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(good.status == 0)
-        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 8 entries"))
+        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 10 entries"))
         try workspace.fixture("no_symbol", as: "nosymbol")
         let bad = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/nosymbol"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(bad.status == 1)

@@ -63,6 +63,24 @@ import Testing
         #expect(host.plugin("thread_safe")?.timers == [TimerInfo(id: "tick", interval: .milliseconds(10), autoStart: true)])
     }
 
+    @Test func timersStopAndStartOnRequest() async throws {
+        let (_, host) = try host("thread_safe")
+        try host.stopTimer("thread_safe", "tick")
+        let stopped = try await call(host, "thread_safe", "snapshot")["ticks"]
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(try await call(host, "thread_safe", "snapshot")["ticks"] == stopped, "no tick after stopTimer returned")
+        try host.startTimer("thread_safe", "tick")
+        var ticks = stopped?.int64Value ?? 0
+        for _ in 0..<200 where ticks <= (stopped?.int64Value ?? 0) {
+            try await Task.sleep(for: .milliseconds(10))
+            ticks = try await call(host, "thread_safe", "snapshot")["ticks"]?.int64Value ?? 0
+        }
+        #expect(ticks > (stopped?.int64Value ?? 0))
+        #expect(throws: CallError(.notFound, "plugin 'thread_safe' has no timer 'tock' (it has: tick)")) {
+            try host.startTimer("thread_safe", "tock")
+        }
+    }
+
     private func fastRetries(_ workspace: Workspace) throws {
         let manifest = "\(workspace.root)/reliable/plugin.toml"
         try String(contentsOfFile: manifest, encoding: .utf8)
