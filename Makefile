@@ -22,13 +22,16 @@ all: plugins demo
 tools:
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found: install Swift 6.3.1 (https://swift.org/install)"; exit 1; }
 	@command -v $(CC) >/dev/null || { echo "installing a C compiler (gcc)"; apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+	@test -f /usr/include/sqlite3.h || { echo "installing SQLite's headers (libsqlite3-dev)"; apt-get update -qq && apt-get install -y -qq libsqlite3-dev >/dev/null; }
 
 ## Builds nekoctl and the example plugins into plugins/<id>/ (plugin.toml beside lib<id>.so).
 build plugins: tools
 	$(SWIFT) build -c $(CONFIG)
 	@for id in $(SWIFT_EXAMPLES); do \
 	  mkdir -p $(PLUGINS)/$$id && cp Examples/$$id/plugin.toml $(PLUGINS)/$$id/ && \
-	  cp "$(BIN)/lib$$id.so" $(PLUGINS)/$$id/lib$$id.so.tmp && mv $(PLUGINS)/$$id/lib$$id.so.tmp $(PLUGINS)/$$id/lib$$id.so; \
+	  cp "$(BIN)/lib$$id.so" $(PLUGINS)/$$id/lib$$id.so.tmp && \
+	  if [ "$(CONFIG)" = release ]; then strip --strip-debug $(PLUGINS)/$$id/lib$$id.so.tmp; fi && \
+	  mv $(PLUGINS)/$$id/lib$$id.so.tmp $(PLUGINS)/$$id/lib$$id.so; \
 	done
 	@for id in $(C_EXAMPLES); do \
 	  mkdir -p $(PLUGINS)/$$id && cp Examples/$$id/plugin.toml $(PLUGINS)/$$id/ && \
@@ -46,8 +49,13 @@ demo:
 	$(NEKOCTL) call hello relay name=Grace
 	$(NEKOCTL) call cgreet greet --args '{"name":"Linus"}'
 	$(NEKOCTL) call hello sleep ms:=20
-	-$(NEKOCTL) call hello greet name:=42
-	-$(NEKOCTL) call hello fail message="shown as an error result, exit code 1"
+	$(NEKOCTL) call thread_safe update key=color value=blue
+	$(NEKOCTL) call persistent save key=greeting value="hello from SQLite"
+	$(NEKOCTL) call persistent get key=greeting
+	$(NEKOCTL) config configurable
+	@echo "# two error results, on purpose (exit code 1):"
+	@$(NEKOCTL) call hello greet name:=42 || true
+	@$(NEKOCTL) call hello fail message="a thrown error becomes an error result" || true
 
 ## The whole test suite: builds the plugins, then runs every test against them.
 test: plugins

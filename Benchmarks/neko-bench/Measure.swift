@@ -37,6 +37,10 @@ enum Measure {
         return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
     }
 
+    /// Returns `value` through a call the optimizer cannot see through.
+    @inline(never)
+    static func opaque(_ value: Int) -> Int { value }
+
     /// Keeps a value alive so the optimizer cannot drop the work behind it.
     @inline(never)
     static func keep<T>(_ value: T) {

@@ -5,16 +5,16 @@ import NekoCore
 ///
 /// With a derived schema, decoding is the validation: the schema and the
 /// decoder come from the same type. A declared schema is checked first.
-struct ArgumentReader<Arguments: Decodable>: Sendable {
+@usableFromInline struct ArgumentReader<Arguments: Decodable>: Sendable {
     /// The schema shown to callers.
-    let schema: JSON
+    @usableFromInline let schema: JSON
     /// The declared schema to enforce, if the entry gave one.
     private let declared: JSON?
     /// What is wrong with the declaration, if anything; the plugin refuses to
     /// start with this message rather than run with a schema it did not mean.
-    let problem: String?
+    @usableFromInline let problem: String?
 
-    init(entry: String, schema text: String?) {
+    @usableFromInline init(entry: String, schema text: String?) {
         guard let text else {
             schema = JSONSchema.derived(from: Arguments.self)
             declared = nil
@@ -35,7 +35,7 @@ struct ArgumentReader<Arguments: Decodable>: Sendable {
 
     /// Reads the arguments; an empty buffer reads as `{}`.
     /// - Throws: a `PluginError` with code `invalid_argument` naming the field.
-    func read(_ bytes: UnsafeRawBufferPointer) throws(PluginError) -> Arguments {
+    @usableFromInline func read(_ bytes: UnsafeRawBufferPointer) throws(PluginError) -> Arguments {
         do {
             if declared == nil && !bytes.isEmpty {
                 return try NekoJSONDecoder().decode(Arguments.self, from: bytes)

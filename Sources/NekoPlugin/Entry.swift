@@ -31,11 +31,11 @@ public struct Entry<P: Plugin>: Sendable {
 
     /// What is wrong with the declaration (eg a declared schema that is not
     /// JSON); a plugin with such an entry refuses to start, saying this.
-    let problem: String?
+    @usableFromInline let problem: String?
     /// Runs the entry: decodes `arguments`, calls the method, completes `call`.
-    let run: @Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void
+    @usableFromInline let run: @Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void
 
-    init(
+    @usableFromInline init(
         id: String, name: String?, description: String, schema: JSON, isAsync: Bool,
         timeout: Duration?, problem: String? = nil,
         run: @escaping @Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void
@@ -64,6 +64,7 @@ extension Entry {
     ///     it is derived from `Arguments`.
     ///   - timeout: the entry's own deadline.
     ///   - body: the method, eg `Greeter.greet`.
+    @inlinable
     public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
         timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) throws -> Result
@@ -83,6 +84,7 @@ extension Entry {
     /// The parameters are those of the synchronous form. The arguments are
     /// validated before the task starts; a canceled call sees
     /// `Task.isCancelled` and `CancellationError`.
+    @inlinable
     public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
         timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) async throws -> Result
@@ -99,6 +101,7 @@ extension Entry {
     }
 
     /// An entry with no arguments that returns `Result`, synchronously.
+    @inlinable
     public init<Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> () throws -> Result
@@ -109,6 +112,7 @@ extension Entry {
     }
 
     /// An entry with no arguments that returns `Result`, asynchronously.
+    @inlinable
     public init<Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> () async throws -> Result
@@ -141,4 +145,4 @@ extension Entry {
 }
 
 /// The arguments of an entry that takes none: any object is accepted.
-struct NoArguments: Decodable, Sendable {}
+@usableFromInline struct NoArguments: Decodable, Sendable {}

@@ -132,7 +132,8 @@ typedef void (*neko_complete_fn)(const neko_call *call, const neko_result *resul
 struct neko_call {
     uint32_t struct_size;     /* sizeof(neko_call) */
     uint32_t entry_index;     /* index into the descriptor's `entries`; ignored by `neko_host.call` */
-    uint64_t call_id;         /* never reused by a host; the key for `cancel` (eg 42) */
+    uint64_t call_id;         /* the key for `cancel`, never reused by a host (eg 42); 0 for a call
+                                 the host will not cancel (a sync entry's) */
     const uint8_t *args;      /* a JSON object (eg `{"name":"Ada"}`), borrowed: valid only until
                                  the function that took the call returns. NULL with args_len 0
                                  means `{}`. The host does not check it against `args_schema`:

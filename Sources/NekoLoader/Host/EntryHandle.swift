@@ -18,6 +18,20 @@ public struct EntryHandle: Sendable {
     let loaded: LoadedPlugin
     let index: Int
     let host: PluginHost
+    /// The deadline when the caller sets none, and in milliseconds: computed
+    /// once, as `Duration` arithmetic costs more than the call itself.
+    let defaultDeadline: Duration
+    let defaultDeadlineMilliseconds: UInt32
+
+    init(plugin: String, info: EntryInfo, loaded: LoadedPlugin, index: Int, host: PluginHost) {
+        self.plugin = plugin
+        self.info = info
+        self.loaded = loaded
+        self.index = index
+        self.host = host
+        defaultDeadline = host.deadline(nil, info)
+        defaultDeadlineMilliseconds = defaultDeadline.milliseconds
+    }
 
     /// Calls the entry and waits for its result's JSON bytes.
     ///
@@ -39,18 +53,21 @@ public struct EntryHandle: Sendable {
         _ body: (Result<UnsafeRawBufferPointer, CallError>) -> T
     ) -> T {
         guard loaded.enter() else { return body(.failure(host.stopped(plugin))) }
-        let id = host.newCallID()
-        let deadline = host.deadline(timeout, info)
         if !info.isAsync {
-            defer { loaded.leave() }
-            return loaded.callInline(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.milliseconds) {
-                status, bytes, field in
-                if let code = ErrorCode(status: status) {
-                    return body(.failure(CallError(code, String(decoding: bytes, as: UTF8.self), field: field.map { String(cString: $0) })))
-                }
-                return body(.success(bytes))
+            var outcome = InlineCall.Outcome()
+            let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).milliseconds
+            // Call id 0: a sync call is never canceled (neko_abi.h).
+            loaded.callInline(index, callID: 0, arguments: arguments, timeoutMilliseconds: milliseconds, into: &outcome)
+            loaded.leave()
+            defer { outcome.release() }
+            if let code = ErrorCode(status: outcome.status) {
+                let message = outcome.withBytes { String(decoding: $0, as: UTF8.self) }
+                return body(.failure(CallError(code, message, field: outcome.field)))
             }
+            return outcome.withBytes { body(.success($0)) }
         }
+        let id = host.newCallID()
+        let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.milliseconds)
         var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.nanoseconds))
         if outcome == nil {
@@ -70,7 +87,7 @@ public struct EntryHandle: Sendable {
         if !info.isAsync { return try callBlocking(arguments, timeout: timeout) }
         guard loaded.enter() else { throw host.stopped(plugin) }
         let id = host.newCallID()
-        let deadline = host.deadline(timeout, info)
+        let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = arguments.withUnsafeBytes {
             loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.milliseconds)
         }

@@ -1,21 +1,12 @@
-/// A 64-bit content hash (FNV-1a over 8-byte words, then a final mix) that
-/// names private library copies.
+/// A 64-bit hash (FNV-1a over 64-bit words, then a final mix) that names
+/// private library copies by their file's identity.
 ///
-/// It is a cache key, not a security boundary: it only has to tell two builds
-/// of one plugin apart, and the copy's size is checked beside it.
+/// A cache key, not a security boundary: it only has to tell two versions of
+/// one plugin's library apart.
 enum ContentHash {
-    static func hex(of bytes: [UInt8]) -> String {
+    static func hex(of words: [UInt64]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let prime: UInt64 = 0x0000_0100_0000_01b3
-        bytes.withUnsafeBytes { raw in
-            let words = raw.count / 8
-            for index in 0..<words {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) &* prime
-            }
-            for index in (words * 8)..<raw.count {
-                hash = (hash ^ UInt64(raw[index])) &* prime
-            }
-        }
+        for word in words { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
         // Final avalanche (from SplitMix64), so that close inputs differ in every digit.
         hash ^= hash >> 30
         hash &*= 0xbf58_476d_1ce4_e5b9

@@ -5,63 +5,93 @@ import NekoABI
 import NekoCore
 
 /// The fast path of a call to a sync entry: the `neko_call` and the place its
-/// outcome goes both live on the caller's stack, and the result bytes are
-/// handed to the caller's closure without a copy.
+/// outcome goes both live on the caller's stack; no allocation, no lock, no
+/// generic code.
 ///
-/// A sync entry completes before `invoke` returns, on the calling thread. A
-/// plugin that breaks that promise (completes later, or from another thread)
-/// is still handled safely: the caller waits for the completion under a
-/// lock before its stack frame goes away.
+/// A sync entry completes before `invoke` returns, on the calling thread.
+/// A plugin that breaks that promise (completes later, or from another
+/// thread) is still handled safely: the caller waits for the completion
+/// under a lock before its stack frame goes away.
 enum InlineCall {
-    /// Receives the outcome: status, bytes (a JSON value or an error
-    /// message), and the failing field. All borrowed for the call's duration.
-    typealias Consumer = (neko_status, UnsafeRawBufferPointer, UnsafePointer<CChar>?) -> Void
+    /// Where a completion puts the outcome. Bytes that fit in `inline` stay
+    /// on the stack; larger ones go to a heap buffer the caller frees.
+    struct Outcome {
+        var status: neko_status = ErrorCode.internal.rawValue
+        var count = 0
+        var heap: UnsafeMutableRawPointer?
+        var field: String?
+        var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+        /// Calls `body` with the outcome's bytes.
+        mutating func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            if let heap { return body(UnsafeRawBufferPointer(start: heap, count: count)) }
+            let count = self.count
+            return withUnsafeBytes(of: &inline) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+
+        /// Frees the heap buffer, if any.
+        mutating func release() {
+            heap?.deallocate()
+            heap = nil
+        }
+
+        fileprivate mutating func store(_ result: UnsafePointer<neko_result>?) {
+            guard let result else { return }
+            status = result.pointee.status
+            let bytes = UnsafeRawBufferPointer(start: result.pointee.data, count: result.pointee.len)
+            count = bytes.count
+            if status != Int32(NEKO_OK), let name = result.pointee.field { field = String(cString: name) }
+            if count <= MemoryLayout.size(ofValue: inline) {
+                withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: bytes) }
+            } else {
+                let copy = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
+                copy.copyMemory(from: bytes.baseAddress!, byteCount: count)
+                heap = copy
+            }
+        }
+    }
 
     private struct Slot {
         var thread: pthread_t
         var inInvoke = true
         var completedInline = false
-        var completedLate = false // guarded by Late.lock
-        var consume: Consumer
+        var completedLate = false  // guarded by Late's lock
+        var outcome: UnsafeMutablePointer<Outcome>
     }
 
-    /// Calls `entryIndex` of `instance` and passes the outcome to `consume`,
-    /// which runs exactly once before this returns.
+    /// Calls `entryIndex` of `instance`; the outcome is in `outcome` when
+    /// this returns (the caller releases it).
     static func run(
         _ descriptor: UnsafePointer<neko_plugin>, _ instance: UnsafeMutableRawPointer, entryIndex: UInt32,
-        callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32,
-        consume: Consumer
+        callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, into outcome: inout Outcome
     ) {
-        withoutActuallyEscaping(consume) { consume in
-            var slot = Slot(thread: pthread_self(), consume: consume)
-            withUnsafeMutablePointer(to: &slot) { slot in
-                var call = neko_call(
-                    struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: entryIndex, call_id: callID,
-                    args: arguments.baseAddress?.assumingMemoryBound(to: UInt8.self), args_len: arguments.count,
-                    timeout_ms: timeoutMilliseconds, reserved: 0, context: UnsafeMutableRawPointer(slot),
-                    complete: completeInline)
-                descriptor.pointee.invoke(instance, &call)
-                slot.pointee.inInvoke = false
-                if !slot.pointee.completedInline {
-                    Late.waitUntil { slot.pointee.completedLate }
-                }
+        withUnsafeMutablePointer(to: &outcome) { outcome in
+        var slot = Slot(thread: pthread_self(), outcome: outcome)
+        withUnsafeMutablePointer(to: &slot) { slot in
+            var call = neko_call(
+                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: entryIndex, call_id: callID,
+                args: arguments.baseAddress?.assumingMemoryBound(to: UInt8.self), args_len: arguments.count,
+                timeout_ms: timeoutMilliseconds, reserved: 0, context: UnsafeMutableRawPointer(slot),
+                complete: completeInline)
+            descriptor.pointee.invoke(instance, &call)
+            slot.pointee.inInvoke = false
+            if !slot.pointee.completedInline {
+                Late.waitUntil { slot.pointee.completedLate }
             }
+        }
         }
     }
 
     private static let completeInline: neko_complete_fn = { call, result in
         guard let call, let context = call.pointee.context else { return }
         let slot = context.assumingMemoryBound(to: Slot.self)
-        let outcome = result?.pointee ?? neko_result()
-        let bytes = UnsafeRawBufferPointer(start: outcome.data, count: outcome.len)
-        let status = result == nil ? ErrorCode.internal.rawValue : outcome.status
         // Only the invoking thread, inside invoke, may touch the slot without the lock.
         if pthread_equal(slot.pointee.thread, pthread_self()) != 0 && slot.pointee.inInvoke {
-            slot.pointee.consume(status, bytes, outcome.field)
+            slot.pointee.outcome.pointee.store(result)
             slot.pointee.completedInline = true
         } else {
             Late.deliver {
-                slot.pointee.consume(status, bytes, outcome.field)
+                slot.pointee.outcome.pointee.store(result)
                 slot.pointee.completedLate = true
             }
         }
@@ -79,36 +109,4 @@ enum InlineCall {
             shared.locked { while !done() { shared.wait() } }
         }
     }
-}
-
-/// A pthread mutex with a condition variable, for the rare waits of the host.
-final class LockAndCondition: @unchecked Sendable {
-    // pthread objects need stable addresses: allocated once, never moved.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    /// Runs `body` with the mutex held.
-    func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
-    /// Waits on the condition; call with the mutex held (inside `locked`).
-    func wait() { pthread_cond_wait(condition, mutex) }
-
-    /// Wakes every waiter; call with the mutex held.
-    func broadcast() { pthread_cond_broadcast(condition) }
 }

@@ -63,19 +63,11 @@ final class LoadedPlugin: @unchecked Sendable {
         return true
     }
 
-    /// Calls a sync entry on this thread and hands the borrowed outcome to `body`.
-    func callInline<T>(
-        _ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32,
-        _ body: (neko_status, UnsafeRawBufferPointer, UnsafePointer<CChar>?) -> T
-    ) -> T {
-        var value: T?
+    /// Calls a sync entry on this thread; the outcome is in `outcome`.
+    func callInline(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, into outcome: inout InlineCall.Outcome) {
         InlineCall.run(
             descriptor, instance, entryIndex: UInt32(index), callID: callID, arguments: arguments,
-            timeoutMilliseconds: timeoutMilliseconds
-        ) { status, bytes, field in
-            value = body(status, bytes, field)
-        }
-        return value!
+            timeoutMilliseconds: timeoutMilliseconds, into: &outcome)
     }
 
     /// Starts a call of an async entry; the waiter receives its outcome.

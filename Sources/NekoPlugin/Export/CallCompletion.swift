@@ -6,12 +6,14 @@ import NekoCore
 ///
 /// `@unchecked Sendable`: the host keeps the call alive and unchanged until
 /// `complete` runs, and `complete` may run on any thread (neko_abi.h).
-struct CallCompletion: @unchecked Sendable {
+@usableFromInline struct CallCompletion: @unchecked Sendable {
     let call: UnsafePointer<neko_call>
-    let tasks: CallTasks
+    /// The instance's task table; the instance outlives its calls (the host
+    /// drains calls before `destroy`), so no reference count is paid per call.
+    unowned(unsafe) let tasks: CallTasks
 
     /// Completes with `value` encoded as JSON.
-    func succeed<Result: Encodable>(_ value: Result) {
+    @usableFromInline func succeed<Result: Encodable>(_ value: Result) {
         let bytes: [UInt8]
         do {
             bytes = try NekoJSONEncoder().encode(value)
@@ -22,14 +24,14 @@ struct CallCompletion: @unchecked Sendable {
     }
 
     /// Completes with JSON bytes (empty: `null`).
-    func succeedRaw(_ bytes: [UInt8]) {
+    @usableFromInline func succeedRaw(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { finish(Int32(NEKO_OK), $0, field: nil) }
     }
 
     /// Completes with an error: a `PluginError` keeps its code, a `RetryError`
     /// the code of its last failure, a `CancellationError` becomes
     /// `canceled`, anything else `execution_failed`.
-    func fail(_ error: any Error) {
+    @usableFromInline func fail(_ error: any Error) {
         let code: ErrorCode
         let message: String
         var field: String?
@@ -56,7 +58,7 @@ struct CallCompletion: @unchecked Sendable {
     }
 
     /// Runs `body` as a task that `cancel` of this call can cancel.
-    func runTask(_ body: @escaping @Sendable () async -> Void) {
+    @usableFromInline func runTask(_ body: @escaping @Sendable () async -> Void) {
         tasks.start(call.pointee.call_id, body)
     }
 

@@ -19,6 +19,8 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     let plugin: P
     let context: PluginContext
     let entries: [Entry<P>]
+    /// The entries' runners alone: what `invoke` needs, without copying an `Entry`.
+    let runners: ContiguousArray<@Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void>
     let timers: [IntervalTimer<P>]
     let tasks = CallTasks()
     /// Set once by `stop`, so that a second `stop` does nothing (neko_abi.h).
@@ -26,6 +28,7 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
 
     init(host: HostTable) throws {
         entries = P.entries
+        runners = ContiguousArray(entries.map(\.run))
         timers = P.timers
         try Self.check(entries)
         context = PluginContext(host: host)
@@ -52,11 +55,11 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     override func invoke(_ call: UnsafePointer<neko_call>) {
         let completion = CallCompletion(call: call, tasks: tasks)
         let index = Int(call.pointee.entry_index)
-        guard index < entries.count else {
-            return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(entries.count)"))
+        guard index < runners.count else {
+            return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(runners.count)"))
         }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
-        entries[index].run(plugin, arguments, completion)
+        runners[index](plugin, arguments, completion)
     }
 
     override func start() throws {

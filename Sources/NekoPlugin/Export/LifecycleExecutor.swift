@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
+import NekoCore
 
 /// Runs an async lifecycle hook (`startup`, `shutdown`) to its end on the
 /// host's lifecycle thread, which waits for it.
@@ -14,35 +12,22 @@ import Dispatch
 /// Dispatch's global queue, as `PluginExecutor`'s do, so they are never
 /// stranded.
 final class LifecycleExecutor: TaskExecutor, @unchecked Sendable {
-    // `jobs` and `finished` are guarded by `mutex`.
+    // `jobs` and `finished` are guarded by `lock`.
     private var jobs: [UnownedJob] = []
     private var finished = false
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
+    private let lock = LockAndCondition()
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        pthread_mutex_lock(mutex)
-        if finished {
-            pthread_mutex_unlock(mutex)
-            DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-            return
+        let queued = lock.locked {
+            if finished { return false }
+            jobs.append(job)
+            lock.signal()
+            return true
         }
-        jobs.append(job)
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
+        if !queued {
+            DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
     }
 
     /// Runs `body` with this executor preferred, on the calling thread, and
@@ -61,20 +46,20 @@ final class LifecycleExecutor: TaskExecutor, @unchecked Sendable {
 
     /// The next job, waiting for one; nil once the hook has finished.
     private func next() -> UnownedJob? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while jobs.isEmpty && !finished { pthread_cond_wait(condition, mutex) }
-        return jobs.isEmpty ? nil : jobs.removeFirst()
+        lock.locked {
+            while jobs.isEmpty && !finished { lock.wait() }
+            return jobs.isEmpty ? nil : jobs.removeFirst()
+        }
     }
 
     private func finish() {
-        pthread_mutex_lock(mutex)
-        finished = true
         // Jobs still queued (tasks the hook left behind) move to Dispatch.
-        let left = jobs
-        jobs = []
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
+        let left = lock.locked {
+            finished = true
+            defer { jobs = [] }
+            lock.signal()
+            return jobs
+        }
         for job in left {
             DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
         }
