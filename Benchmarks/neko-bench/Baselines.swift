@@ -4,8 +4,8 @@ import NekoLoader
 
 /// What a call is compared with.
 enum Baseline {
-    /// A Swift function the optimizer may not inline.
-    @inline(never)
+    /// A Swift function the optimizer may neither inline nor see through.
+    @inline(never) @_optimize(none)
     static func direct(_ value: Int) -> Int { value &+ 1 }
 
     /// A raw C function pointer: cgreet's `neko_plugin_register`, which only

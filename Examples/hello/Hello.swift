@@ -16,6 +16,7 @@ final class Hello: Plugin {
         Entry("echo", description: "Returns its arguments unchanged, as raw bytes.", raw: { _, arguments in Array(arguments) }),
         Entry("noop", description: "Does nothing, as fast as possible (benchmarks).", raw: { _, _ in [] }),
         Entry("ping", description: "Answers true (a typed sync entry with no arguments).", Hello.ping),
+        Entry("save", description: "Takes `key` and `value`, answers {\"saved\": true}: the pluggy peer's hook, for benchmarks.", Hello.save),
         Entry("ping_async", description: "Answers true from an async entry (benchmarks its overhead).", Hello.pingAsync),
     ]
 
@@ -33,7 +34,7 @@ final class Hello: Plugin {
         var punctuation = "!"
     }
 
-    struct Pair: Codable, Sendable {
+    struct Operands: Codable, Sendable {
         var a: Double
         var b: Double
     }
@@ -67,8 +68,8 @@ final class Hello: Plugin {
         return Greeting(greeting: "\(words.word), \(who.name)\(end)")
     }
 
-    func add(_ pair: Pair) -> [String: Double] {
-        ["sum": pair.a + pair.b]
+    func add(_ operands: Operands) -> [String: Double] {
+        ["sum": operands.a + operands.b]
     }
 
     func stats() -> [String: Int] {
@@ -83,6 +84,19 @@ final class Hello: Plugin {
 
     func relay(_ who: Who) async throws -> Greeting {
         try await context.call("cgreet", "greet", ["name": who.name], as: Greeting.self)
+    }
+
+    struct Pair: Codable, Sendable {
+        var key: String
+        var value: String
+    }
+
+    struct Saved: Codable, Sendable {
+        var saved = true
+    }
+
+    func save(_ pair: Pair) -> Saved {
+        Saved()
     }
 
     func ping() -> Bool {
