@@ -101,9 +101,10 @@ import Testing
         }
         #expect(error.code == .timeout)
         #expect(error.message == "hello:sleep did not answer within 0.05 seconds")
-        await #expect(throws: CallError.self) {
+        let never = try await #require(throws: CallError.self) {
             try await host.call("asyncc", "never", arguments: [], timeout: .milliseconds(30))
         }
+        #expect(never.code == .timeout)
         #expect(clock.now - start < .seconds(5), "the deadlines, not the entries, ended the calls")
     }
 
@@ -178,6 +179,9 @@ import Testing
         host.shutdown()
         #expect(throws: CallError(.unavailable, "plugin 'cgreet' is stopping or stopped")) {
             try greet.callBlocking(#"{"name":"x"}"#.bytes)
+        }
+        #expect(throws: CallError(.unavailable, "plugin 'cgreet' is unavailable: the host has shut down")) {
+            try host.callBlocking("cgreet", "greet", arguments: #"{"name":"x"}"#.bytes)
         }
     }
 }

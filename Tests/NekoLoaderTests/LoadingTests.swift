@@ -111,7 +111,9 @@ import Testing
         #expect(failure.message.contains("database is locked"))
         let result = try host.callBlocking("cgreet", "greet", arguments: #"{"name":"still here"}"#.bytes)
         #expect(result.text == #"{"greeting":"Hello, still here!"}"#)
-        #expect(throws: CallError.self) { try host.callBlocking("startfails", "anything", arguments: []) }
+        let refused = try #require(throws: CallError.self) { try host.callBlocking("startfails", "anything", arguments: []) }
+        #expect(refused.code == .unavailable)
+        #expect(refused.message.contains("database is locked"))
     }
 
     @Test func swiftPluginBuiltByAnotherCompilerIsRefused() throws {

@@ -7,7 +7,11 @@ extension PluginHost {
     /// - Throws: `not_found` naming what is missing and what exists, or
     ///   `unavailable` with the reason a plugin is not running.
     public func entry(_ plugin: String, _ entry: String) throws(CallError) -> EntryHandle {
-        let loaded = try running(plugin)
+        try self.entry(plugin, entry, loadOnDemand: true)
+    }
+
+    func entry(_ plugin: String, _ entry: String, loadOnDemand: Bool) throws(CallError) -> EntryHandle {
+        let loaded = try running(plugin, loadOnDemand: loadOnDemand)
         guard let index = loaded.library.index[entry] else {
             let known = loaded.library.entries.map(\.id).joined(separator: ", ")
             throw CallError(.notFound, "plugin '\(plugin)' has no entry '\(entry)' (it has: \(known.isEmpty ? "none" : known))")
@@ -48,11 +52,15 @@ extension PluginHost {
     // MARK: - Internal
 
     /// The loaded plugin with this id, loading it on first use when it is
-    /// `unloaded`.
-    func running(_ id: String) throws(CallError) -> LoadedPlugin {
-        let record = registry.withLock { $0.record(id) }
+    /// `unloaded` (and `loadOnDemand`).
+    func running(_ id: String, loadOnDemand: Bool = true) throws(CallError) -> LoadedPlugin {
+        if closed.load(ordering: .acquiring) { throw CallError(.unavailable, "plugin '\(id)' is unavailable: the host has shut down") }
+        let (record, failedFolder) = registry.withLock { ($0.record(id), $0.failedFolder(id)) }
         if let loaded = record?.loaded { return loaded }
         guard let record else {
+            if let failedFolder, case .failed(let failure) = failedFolder.state {
+                throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
+            }
             let known = registry.withLock { $0.byID.keys.sorted() }.joined(separator: ", ")
             throw CallError(.notFound, "no plugin '\(id)' (installed: \(known.isEmpty ? "none" : known))")
         }
@@ -62,6 +70,9 @@ extension PluginHost {
         case .disabled:
             throw CallError(.unavailable, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)")
         case .loaded, .unloaded:
+            guard loadOnDemand else {
+                throw CallError(.unavailable, "plugin '\(id)' is not running; a plugin can call only plugins that are loaded (list it in [plugin].dependencies to load it first)")
+            }
             if case .failure(let failure) = load(id) {
                 throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
             }
@@ -76,7 +87,9 @@ extension PluginHost {
     func forward(from caller: String, to plugin: String, entry: String, call: UnsafePointer<neko_call>) {
         let handle: EntryHandle
         do {
-            handle = try self.entry(plugin, entry)
+            // Never load on demand here: the caller may be inside a lifecycle
+            // call that holds the lock a load needs.
+            handle = try self.entry(plugin, entry, loadOnDemand: false)
         } catch {
             return Forwarding.fail(call, error)
         }

@@ -18,23 +18,24 @@ extension PluginHost {
     /// Scans the roots and reads every manifest; opens nothing.
     /// Plugins already loaded stay loaded.
     public func discover() {
-        lifecycle.locked {
+        withLifecycle {
             let found = Discovery.scan(roots: options.roots)
             let problems = Discovery.rootProblems(roots: options.roots)
             let plan = DependencyOrder.plan(found)
             registry.withLock { registry in
-                var records: [Registry.Record] = []
+                // A running plugin stays as it is, whatever its folder says now:
+                // dropping it here would leak a live instance and its timers.
+                var records = registry.records.filter { $0.loaded != nil }
                 var byID: [String: Int] = [:]
+                for (index, record) in records.enumerated() {
+                    if case .success(let manifest) = record.discovered.manifest { byID[manifest.id] = index }
+                }
                 for plugin in found {
                     let state: PluginState
                     switch plugin.manifest {
                     case .failure(let failure): state = .failed(failure)
                     case .success(let manifest):
-                        if let running = registry.record(manifest.id), running.loaded != nil, running.discovered.folder == plugin.folder {
-                            records.append(running)
-                            byID[manifest.id] = records.count - 1
-                            continue
-                        }
+                        if byID[manifest.id] != nil { continue }
                         if !manifest.runtime.enabled { state = .disabled }
                         else if let failure = plan.failures[manifest.id] { state = .failed(failure) }
                         else { state = .unloaded }
@@ -74,29 +75,37 @@ extension PluginHost {
     /// Loading a loaded plugin does nothing.
     @discardableResult
     public func load(_ id: String) -> Result<Void, LoadFailure> {
-        lifecycle.locked { loadLocked(id, chain: []) }
+        guard !closed.load(ordering: .acquiring) else {
+            return .failure(LoadFailure(.startup, "plugin '\(id)' cannot load: the host has shut down"))
+        }
+        guard !isInsideLifecycle else {
+            return .failure(LoadFailure(.startup, "plugin '\(id)' cannot load from inside another plugin's create, start, stop or settings change (list it in [plugin].dependencies to load it first)"))
+        }
+        return withLifecycle { loadLocked(id, chain: []) }
     }
 
-    /// Stops every plugin (dependents first) and frees its instance. The
-    /// libraries stay mapped. `messages` ends once the messages already sent
-    /// are read. Safe to call twice.
+    /// Stops every plugin, in the reverse of the order they loaded (so
+    /// dependents before what they depend on), and frees its instance. Each
+    /// plugin serves calls until its own turn; afterwards calls get
+    /// `unavailable` and nothing loads again. The libraries stay mapped.
+    /// `messages` ends once the messages already sent are read. Safe to call twice.
     public func shutdown() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         defer { inbox.finish() }
-        lifecycle.locked {
-            let running = registry.withLock { registry in
-                registry.records.indices.compactMap { index -> LoadedPlugin? in
-                    defer {
-                        if registry.records[index].loaded != nil {
-                            registry.records[index].loaded = nil
-                            registry.records[index].state = .unloaded
-                        }
-                    }
-                    return registry.records[index].loaded
+        withLifecycle {
+            let order = registry.withLock { $0.loadOrder }
+            for id in order.reversed() {
+                guard let plugin = registry.withLock({ $0.record(id)?.loaded }) else { continue }
+                if !plugin.stopAndDestroy(drain: options.drainTimeout) {
+                    logger.warning("\(id) still had calls in flight after \(options.drainTimeout); its instance is stopped but kept", metadata: ["plugin": "\(id)"])
+                }
+                registry.withLock { registry in
+                    guard let index = registry.byID[id] else { return }
+                    registry.records[index].loaded = nil
+                    registry.records[index].state = .unloaded
                 }
             }
-            for plugin in running.reversed() where !plugin.stopAndDestroy(drain: options.drainTimeout) {
-                logger.warning("\(plugin.manifest.id) still had calls in flight after \(options.drainTimeout); its instance is stopped but kept", metadata: ["plugin": "\(plugin.manifest.id)"])
-            }
+            registry.withLock { $0.loadOrder = [] }
         }
     }
 
@@ -129,6 +138,7 @@ extension PluginHost {
             library = opened
             let plugin = try bringUp(manifest, opened, since: start)
             setState(id, .loaded, loaded: plugin, library: opened)
+            registry.withLock { $0.loadOrder.append(id) }
             plugin.timers.startAutomatic()
             logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration)", metadata: ["plugin": "\(id)"])
             return .success(())
@@ -154,18 +164,24 @@ extension PluginHost {
             let descriptor = library.descriptor
             var error = neko_error.empty
             guard let instance = descriptor.pointee.create(binding.table, &error) else {
-                return startup.finish(.failure(LoadFailure(.startup, "create failed: \(error.text)")))
+                startup.finish(.failure(LoadFailure(.startup, "create failed: \(error.text)")))
+                return
             }
             let status = descriptor.pointee.start?(instance, &error) ?? Int32(NEKO_OK)
             guard status == Int32(NEKO_OK) else {
-                descriptor.pointee.destroy(instance)
                 let code = ErrorCode(status: status) ?? .internal
-                return startup.finish(.failure(LoadFailure(.startup, "startup failed (\(code)): \(error.text)")))
+                // An instance abandoned for overrunning its start is never destroyed (neko_abi.h).
+                if startup.finish(.failure(LoadFailure(.startup, "startup failed (\(code)): \(error.text)"))) {
+                    descriptor.pointee.destroy(instance)
+                }
+                return
             }
             startup.finish(.success(InstancePointer(instance)))
         }
         let timeout = manifest.runtime.startupTimeout
         guard let outcome = startup.wait(timeout) else {
+            // Abandoned: its host table must stay valid for as long as it may run.
+            _ = Unmanaged.passRetained(binding)
             throw LoadFailure(.startup, "startup did not finish within \(timeout) ([plugin_runtime].timeout in \(manifest.manifestPath))")
         }
         let instance = try outcome.get()
@@ -189,21 +205,37 @@ struct InstancePointer: @unchecked Sendable {
     init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 }
 
-/// The outcome of create + start, handed from the startup thread to the loader.
+/// The outcome of create + start, handed from the startup thread to the
+/// loader, or left behind when the loader gave up waiting.
 private final class Startup: Sendable {
-    private let outcome = Mutex<Result<InstancePointer, LoadFailure>?>(nil)
+    private struct State {
+        var outcome: Result<InstancePointer, LoadFailure>?
+        var abandoned = false
+    }
+    private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
-    func finish(_ result: Result<InstancePointer, LoadFailure>) {
-        outcome.withLock { $0 = result }
-        done.signal()
+    /// Hands the outcome over. - Returns: false when the loader has given up
+    /// on this startup (then nothing of the instance may be called).
+    @discardableResult
+    func finish(_ result: Result<InstancePointer, LoadFailure>) -> Bool {
+        let taken = state.withLock { state in
+            guard !state.abandoned else { return false }
+            state.outcome = result
+            return true
+        }
+        if taken { done.signal() }
+        return taken
     }
 
+    /// Waits for the outcome; nil (and the startup abandoned) after `timeout`.
     func wait(_ timeout: Duration) -> Result<InstancePointer, LoadFailure>? {
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
-        guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
-        return outcome.withLock { $0 }
+        _ = done.wait(timeout: .now() + .nanoseconds(timeout.nanoseconds))
+        return state.withLock { state in
+            if let outcome = state.outcome { return outcome }
+            state.abandoned = true
+            return nil
+        }
     }
 }
 

@@ -7,6 +7,7 @@ extension PluginHost {
     /// - Throws: `not_found` when the plugin keeps no settings.
     public func settings(of plugin: String) throws(CallError) -> JSON {
         let (loaded, table) = try settingsTable(plugin)
+        defer { loaded.leave() }
         var error = neko_error.empty
         var status = Int32(NEKO_OK)
         let bytes = ByteSink.collect { sink in
@@ -25,24 +26,34 @@ extension PluginHost {
     /// - Throws: the plugin's refusal (eg `invalid_argument` naming the key).
     @discardableResult
     public func changeSettings(of plugin: String, with patch: JSON) throws(CallError) -> JSON {
-        let (loaded, table) = try settingsTable(plugin)
         let bytes = patch.serialized()
         var error = neko_error.empty
-        let status = lifecycle.locked {
-            bytes.withUnsafeBufferPointer { table.pointee.change(loaded.instance, $0.baseAddress, $0.count, &error) }
+        _ = try running(plugin)  // loads it on demand, which cannot happen under the lifecycle lock
+        let outcome = withLifecycle { () -> Result<neko_status, CallError> in
+            let loaded: LoadedPlugin, table: UnsafePointer<neko_plugin_config>
+            do throws(CallError) { (loaded, table) = try settingsTable(plugin) } catch { return .failure(error) }
+            defer { loaded.leave() }
+            return .success(bytes.withUnsafeBufferPointer { table.pointee.change(loaded.instance, $0.baseAddress, $0.count, &error) })
         }
+        let status = try outcome.get()
         guard status == Int32(NEKO_OK) else { throw CallError(ErrorCode(status: status) ?? .internal, error.text) }
         return try settings(of: plugin)
     }
 
+    /// The plugin and its settings table, with a call admitted (the caller `leave`s).
     private func settingsTable(_ plugin: String) throws(CallError) -> (LoadedPlugin, UnsafePointer<neko_plugin_config>) {
-        let loaded = try running(plugin)
+        let loaded = try running(plugin, loadOnDemand: !isInsideLifecycle)
+        guard loaded.enter() else { throw stopped(plugin) }
         let found = NEKO_PLUGIN_CONFIG_EXTENSION.withCString { id in
             loaded.descriptor.pointee.get_extension?(loaded.instance, id)
         }
-        guard let found else { throw CallError(.notFound, "plugin '\(plugin)' keeps no settings file") }
+        guard let found else {
+            loaded.leave()
+            throw CallError(.notFound, "plugin '\(plugin)' keeps no settings file")
+        }
         let table = found.assumingMemoryBound(to: neko_plugin_config.self)
         guard Int(table.pointee.struct_size) >= MemoryLayout<neko_plugin_config>.size else {
+            loaded.leave()
             throw CallError(.internal, "plugin '\(plugin)': neko.plugin.config/1 table is too short (\(table.pointee.struct_size) bytes)")
         }
         return (loaded, table)

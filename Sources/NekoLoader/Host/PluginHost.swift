@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NekoCore
 import Synchronization
@@ -26,8 +29,14 @@ public final class PluginHost: Sendable {
     let inbox: AsyncStream<PluginMessage>.Continuation
     let registry = Mutex(Registry())
     /// Serializes loading and stopping, which may block for a long time,
-    /// without holding the registry lock that calls read.
+    /// without holding the registry lock that calls read. Take it with
+    /// `withLifecycle`, which records the thread that holds it.
     let lifecycle = LockAndCondition()
+    /// The thread inside `withLifecycle`, or 0: a plugin calling back into
+    /// the host from a lifecycle hook must not wait for that lock.
+    let lifecycleOwner = Atomic<UInt>(0)
+    /// Set once by `shutdown()`: nothing loads afterwards.
+    let closed = Atomic<Bool>(false)
     private let nextCallID = Atomic<UInt64>(1)
 
     /// Makes a host; nothing is read until `discover()` or `loadAll()`.
@@ -70,6 +79,21 @@ public final class PluginHost: Sendable {
         nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
+    /// Runs `body` holding the lifecycle lock.
+    func withLifecycle<T>(_ body: () throws -> T) rethrows -> T {
+        try lifecycle.locked {
+            lifecycleOwner.store(UInt(pthread_self()), ordering: .relaxed)
+            defer { lifecycleOwner.store(0, ordering: .relaxed) }
+            return try body()
+        }
+    }
+
+    /// Whether this thread is inside a lifecycle call (a plugin's `create`,
+    /// `start`, `stop` or settings change, run by the host).
+    var isInsideLifecycle: Bool {
+        lifecycleOwner.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
     /// Queues a plugin's message. - Returns: false when the queue is full.
     func deliver(_ message: PluginMessage) -> Bool {
         switch inbox.yield(message) {
@@ -100,9 +124,16 @@ struct Registry {
     var records: [Record] = []
     /// Index in `records` of the folder that provides each id.
     var byID: [String: Int] = [:]
+    /// The ids of the loaded plugins, in the order they loaded: they stop in reverse.
+    var loadOrder: [String] = []
     var rootProblems: [String] = []
 
     func record(_ id: String) -> Record? {
         byID[id].map { records[$0] }
+    }
+
+    /// A folder named `id` whose manifest failed (so it provides no id).
+    func failedFolder(_ id: String) -> Record? {
+        records.first { $0.discovered.id == id && byID[id] == nil }
     }
 }

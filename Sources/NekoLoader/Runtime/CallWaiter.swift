@@ -33,14 +33,14 @@ final class CallWaiter: Sendable {
             complete: completeWaiter))
     }
 
-    /// Hands the call to `invoke`; `arguments` are borrowed for its duration only.
+    /// Hands the call to `invoke`; `arguments` are borrowed for its duration
+    /// only. The call is not written after that (the plugin may read it).
     /// The plugin keeps the waiter alive until it completes.
     func submit(arguments: UnsafeRawBufferPointer, _ invoke: (UnsafePointer<neko_call>) -> Void) {
         call.pointer.pointee.context = Unmanaged.passRetained(self).toOpaque()
         call.pointer.pointee.args = arguments.baseAddress?.assumingMemoryBound(to: UInt8.self)
         call.pointer.pointee.args_len = arguments.count
         invoke(call.pointer)
-        call.pointer.pointee.args = nil
     }
 
     /// Sets the outcome unless one is set; later completions are dropped.
@@ -116,6 +116,10 @@ extension CallOutcome {
             return
         }
         let outcome = result.pointee
+        guard outcome.data != nil || outcome.len == 0 else {
+            self = .failure(CallError(.internal, "the plugin completed with data NULL and len \(outcome.len)"))
+            return
+        }
         let bytes = UnsafeRawBufferPointer(start: outcome.data, count: outcome.len)
         self.init(status: outcome.status, bytes: bytes, field: outcome.field)
     }

@@ -29,6 +29,13 @@ enum InlineCall {
             return withUnsafeBytes(of: &inline) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
 
+        private mutating func storeBroken(_ message: String) {
+            status = ErrorCode.internal.rawValue
+            let text = Array(message.utf8.prefix(MemoryLayout.size(ofValue: inline)))
+            count = text.count
+            withUnsafeMutableBytes(of: &inline) { $0.copyBytes(from: text) }
+        }
+
         /// Frees the heap buffer, if any.
         mutating func release() {
             heap?.deallocate()
@@ -37,6 +44,10 @@ enum InlineCall {
 
         fileprivate mutating func store(_ result: UnsafePointer<neko_result>?) {
             guard let result else { return }
+            guard result.pointee.data != nil || result.pointee.len == 0 else {
+                storeBroken("the plugin completed with data NULL and len \(result.pointee.len)")
+                return
+            }
             status = result.pointee.status
             let bytes = UnsafeRawBufferPointer(start: result.pointee.data, count: result.pointee.len)
             count = bytes.count

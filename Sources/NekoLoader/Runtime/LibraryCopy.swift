@@ -22,6 +22,9 @@ enum LibraryCopy {
         if let problem = Folders.make(folder) {
             throw LoadFailure(.open, "cannot create the library cache folder: \(problem)")
         }
+        if let problem = Folders.untrusted(cacheDirectory) ?? Folders.untrusted(folder) {
+            throw LoadFailure(.open, "library cache: \(problem)")
+        }
         let name = source.split(separator: "/").last.map(String.init) ?? "lib\(pluginID).so"
         let target = "\(folder)/\(before.key)-\(name)"
         var existing = stat()

@@ -51,6 +51,28 @@ final class LoadedPlugin: @unchecked Sendable {
         gate.wrappingSubtract(2, ordering: .releasing)
     }
 
+    /// Adds a share to a call already admitted (so the instance cannot go
+    /// away), whether or not the plugin is closing: held while `invoke`
+    /// runs, since a plugin may complete a call before `invoke` returns.
+    private func hold() {
+        gate.wrappingAdd(2, ordering: .acquiring)
+    }
+
+    /// Runs `invoke` with a share of its own, released when it returns.
+    func invoke(_ call: UnsafePointer<neko_call>) {
+        hold()
+        descriptor.pointee.invoke(instance, call)
+        leave()
+    }
+
+    /// Asks the plugin to cancel call `callID`, if the instance is still
+    /// running (a canceled call may complete, and the instance go, meanwhile).
+    func cancel(_ callID: UInt64) {
+        guard enter() else { return }
+        descriptor.pointee.cancel?(instance, callID)
+        leave()
+    }
+
     /// Stops admitting calls and waits until those in flight are completed,
     /// at most `limit`. - Returns: whether none is left.
     func close(waitingAtMost limit: Duration) -> Bool {
@@ -73,13 +95,8 @@ final class LoadedPlugin: @unchecked Sendable {
     /// Starts a call of an async entry; the waiter receives its outcome.
     func submit(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32) -> CallWaiter {
         let waiter = CallWaiter(owner: self, entryIndex: UInt32(index), callID: callID, timeoutMilliseconds: timeoutMilliseconds)
-        waiter.submit(arguments: arguments) { descriptor.pointee.invoke(instance, $0) }
+        waiter.submit(arguments: arguments) { invoke($0) }
         return waiter
-    }
-
-    /// Asks the plugin to cancel call `callID`, if it can.
-    func cancel(_ callID: UInt64) {
-        descriptor.pointee.cancel?(instance, callID)
     }
 
     /// Stops the timers (waiting for a tick in progress), lets calls in
@@ -91,9 +108,16 @@ final class LoadedPlugin: @unchecked Sendable {
     @discardableResult
     func stopAndDestroy(drain: Duration) -> Bool {
         timers.stopAll()
-        let drained = close(waitingAtMost: drain)
+        var drained = close(waitingAtMost: drain)
         descriptor.pointee.stop?(instance)
-        if drained { descriptor.pointee.destroy(instance) }
+        // `stop` must complete the calls the plugin still held.
+        if !drained { drained = close(waitingAtMost: .milliseconds(100)) }
+        if drained {
+            descriptor.pointee.destroy(instance)
+        } else {
+            // Kept for good: its host table must outlive whatever still runs in it.
+            _ = Unmanaged.passRetained(self)
+        }
         return drained
     }
 }
@@ -121,7 +145,7 @@ enum Forwarding {
             struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: UInt32(index), call_id: callID,
             args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: original.pointee.timeout_ms,
             reserved: 0, context: Unmanaged.passRetained(link).toOpaque(), complete: completeLink))
-        target.descriptor.pointee.invoke(target.instance, link.call)
+        target.invoke(link.call)
     }
 
     /// Completes a caller's call with an error of the host's.

@@ -26,6 +26,9 @@ struct PluginLibrary: @unchecked Sendable {
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     let sdk: String
 
+    /// The longest timer interval a plugin may ask for: a year, in ms.
+    static let maximumTimerInterval: UInt64 = 365 * 24 * 3600 * 1000
+
     /// The smallest descriptor this host can read: ABI 1.0's.
     static let minimumDescriptorSize = MemoryLayout<neko_plugin>.size
 
@@ -54,8 +57,11 @@ struct PluginLibrary: @unchecked Sendable {
 
     private static func check(_ descriptor: UnsafePointer<neko_plugin>, path: String, manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
         let library = manifest.libraryPath
-        let plugin = descriptor.pointee
-        let abi = plugin.abi
+        // Only `struct_size` and `abi` are read until they pass: a descriptor
+        // of another major may be shorter than ours.
+        let raw = UnsafeRawPointer(descriptor)
+        let size = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.struct_size)!, as: UInt32.self)
+        let abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
         let host = BuildStamp.abi
         guard abi.major == host.major, abi.minor <= host.minor else {
             throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), this host speaks ABI \(host.major).\(host.minor) (major must be \(host.major), minor at most \(host.minor))")
@@ -63,9 +69,10 @@ struct PluginLibrary: @unchecked Sendable {
         guard abi.major == manifest.abi.major, abi.minor == manifest.abi.minor else {
             throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), but \(manifest.manifestPath) says [plugin].abi = \"\(manifest.abi)\"; they must agree")
         }
-        guard Int(plugin.struct_size) >= minimumDescriptorSize else {
-            throw LoadFailure(.abi, "\(library): descriptor struct_size is \(plugin.struct_size) bytes, ABI \(abi.major).\(abi.minor) needs at least \(minimumDescriptorSize)")
+        guard Int(size) >= minimumDescriptorSize else {
+            throw LoadFailure(.abi, "\(library): descriptor struct_size is \(size) bytes, ABI \(abi.major).\(abi.minor) needs at least \(minimumDescriptorSize)")
         }
+        let plugin = descriptor.pointee
         let swiftVersion = plugin.swift_version.map { String(cString: $0) }
         if let swiftVersion, swiftVersion != BuildStamp.swiftCompiler {
             throw LoadFailure(.abi, "\(library): built by Swift \(swiftVersion), this host by Swift \(BuildStamp.swiftCompiler); Swift has no stable ABI on Linux: rebuild the plugin with Swift \(BuildStamp.swiftCompiler)")
@@ -102,14 +109,17 @@ struct PluginLibrary: @unchecked Sendable {
         var timers: [TimerInfo] = []
         for position in 0..<Int(plugin.timer_count) {
             let timer = plugin.timers[position]
+            guard Int(timer.struct_size) >= MemoryLayout<neko_timer>.size else {
+                throw LoadFailure(.register, "\(library): timer #\(position) has struct_size \(timer.struct_size), expected at least \(MemoryLayout<neko_timer>.size)")
+            }
             guard let rawID = timer.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
                 throw LoadFailure(.register, "\(library): timer #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
             }
             guard seen.insert(id).inserted else {
                 throw LoadFailure(.register, "\(library): timer id '\(id)' is declared twice")
             }
-            guard timer.interval_ms > 0 else {
-                throw LoadFailure(.register, "\(library): timer '\(id)' has interval_ms 0 (expected at least 1)")
+            guard (1...maximumTimerInterval).contains(timer.interval_ms) else {
+                throw LoadFailure(.register, "\(library): timer '\(id)' has interval_ms \(timer.interval_ms) (expected 1 to \(maximumTimerInterval), a year)")
             }
             timers.append(TimerInfo(
                 id: id, interval: .milliseconds(Int64(clamping: timer.interval_ms)),

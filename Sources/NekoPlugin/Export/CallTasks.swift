@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The tasks of an instance's async calls in flight, by call id, so that the
@@ -37,5 +40,16 @@ final class CallTasks: Sendable {
     func cancelAll() {
         let tasks = running.withLock { $0.tasks.values.map(\.task) }
         for task in tasks { task.cancel() }
+    }
+
+    /// Waits until no call is running, at most `limit`.
+    /// - Returns: whether none is left.
+    func waitUntilIdle(atMost limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !running.withLock({ $0.tasks.isEmpty }) {
+            guard ContinuousClock.now < deadline else { return false }
+            usleep(1000)
+        }
+        return true
     }
 }

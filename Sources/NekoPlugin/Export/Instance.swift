@@ -69,6 +69,10 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     override func stop() {
         guard stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         tasks.cancelAll()
+        // A completion must never outlive the instance (neko_abi.h).
+        if !tasks.waitUntilIdle(atMost: .seconds(5)) {
+            context.logger.error("async calls still running 5 s after they were canceled at stop")
+        }
         try? blocking { await self.plugin.shutdown() }
     }
 

@@ -41,6 +41,9 @@ enum OutgoingCall {
             return waiter.continuation.resume(throwing: PluginError(.internal, "the host completed a call without a result"))
         }
         let outcome = result.pointee
+        guard outcome.data != nil || outcome.len == 0 else {
+            return waiter.continuation.resume(throwing: PluginError(.internal, "the host completed a call with data NULL and len \(outcome.len)"))
+        }
         let bytes = Array(UnsafeRawBufferPointer(start: outcome.data, count: outcome.len))
         if let code = ErrorCode(status: outcome.status) {
             waiter.continuation.resume(throwing: PluginError(
