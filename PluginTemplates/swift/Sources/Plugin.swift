@@ -19,6 +19,14 @@ final class __TYPE__: Plugin {
         var name: String
     }
 
+    struct Greeting: Codable, Sendable {
+        var greeting: String
+    }
+
+    struct Count: Codable, Sendable {
+        var greeted: Int
+    }
+
     private let context: PluginContext
     private let settings: Settings
     private let greeted = Mutex(0)
@@ -28,14 +36,14 @@ final class __TYPE__: Plugin {
         settings = try context.config("settings", as: Settings.self)
     }
 
-    func hello(_ who: Who) -> [String: String] {
+    func hello(_ who: Who) -> Greeting {
         greeted.withLock { $0 += 1 }
         context.logger.info("greeting \(who.name)")
-        return ["greeting": "\(settings.greeting), \(who.name)!"]
+        return Greeting(greeting: "\(settings.greeting), \(who.name)!")
     }
 
-    func count() -> [String: Int] {
-        ["greeted": greeted.withLock { $0 }]
+    func count() -> Count {
+        Count(greeted: greeted.withLock { $0 })
     }
 }
 
