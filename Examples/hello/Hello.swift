@@ -12,6 +12,7 @@ final class Hello: Plugin {
         Entry("stats", description: "How many greetings this instance gave.", Hello.stats),
         Entry("sleep", description: "Waits `ms` milliseconds without holding a thread, then answers.", Hello.sleep),
         Entry("relay", description: "Asks the C greeter (plugin cgreet) to greet `name`.", Hello.relay),
+        Entry("forward", description: "Calls `entry` of `plugin` with `arguments` (and `timeout_ms`), through the host.", Hello.forward),
         Entry("fail", description: "Always fails with `message`: shows a thrown error becoming an error result.", Hello.fail),
         Entry("echo", description: "Returns its arguments unchanged, as raw bytes.", raw: { _, arguments in Array(arguments) }),
         Entry("noop", description: "Does nothing, as fast as possible (benchmarks).", raw: { _, _ in [] }),
@@ -105,6 +106,20 @@ final class Hello: Plugin {
 
     func pingAsync() async -> Bool {
         true
+    }
+
+    struct Forward: Codable, Sendable {
+        var plugin: String
+        var entry: String
+        var arguments: JSON?
+        var timeout_ms: Int?
+    }
+
+    func forward(_ request: Forward) async throws -> JSON {
+        let bytes = try await context.callRaw(
+            request.plugin, request.entry, (request.arguments ?? [:]).serialized(),
+            timeout: request.timeout_ms.map { .milliseconds($0) })
+        return bytes.isEmpty ? .null : try JSON.parse(bytes)
     }
 
     func fail(_ problem: Problem) throws -> Bool {

@@ -93,11 +93,14 @@ public final class PluginContext: Sendable {
     /// ```swift
     /// let greeting = try await context.call("cgreet", "greet", ["name": "Ada"], as: Greeting.self)
     /// ```
+    /// The target must be running (list it in `[plugin].dependencies`). The
+    /// call has a deadline: `timeout` or the entry's own, the smaller, else the
+    /// host's default. Canceling the calling task stops the wait at once.
     /// - Throws: a `PluginError` with the callee's error code and message.
     public func call<Result: Decodable>(
-        _ plugin: String, _ entry: String, _ arguments: some Encodable, as type: Result.Type = Result.self
+        _ plugin: String, _ entry: String, _ arguments: some Encodable, timeout: Duration? = nil, as type: Result.Type = Result.self
     ) async throws -> Result {
-        let bytes = try await callRaw(plugin, entry, NekoJSONEncoder().encode(arguments))
+        let bytes = try await callRaw(plugin, entry, NekoJSONEncoder().encode(arguments), timeout: timeout)
         do {
             return try NekoJSONDecoder().decode(Result.self, from: bytes)
         } catch {
@@ -107,11 +110,11 @@ public final class PluginContext: Sendable {
 
     /// Calls entry `entry` of plugin `plugin` with raw JSON bytes and returns
     /// the raw JSON bytes of its result.
-    public func callRaw(_ plugin: String, _ entry: String, _ arguments: [UInt8]) async throws -> [UInt8] {
+    public func callRaw(_ plugin: String, _ entry: String, _ arguments: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
         guard let call = host.pointer.pointee.call else {
             throw PluginError(.unavailable, "this host does not let plugins call each other")
         }
-        return try await OutgoingCall.perform(host: host, call: call, plugin: plugin, entry: entry, arguments: arguments)
+        return try await OutgoingCall.perform(host: host, call: call, plugin: plugin, entry: entry, arguments: arguments, timeout: timeout)
     }
 }
 

@@ -43,13 +43,28 @@ import Testing
         #expect(greeting == Greeting(greeting: "Hello, Linus!"), "relay asks the C plugin, whose greeting has no config")
     }
 
+    @Test func aCallBetweenPluginsHasADeadline() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: CallError.self) {
+            try await host.call("hello", "forward", arguments: #"{"plugin":"asyncc","entry":"never","timeout_ms":50}"#.bytes)
+        }
+        #expect(error.code == .timeout)
+        #expect(error.message == "asyncc:never (called by hello) did not answer within 0.05 seconds")
+        #expect(clock.now - start < .seconds(5))
+        let missing = try await #require(throws: CallError.self) {
+            try await host.call("hello", "forward", arguments: #"{"plugin":"nope","entry":"x"}"#.bytes)
+        }
+        #expect(missing.code == .notFound)
+    }
+
     @Test func unknownPluginAndEntryAreNotFound() throws {
         #expect(throws: CallError(.notFound, "no plugin 'nope' (installed: asyncc, cgreet, hello)")) {
             try host.callBlocking("nope", "greet", arguments: [])
         }
         let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "gret", arguments: []) }
         #expect(error.code == .notFound)
-        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, fail, echo, noop, ping, save, ping_async)")
+        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, forward, fail, echo, noop, ping, save, ping_async)")
     }
 
     @Test(arguments: [

@@ -23,7 +23,7 @@ import Testing
         #expect(table.status == 0)
         let lines = table.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("ID") == true)
-        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 11 ") })
+        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 12 ") })
         #expect(lines.contains { $0.hasPrefix("cgreet ") && $0.contains("loaded") && $0.contains(" 5 ") })
         #expect(lines.contains { $0.hasPrefix("abimajor ") && $0.contains("failed") && $0.contains("abi: ") })
 
@@ -32,7 +32,7 @@ import Testing
         let failed = try #require(plugins.first { $0["id"] == "abimajor" })
         #expect(failed["state"] == "failed")
         #expect(failed["phase"] == "abi")
-        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 11)
+        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 12)
     }
 
     @Test func infoShowsEntriesAndSchemas() throws {
@@ -98,7 +98,7 @@ import Testing
     @Test func checkValidatesAFolder() throws {
         let good = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/hello"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(good.status == 0)
-        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 11 entries"))
+        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 12 entries"))
         try workspace.fixture("no_symbol", as: "nosymbol")
         let bad = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/nosymbol"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(bad.status == 1)

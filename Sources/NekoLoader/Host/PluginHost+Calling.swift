@@ -94,7 +94,10 @@ extension PluginHost {
             return Forwarding.fail(call, error)
         }
         guard handle.loaded.enter() else { return Forwarding.fail(call, stopped(plugin)) }
-        Forwarding.start(call, target: handle.loaded, index: handle.index, callID: newCallID())
+        let requested = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
+        Forwarding.start(
+            call, target: handle.loaded, index: handle.index, callID: newCallID(),
+            deadline: deadline(requested, handle.info), description: "\(plugin):\(entry) (called by \(caller))")
     }
 
     /// The deadline of a call: the smaller of the caller's and the entry's,

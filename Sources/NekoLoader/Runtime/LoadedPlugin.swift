@@ -123,28 +123,48 @@ final class LoadedPlugin: @unchecked Sendable {
 }
 
 /// Plugin-to-plugin calls: the host receives a caller's `neko_call`, calls the
-/// target with a call of its own, and completes the caller's with the result.
+/// target with a call of its own, and completes the caller's with the result,
+/// or with `timeout` when the deadline comes first (then the target's call is
+/// canceled, and its late completion goes nowhere).
 enum Forwarding {
     /// The host's call to the target, linked to the caller's.
     private final class Link: @unchecked Sendable {
-        // The caller keeps `original` alive until its complete runs (neko_abi.h).
+        // The caller keeps `original` alive until its complete runs (neko_abi.h);
+        // `answered` makes sure that happens once.
         let original: UnsafePointer<neko_call>
         let target: LoadedPlugin
         let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+        let answered = Atomic<Bool>(false)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+
         init(_ original: UnsafePointer<neko_call>, target: LoadedPlugin) {
             self.original = original
             self.target = target
         }
+
         deinit { call.deallocate() }
+
+        /// Claims the right to complete the caller's call.
+        func claim() -> Bool {
+            !answered.exchange(true, ordering: .acquiringAndReleasing)
+        }
     }
 
-    /// Calls `index` of `target` on behalf of `original` (a caller's call).
-    static func start(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64) {
+    /// Calls `index` of `target` on behalf of `original` (a caller's call),
+    /// with `deadline`.
+    static func start(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64, deadline: Duration, description: String) {
         let link = Link(original, target: target)
         link.call.initialize(to: neko_call(
             struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: UInt32(index), call_id: callID,
-            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: original.pointee.timeout_ms,
+            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: deadline.milliseconds,
             reserved: 0, context: Unmanaged.passRetained(link).toOpaque(), complete: completeLink))
+        link.timer.setEventHandler { [link] in
+            guard link.claim() else { return }
+            fail(link.original, CallError(.timeout, "\(description) did not answer within \(deadline)"))
+            link.target.cancel(callID)
+        }
+        link.timer.schedule(deadline: .now() + .nanoseconds(deadline.nanoseconds))
+        link.timer.activate()
         target.invoke(link.call)
     }
 
@@ -162,7 +182,8 @@ enum Forwarding {
     private static let completeLink: neko_complete_fn = { call, result in
         guard let call, let context = call.pointee.context else { return }
         let link = Unmanaged<Link>.fromOpaque(context).takeRetainedValue()
-        link.original.pointee.complete(link.original, result)
+        link.timer.cancel()
+        if link.claim() { link.original.pointee.complete(link.original, result) }
         link.target.leave()
     }
 }

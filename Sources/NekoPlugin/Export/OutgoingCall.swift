@@ -1,35 +1,60 @@
 import NekoABI
 import NekoCore
+import Synchronization
 
 /// A call from this plugin to another plugin's entry, through the host's
 /// `call` function, awaited as an async function.
 enum OutgoingCall {
-    /// Where the completion puts the outcome; kept alive by the call until it completes.
-    private final class Waiter: @unchecked Sendable {
-        // Resumed exactly once, by `complete`; never touched elsewhere.
-        let continuation: CheckedContinuation<[UInt8], any Error>
-        init(_ continuation: CheckedContinuation<[UInt8], any Error>) { self.continuation = continuation }
+    /// Where the outcome goes; kept alive by the call until the host completes
+    /// it, even when the waiting task was canceled before.
+    private final class Waiter: Sendable {
+        private let continuation = Mutex<CheckedContinuation<[UInt8], any Error>?>(nil)
+
+        /// Sets the continuation, unless the call already ended.
+        func wait(_ continuation: CheckedContinuation<[UInt8], any Error>, ended: Bool) {
+            if ended { return continuation.resume(throwing: CancellationError()) }
+            self.continuation.withLock { $0 = continuation }
+        }
+
+        /// Resumes the waiting task once; later outcomes go nowhere.
+        func resume(_ outcome: Result<[UInt8], any Error>) {
+            continuation.withLock { waiting in
+                defer { waiting = nil }
+                return waiting
+            }?.resume(with: outcome)
+        }
     }
 
     static func perform(
         host: HostTable,
         call: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<neko_call>?) -> Void,
-        plugin: String, entry: String, arguments: [UInt8]
+        plugin: String, entry: String, arguments: [UInt8], timeout: Duration?
     ) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { continuation in
-            let waiter = Unmanaged.passRetained(Waiter(continuation))
-            // Freed by `complete`, the last use the host makes of it.
-            let request = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
-            arguments.withUnsafeBufferPointer { args in
-                request.initialize(to: neko_call(
-                    struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
-                    args: args.baseAddress, args_len: args.count, timeout_ms: 0, reserved: 0,
-                    context: waiter.toOpaque(), complete: completeOutgoing))
-                plugin.withCString { plugin in
-                    entry.withCString { entry in call(host.pointer, plugin, entry, request) }
+        let waiter = Waiter()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.wait(continuation, ended: Task.isCancelled)
+                // Freed by `complete`, the last use the host makes of it; the
+                // waiter lives as long, even if this task stops waiting.
+                let request = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+                arguments.withUnsafeBufferPointer { args in
+                    request.initialize(to: neko_call(
+                        struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
+                        args: args.baseAddress, args_len: args.count, timeout_ms: timeout.map(milliseconds) ?? 0,
+                        reserved: 0, context: Unmanaged.passRetained(waiter).toOpaque(), complete: completeOutgoing))
+                    plugin.withCString { plugin in
+                        entry.withCString { entry in call(host.pointer, plugin, entry, request) }
+                    }
                 }
             }
+        } onCancel: {
+            waiter.resume(.failure(CancellationError()))
         }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt32 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, UInt32(clamping: seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000))
     }
 
     /// The `complete` of an outgoing call: resumes the waiting task.
@@ -38,18 +63,17 @@ enum OutgoingCall {
         let waiter = Unmanaged<Waiter>.fromOpaque(context).takeRetainedValue()
         defer { UnsafeMutablePointer(mutating: call).deallocate() }
         guard let result else {
-            return waiter.continuation.resume(throwing: PluginError(.internal, "the host completed a call without a result"))
+            return waiter.resume(.failure(PluginError(.internal, "the host completed a call without a result")))
         }
         let outcome = result.pointee
         guard outcome.data != nil || outcome.len == 0 else {
-            return waiter.continuation.resume(throwing: PluginError(.internal, "the host completed a call with data NULL and len \(outcome.len)"))
+            return waiter.resume(.failure(PluginError(.internal, "the host completed a call with data NULL and len \(outcome.len)")))
         }
         let bytes = Array(UnsafeRawBufferPointer(start: outcome.data, count: outcome.len))
         if let code = ErrorCode(status: outcome.status) {
-            waiter.continuation.resume(throwing: PluginError(
-                code, String(decoding: bytes, as: UTF8.self), field: outcome.field.map { String(cString: $0) }))
+            waiter.resume(.failure(PluginError(code, String(decoding: bytes, as: UTF8.self), field: outcome.field.map { String(cString: $0) })))
         } else {
-            waiter.continuation.resume(returning: bytes)
+            waiter.resume(.success(bytes))
         }
     }
 }
