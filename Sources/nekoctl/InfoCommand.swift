@@ -84,13 +84,13 @@ extension PluginStatus {
                 JSON.object([
                     "id": .string(entry.id), "name": .string(entry.name), "description": .string(entry.description),
                     "async": .bool(entry.isAsync), "schema": entry.schema,
-                    "timeout_ms": entry.timeout.map { .int(Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? .null,
+                    "timeout_ms": entry.timeout.map { .int($0.wholeMilliseconds) } ?? .null,
                 ])
             })
         } ?? .null
         object["timers"] = timers.map { list in
             JSON.array(list.map { timer in
-                JSON.object(["id": .string(timer.id), "interval_ms": .int(Int64(timer.interval.components.seconds * 1000 + timer.interval.components.attoseconds / 1_000_000_000_000_000)), "auto_start": .bool(timer.autoStart)])
+                JSON.object(["id": .string(timer.id), "interval_ms": .int(timer.interval.wholeMilliseconds), "auto_start": .bool(timer.autoStart)])
             })
         } ?? .null
         return .object(object)

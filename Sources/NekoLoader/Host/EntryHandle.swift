@@ -30,7 +30,7 @@ public struct EntryHandle: Sendable {
         self.index = index
         self.host = host
         defaultDeadline = host.deadline(nil, info)
-        defaultDeadlineMilliseconds = defaultDeadline.milliseconds
+        defaultDeadlineMilliseconds = defaultDeadline.abiMilliseconds
     }
 
     /// Calls the entry and waits for its result's JSON bytes.
@@ -55,7 +55,7 @@ public struct EntryHandle: Sendable {
         guard loaded.enter() else { return body(.failure(host.stopped(plugin))) }
         if !info.isAsync {
             var outcome = InlineCall.Outcome()
-            let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).milliseconds
+            let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
             // Call id 0: a sync call is never canceled (neko_abi.h).
             loaded.callInline(index, callID: 0, arguments: arguments, timeoutMilliseconds: milliseconds, into: &outcome)
             loaded.leave()
@@ -68,8 +68,8 @@ public struct EntryHandle: Sendable {
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
-        let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.milliseconds)
-        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.nanoseconds))
+        let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.abiMilliseconds)
+        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds))
         if outcome == nil {
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
             outcome = waiter.outcome
@@ -89,7 +89,7 @@ public struct EntryHandle: Sendable {
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = arguments.withUnsafeBytes {
-            loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.milliseconds)
+            loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.abiMilliseconds)
         }
         if let outcome = waiter.outcome { return try outcome.get() }
         // The deadline runs on a Dispatch timer, not on Swift's cooperative
@@ -98,7 +98,7 @@ public struct EntryHandle: Sendable {
         timer.setEventHandler { [loaded, plugin, info, host] in
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
         }
-        timer.schedule(deadline: .now() + .nanoseconds(deadline.nanoseconds))
+        timer.schedule(deadline: .now() + .nanoseconds(deadline.clampedNanoseconds))
         timer.activate()
         defer { timer.cancel() }
         let outcome = await withTaskCancellationHandler {
@@ -107,19 +107,5 @@ public struct EntryHandle: Sendable {
             if waiter.finish(.failure(CallError(.canceled, "the caller canceled \(plugin):\(info.id)"))) { loaded.cancel(id) }
         }
         return try outcome.get()
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds, for `neko_call.timeout_ms`.
-    var milliseconds: UInt32 {
-        let (seconds, attoseconds) = components
-        return UInt32(clamping: seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000)
-    }
-
-    /// The duration in nanoseconds, clamped to what `DispatchTime` takes.
-    var nanoseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(clamping: seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -230,7 +230,7 @@ private final class Startup: Sendable {
 
     /// Waits for the outcome; nil (and the startup abandoned) after `timeout`.
     func wait(_ timeout: Duration) -> Result<InstancePointer, LoadFailure>? {
-        _ = done.wait(timeout: .now() + .nanoseconds(timeout.nanoseconds))
+        _ = done.wait(timeout: .now() + .nanoseconds(timeout.clampedNanoseconds))
         return state.withLock { state in
             if let outcome = state.outcome { return outcome }
             state.abandoned = true

@@ -156,14 +156,14 @@ enum Forwarding {
         let link = Link(original, target: target)
         link.call.initialize(to: neko_call(
             struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: UInt32(index), call_id: callID,
-            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: deadline.milliseconds,
+            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: deadline.abiMilliseconds,
             reserved: 0, context: Unmanaged.passRetained(link).toOpaque(), complete: completeLink))
         link.timer.setEventHandler { [link] in
             guard link.claim() else { return }
             fail(link.original, CallError(.timeout, "\(description) did not answer within \(deadline)"))
             link.target.cancel(callID)
         }
-        link.timer.schedule(deadline: .now() + .nanoseconds(deadline.nanoseconds))
+        link.timer.schedule(deadline: .now() + .nanoseconds(deadline.clampedNanoseconds))
         link.timer.activate()
         target.invoke(link.call)
     }

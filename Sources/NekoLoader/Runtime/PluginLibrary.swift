@@ -100,6 +100,19 @@ struct PluginLibrary: @unchecked Sendable {
             sdk: plugin.sdk.map { String(cString: $0) } ?? "unknown")
     }
 
+    /// Checks an entry's or timer's `struct_size` and reads its id.
+    private static func itemID<Item>(
+        _ raw: UnsafePointer<CChar>?, size: UInt32, of type: Item.Type, kind: String, _ position: Int, _ library: String
+    ) throws(LoadFailure) -> String {
+        guard Int(size) >= MemoryLayout<Item>.size else {
+            throw LoadFailure(.register, "\(library): \(kind) #\(position) has struct_size \(size), expected at least \(MemoryLayout<Item>.size)")
+        }
+        guard let raw, case let id = String(cString: raw), EntryInfo.isValidID(id) else {
+            throw LoadFailure(.register, "\(library): \(kind) #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
+        }
+        return id
+    }
+
     private static func readTimers(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [TimerInfo] {
         guard plugin.timer_count > 0 else { return [] }
         guard plugin.timers != nil, plugin.on_timer != nil else {
@@ -109,12 +122,7 @@ struct PluginLibrary: @unchecked Sendable {
         var timers: [TimerInfo] = []
         for position in 0..<Int(plugin.timer_count) {
             let timer = plugin.timers[position]
-            guard Int(timer.struct_size) >= MemoryLayout<neko_timer>.size else {
-                throw LoadFailure(.register, "\(library): timer #\(position) has struct_size \(timer.struct_size), expected at least \(MemoryLayout<neko_timer>.size)")
-            }
-            guard let rawID = timer.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
-                throw LoadFailure(.register, "\(library): timer #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
-            }
+            let id = try itemID(timer.id, size: timer.struct_size, of: neko_timer.self, kind: "timer", position, library)
             guard seen.insert(id).inserted else {
                 throw LoadFailure(.register, "\(library): timer id '\(id)' is declared twice")
             }
@@ -135,12 +143,7 @@ struct PluginLibrary: @unchecked Sendable {
         var entries: [EntryInfo] = []
         for position in 0..<Int(plugin.entry_count) {
             let entry = plugin.entries[position]
-            guard Int(entry.struct_size) >= MemoryLayout<neko_entry>.size else {
-                throw LoadFailure(.register, "\(library): entry #\(position) has struct_size \(entry.struct_size), expected at least \(MemoryLayout<neko_entry>.size)")
-            }
-            guard let rawID = entry.id, case let id = String(cString: rawID), EntryInfo.isValidID(id) else {
-                throw LoadFailure(.register, "\(library): entry #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
-            }
+            let id = try itemID(entry.id, size: entry.struct_size, of: neko_entry.self, kind: "entry", position, library)
             var schema: JSON = ["type": "object"]
             if let text = entry.args_schema {
                 do { schema = try JSON.parse(String(cString: text)) } catch {

@@ -39,8 +39,7 @@ final class TimerRunner: Sendable {
             guard !state.stopped else { return false }
             if state.sources[index] != nil { return true }
             let source = DispatchSource.makeTimerSource(queue: queues[index])
-            let interval = timers[index].interval
-            let nanoseconds = max(Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000), 1_000_000)
+            let nanoseconds = max(timers[index].interval.clampedNanoseconds, 1_000_000)
             source.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
             let tick = self.tick
             source.setEventHandler { tick(index) }

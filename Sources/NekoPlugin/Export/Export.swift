@@ -62,7 +62,7 @@ enum Exported {
                 flags: entry.isAsync ? UInt32(NEKO_ENTRY_ASYNC) : 0,
                 id: permanent(entry.id), name: permanent(entry.name), description: permanent(entry.description),
                 args_schema: permanent(entry.schema.description),
-                timeout_ms: entry.timeout.map(milliseconds) ?? 0, reserved: 0)
+                timeout_ms: entry.timeout?.abiMilliseconds ?? 0, reserved: 0)
         }
         let timers = P.timers
         let timerTable = UnsafeMutablePointer<neko_timer>.allocate(capacity: max(timers.count, 1))
@@ -70,7 +70,7 @@ enum Exported {
             timerTable[index] = neko_timer(
                 struct_size: UInt32(MemoryLayout<neko_timer>.size),
                 flags: timer.autoStart ? UInt32(NEKO_TIMER_AUTO_START) : 0,
-                id: permanent(timer.id), interval_ms: UInt64(max(milliseconds(timer.interval), 1)))
+                id: permanent(timer.id), interval_ms: UInt64(max(timer.interval.wholeMilliseconds, 1)))
         }
         let descriptor = UnsafeMutablePointer<neko_plugin>.allocate(capacity: 1)
         descriptor.initialize(to: neko_plugin(
@@ -90,10 +90,5 @@ enum Exported {
 
     private static func permanent(_ string: String) -> UnsafePointer<CChar> {
         UnsafePointer(strdup(string)!)
-    }
-
-    private static func milliseconds(_ duration: Duration) -> UInt32 {
-        let (seconds, attoseconds) = duration.components
-        return UInt32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -40,7 +40,7 @@ enum OutgoingCall {
                 arguments.withUnsafeBufferPointer { args in
                     request.initialize(to: neko_call(
                         struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
-                        args: args.baseAddress, args_len: args.count, timeout_ms: timeout.map(milliseconds) ?? 0,
+                        args: args.baseAddress, args_len: args.count, timeout_ms: timeout.map { max(1, $0.abiMilliseconds) } ?? 0,
                         reserved: 0, context: Unmanaged.passRetained(waiter).toOpaque(), complete: completeOutgoing))
                     plugin.withCString { plugin in
                         entry.withCString { entry in call(host.pointer, plugin, entry, request) }
@@ -50,11 +50,6 @@ enum OutgoingCall {
         } onCancel: {
             waiter.resume(.failure(CancellationError()))
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> UInt32 {
-        let (seconds, attoseconds) = duration.components
-        return max(1, UInt32(clamping: seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000))
     }
 
     /// The `complete` of an outgoing call: resumes the waiting task.
