@@ -52,4 +52,16 @@ final class ThreadSafe: Plugin {
     }
 }
 
+/// Hot reload keeps the shared state: the old generation saves it, the new
+/// one takes it over before it starts.
+extension ThreadSafe: StatefulPlugin {
+    func saveState() -> State {
+        shared.withLock { $0 }
+    }
+
+    func restoreState(_ state: State) {
+        shared.withLock { $0 = state }
+    }
+}
+
 @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(ThreadSafe.self, host) }

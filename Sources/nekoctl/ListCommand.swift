@@ -45,6 +45,7 @@ extension PluginStatus {
         case .failed(let failure): "\(failure.phase): \(failure.message)"
         case .disabled: "enabled = false in plugin.toml"
         case .unloaded: "auto_start = false: loads on first call"
+        case .stopped: "unloaded on request"
         case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
         }
     }

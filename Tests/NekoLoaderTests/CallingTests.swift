@@ -6,7 +6,7 @@ import Testing
 
 /// Calling real plugins: results, errors as data, async entries, deadlines,
 /// cancellation, messages, configuration, and many threads at once.
-@Suite struct CallingTests {
+@Suite(.timeLimit(.minutes(2))) struct CallingTests {
     let workspace: Workspace
     let host: PluginHost
 
@@ -44,14 +44,12 @@ import Testing
     }
 
     @Test func aCallBetweenPluginsHasADeadline() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
+        // asyncc:never never answers: only the deadline can end this call.
         let error = try await #require(throws: CallError.self) {
             try await host.call("hello", "forward", arguments: #"{"plugin":"asyncc","entry":"never","timeout_ms":50}"#.bytes)
         }
         #expect(error.code == .timeout)
         #expect(error.message == "asyncc:never (called by hello) did not answer within 0.05 seconds")
-        #expect(clock.now - start < .seconds(5))
         let missing = try await #require(throws: CallError.self) {
             try await host.call("hello", "forward", arguments: #"{"plugin":"nope","entry":"x"}"#.bytes)
         }
@@ -109,8 +107,8 @@ import Testing
     }
 
     @Test func aDeadlineEndsInTimeoutAndCancelsThePluginsWork() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
+        // sleep would answer after 10 s and never would not answer: a timeout
+        // code proves the deadline ended each call.
         let error = try #require(throws: CallError.self) {
             try host.callBlocking("hello", "sleep", arguments: #"{"ms":10000}"#.bytes, timeout: .milliseconds(50))
         }
@@ -120,7 +118,6 @@ import Testing
             try await host.call("asyncc", "never", arguments: [], timeout: .milliseconds(30))
         }
         #expect(never.code == .timeout)
-        #expect(clock.now - start < .seconds(5), "the deadlines, not the entries, ended the calls")
     }
 
     @Test func theSmallerOfTheCallersAndTheEntrysDeadlineWins() {

@@ -52,7 +52,11 @@ public struct EntryHandle: Sendable {
         of arguments: UnsafeRawBufferPointer, timeout: Duration? = nil,
         _ body: (Result<UnsafeRawBufferPointer, CallError>) -> T
     ) -> T {
-        guard loaded.enter() else { return body(.failure(host.stopped(plugin))) }
+        guard loaded.enter() else {
+            // Between generations (a reload) or stopped: one retry on what serves next.
+            guard let fresh = afterSwitch() else { return body(.failure(host.stopped(plugin))) }
+            return fresh.withResult(of: arguments, timeout: timeout, body)
+        }
         if !info.isAsync {
             var outcome = InlineCall.Outcome()
             let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
@@ -80,12 +84,23 @@ public struct EntryHandle: Sendable {
         }
     }
 
+    /// The same entry in the generation that serves once a reload of the
+    /// plugin is over, or nil when the plugin stopped (or still has this one).
+    func afterSwitch() -> EntryHandle? {
+        host.waitWhileSwitching(plugin, atMost: host.options.drainTimeout + .seconds(30))
+        guard let fresh = try? host.entry(plugin, info.id, loadOnDemand: false), fresh.loaded !== loaded else { return nil }
+        return fresh
+    }
+
     /// Calls the entry and returns its result's JSON bytes, without blocking
     /// a thread while an async entry runs. Canceling the calling task cancels
     /// the call.
     public func call(_ arguments: [UInt8], timeout: Duration? = nil) async throws(CallError) -> [UInt8] {
         if !info.isAsync { return try callBlocking(arguments, timeout: timeout) }
-        guard loaded.enter() else { throw host.stopped(plugin) }
+        guard loaded.enter() else {
+            guard let fresh = afterSwitch() else { throw host.stopped(plugin) }
+            return try await fresh.call(arguments, timeout: timeout)
+        }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = arguments.withUnsafeBytes {

@@ -69,6 +69,8 @@ extension PluginHost {
             throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
         case .disabled:
             throw CallError(.unavailable, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)")
+        case .stopped:
+            throw CallError(.notFound, "plugin '\(id)' was unloaded (load or reload brings it back)")
         case .loaded, .unloaded:
             guard loadOnDemand else {
                 throw CallError(.unavailable, "plugin '\(id)' is not running; a plugin can call only plugins that are loaded (list it in [plugin].dependencies to load it first)")
@@ -85,19 +87,23 @@ extension PluginHost {
 
     /// A call from plugin `caller` to `plugin:entry`, through `neko_host.call`.
     func forward(from caller: String, to plugin: String, entry: String, call: UnsafePointer<neko_call>) {
-        let handle: EntryHandle
+        var target: EntryHandle
         do {
             // Never load on demand here: the caller may be inside a lifecycle
             // call that holds the lock a load needs.
-            handle = try self.entry(plugin, entry, loadOnDemand: false)
+            target = try self.entry(plugin, entry, loadOnDemand: false)
         } catch {
             return Forwarding.fail(call, error)
         }
-        guard handle.loaded.enter() else { return Forwarding.fail(call, stopped(plugin)) }
+        if !target.loaded.enter() {
+            // Between generations (a reload): wait for the new one.
+            guard let fresh = target.afterSwitch(), fresh.loaded.enter() else { return Forwarding.fail(call, stopped(plugin)) }
+            target = fresh
+        }
         let requested = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
         Forwarding.start(
-            call, target: handle.loaded, index: handle.index, callID: newCallID(),
-            deadline: deadline(requested, handle.info), description: "\(plugin):\(entry) (called by \(caller))")
+            call, target: target.loaded, index: target.index, callID: newCallID(),
+            deadline: deadline(requested, target.info), description: "\(plugin):\(entry) (called by \(caller))")
     }
 
     /// The deadline of a call: the smaller of the caller's and the entry's,

@@ -111,7 +111,7 @@ extension PluginHost {
 
     // MARK: - Bringing one plugin up
 
-    private func loadLocked(_ id: String, chain: [String]) -> Result<Void, LoadFailure> {
+    func loadLocked(_ id: String, chain: [String] = []) -> Result<Void, LoadFailure> {
         guard let record = registry.withLock({ $0.record(id) }) else {
             return .failure(LoadFailure(.manifest, "no plugin '\(id)' under \(options.roots.joined(separator: ":"))"))
         }
@@ -119,7 +119,7 @@ extension PluginHost {
         case .loaded: return .success(())
         case .failed(let failure): return .failure(failure)
         case .disabled: return .failure(LoadFailure(.dependencies, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)"))
-        case .unloaded: break
+        case .unloaded, .stopped: break
         }
         guard case .success(let manifest) = record.discovered.manifest else { return .success(()) }
         for dependency in manifest.dependencies {
@@ -138,7 +138,10 @@ extension PluginHost {
             library = opened
             let plugin = try bringUp(manifest, opened, since: start)
             setState(id, .loaded, loaded: plugin, library: opened)
-            registry.withLock { $0.loadOrder.append(id) }
+            registry.withLock { registry in
+                registry.loadOrder.append(id)
+                if let index = registry.byID[id] { registry.records[index].generation += 1 }
+            }
             plugin.timers.startAutomatic()
             logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration)", metadata: ["plugin": "\(id)"])
             return .success(())
@@ -151,9 +154,9 @@ extension PluginHost {
         }
     }
 
-    /// Makes the data folder, creates the instance and runs `start`, bounded by
-    /// the manifest's startup timeout.
-    private func bringUp(_ manifest: PluginManifest, _ library: PluginLibrary, since start: ContinuousClock.Instant) throws(LoadFailure) -> LoadedPlugin {
+    /// Makes the data folder, creates the instance, hands it `state` (a
+    /// reload), and runs `start`, bounded by the manifest's startup timeout.
+    func bringUp(_ manifest: PluginManifest, _ library: PluginLibrary, since start: ContinuousClock.Instant, restoring state: [UInt8]? = nil) throws(LoadFailure) -> LoadedPlugin {
         let dataFolder = options.dataRoot.map { "\($0)/\(manifest.id)" } ?? manifest.folder
         if let problem = Folders.make(dataFolder) {
             throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
@@ -166,6 +169,16 @@ extension PluginHost {
             guard let instance = descriptor.pointee.create(binding.table, &error) else {
                 startup.finish(.failure(LoadFailure(.startup, "create failed: \(error.text)")))
                 return
+            }
+            if let state, let restore = descriptor.pointee.restore_state {
+                let restored = state.withUnsafeBufferPointer { restore(instance, $0.baseAddress, $0.count, &error) }
+                guard restored == Int32(NEKO_OK) else {
+                    let code = ErrorCode(status: restored) ?? .internal
+                    if startup.finish(.failure(LoadFailure(.startup, "restore_state failed (\(code)): \(error.text)"))) {
+                        descriptor.pointee.destroy(instance)
+                    }
+                    return
+                }
             }
             let status = descriptor.pointee.start?(instance, &error) ?? Int32(NEKO_OK)
             guard status == Int32(NEKO_OK) else {

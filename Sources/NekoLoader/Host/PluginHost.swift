@@ -111,13 +111,15 @@ struct Registry {
         var state: PluginState
         var loaded: LoadedPlugin?
         var library: PluginLibrary?
+        var generation = 0
+        var lastReload: ReloadRecord?
 
         var status: PluginStatus {
             let manifest = try? discovered.manifest.get()
             return PluginStatus(
                 id: manifest?.id ?? discovered.id, folder: discovered.folder, manifest: manifest, state: state,
                 entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
-                loadDuration: loaded?.loadDuration)
+                loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload)
         }
     }
 
@@ -126,6 +128,8 @@ struct Registry {
     var byID: [String: Int] = [:]
     /// The ids of the loaded plugins, in the order they loaded: they stop in reverse.
     var loadOrder: [String] = []
+    /// Plugins between generations: their calls wait instead of failing.
+    var switching: Set<String> = []
     var rootProblems: [String] = []
 
     func record(_ id: String) -> Record? {

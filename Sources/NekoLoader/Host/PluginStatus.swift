@@ -8,6 +8,8 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
     case unloaded
     /// `enabled = false` in its manifest: listed, never loaded.
     case disabled
+    /// Unloaded on request: calls get `not_found` until it is loaded again.
+    case stopped
     /// It could not be brought up; the failure names the phase and the reason.
     case failed(LoadFailure)
 
@@ -17,6 +19,7 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
         case .loaded: "loaded"
         case .unloaded: "unloaded"
         case .disabled: "disabled"
+        case .stopped: "stopped"
         case .failed: "failed"
         }
     }
@@ -47,6 +50,23 @@ public struct PluginStatus: Sendable {
     public let sdk: String?
     /// How long it took to load (open, register, create, start).
     public let loadDuration: Duration?
+    /// How many generations it has had: 1 after the first load, +1 per reload.
+    public let generation: Int
+    /// The last reload: how long it took, or why it failed (the previous
+    /// generation then kept serving).
+    public let lastReload: ReloadRecord?
+}
+
+/// What happened at a plugin's last reload.
+public struct ReloadRecord: Sendable, Equatable {
+    /// The generation serving after it.
+    public let generation: Int
+    /// From the start of the reload to the new generation serving (or the failure).
+    public let duration: Duration
+    /// Why it failed, naming the step; nil when it succeeded.
+    public let failure: LoadFailure?
+    /// The size of the state handed over, in bytes.
+    public let stateBytes: Int
 }
 
 /// A message a plugin sent to its host with `emit`.

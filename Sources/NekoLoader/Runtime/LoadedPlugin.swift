@@ -73,6 +73,34 @@ final class LoadedPlugin: @unchecked Sendable {
         leave()
     }
 
+    /// Admits calls again after a `close` that led nowhere (a reload that failed).
+    func reopen() {
+        gate.bitwiseAnd(~1, ordering: .acquiringAndReleasing)
+    }
+
+    /// The plugin's state, from `save_state`, or nil when it keeps none.
+    /// Call with no call in flight. [lifecycle]
+    func saveState() throws(LoadFailure) -> [UInt8]? {
+        guard let save = descriptor.pointee.save_state else { return nil }
+        var error = neko_error.empty
+        var status = Int32(NEKO_OK)
+        let bytes = ByteSink.collect { sink in status = save(instance, sink, &error) }
+        guard status == Int32(NEKO_OK) else {
+            throw LoadFailure(.startup, "save_state of the running generation failed (\(ErrorCode(status: status) ?? .internal)): \(error.text)")
+        }
+        return bytes
+    }
+
+    /// Hands `state` to this (not yet started) instance. [lifecycle]
+    func restoreState(_ state: [UInt8]) throws(LoadFailure) {
+        guard let restore = descriptor.pointee.restore_state else { return }
+        var error = neko_error.empty
+        let status = state.withUnsafeBufferPointer { restore(instance, $0.baseAddress, $0.count, &error) }
+        guard status == Int32(NEKO_OK) else {
+            throw LoadFailure(.startup, "restore_state failed (\(ErrorCode(status: status) ?? .internal)): \(error.text)")
+        }
+    }
+
     /// Stops admitting calls and waits until those in flight are completed,
     /// at most `limit`. - Returns: whether none is left.
     func close(waitingAtMost limit: Duration) -> Bool {

@@ -57,6 +57,23 @@ final class TimerRunner: Sendable {
         queues[index].sync {}
     }
 
+    /// Stops the running timers for a while (a reload in progress), waiting
+    /// for ticks in progress to end. - Returns: which were running.
+    func pause() -> [Int] {
+        let paused = running.withLock { state in
+            defer { state.sources = [:] }
+            return state.sources
+        }
+        for source in paused.values { source.cancel() }
+        for index in paused.keys { queues[index].sync {} }
+        return Array(paused.keys)
+    }
+
+    /// Starts again the timers `pause` returned.
+    func resume(_ indices: [Int]) {
+        for index in indices { start(index) }
+    }
+
     /// Stops every timer for good, waiting for ticks in progress to end.
     func stopAll() {
         let sources = running.withLock { state in

@@ -84,7 +84,7 @@ enum Exported {
             timer_count: UInt32(timers.count), timers: timerTable,
             create: Thunks.create, start: Thunks.start, invoke: Thunks.invoke, cancel: Thunks.cancel,
             on_timer: Thunks.onTimer, stop: Thunks.stop, destroy: Thunks.destroy,
-            save_state: nil, restore_state: nil, get_extension: Thunks.getExtension))
+            save_state: Thunks.saveState, restore_state: Thunks.restoreState, get_extension: Thunks.getExtension))
         return UnsafePointer(descriptor)
     }
 

@@ -12,6 +12,9 @@ class AnyInstance: @unchecked Sendable {
     func cancel(_ id: UInt64) {}
     func tick(_ index: Int) {}
     var settings: (any SettingsStore)? { nil }
+    /// The saved state as JSON bytes, or nil for a plugin that keeps none.
+    func saveState() throws -> [UInt8]? { nil }
+    func restoreState(_ bytes: UnsafeRawBufferPointer) throws {}
 }
 
 /// One instance of plugin type `P`, made by `create`, freed by `destroy`.
@@ -78,6 +81,28 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
 
     override func cancel(_ id: UInt64) {
         tasks.cancel(id)
+    }
+
+    override func saveState() throws -> [UInt8]? {
+        guard let stateful = plugin as? any StatefulPlugin else { return nil }
+        return try Self.encode(stateful)
+    }
+
+    override func restoreState(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let stateful = plugin as? any StatefulPlugin else { return }
+        try Self.decode(bytes, into: stateful)
+    }
+
+    private static func encode<S: StatefulPlugin>(_ plugin: S) throws -> [UInt8] {
+        try NekoJSONEncoder().encode(plugin.saveState())
+    }
+
+    private static func decode<S: StatefulPlugin>(_ bytes: UnsafeRawBufferPointer, into plugin: S) throws {
+        let state: S.State
+        do { state = try NekoJSONDecoder().decode(S.State.self, from: bytes) } catch {
+            throw PluginError(.invalidArgument, "the previous generation's state does not decode as \(S.State.self): \(error)")
+        }
+        try plugin.restoreState(state)
     }
 
     override var settings: (any SettingsStore)? {

@@ -50,6 +50,30 @@ enum Thunks {
         return keepsSettings ? UnsafeRawPointer(SettingsExtension.table) : nil
     }
 
+    static let saveState: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<neko_sink>?, UnsafeMutablePointer<neko_error>?) -> neko_status = {
+        instance, sink, errorOut in
+        guard let instance, let sink else { return ErrorCode.internal.rawValue }
+        do {
+            let bytes = try Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().saveState() ?? []
+            bytes.withUnsafeBufferPointer { sink.pointee.write(sink, $0.baseAddress, $0.count) }
+            return Int32(NEKO_OK)
+        } catch {
+            return report(error, into: errorOut)
+        }
+    }
+
+    static let restoreState: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<neko_error>?) -> neko_status = {
+        instance, data, length, errorOut in
+        guard let instance else { return ErrorCode.internal.rawValue }
+        guard length > 0 else { return Int32(NEKO_OK) }
+        do {
+            try Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().restoreState(UnsafeRawBufferPointer(start: data, count: length))
+            return Int32(NEKO_OK)
+        } catch {
+            return report(error, into: errorOut)
+        }
+    }
+
     static let stop: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
         guard let instance else { return }
         Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().stop()

@@ -73,15 +73,24 @@ final class Workspace {
         try text.write(toFile: "\(folder)/plugin.toml", atomically: true, encoding: .utf8)
     }
 
-    /// Compiles C source into `<root>/<id>/lib<id>.so`.
-    func compile(_ id: String, source: String) throws {
+    /// Compiles C source into `<root>/<id>/lib<id>.so`, or into `output`.
+    func compile(_ id: String, source: String, flags: [String] = [], output: String? = nil) throws {
         let folder = "\(root)/\(id)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let result = try Shell.run("/usr/bin/env", [
             "cc", "-std=c11", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
-            "-I", "\(Self.repository)/Sources/NekoABI/include", source, "-o", "\(folder)/lib\(id).so",
-        ])
+            "-I", "\(Self.repository)/Sources/NekoABI/include",
+        ] + flags + [source, "-o", output ?? "\(folder)/lib\(id).so"])
         #expect(result.status == 0, "cc failed: \(result.stderr)")
+    }
+
+    /// Puts `library` in place as plugin `id`'s library the way a build
+    /// should: a copy beside it, then a rename.
+    func replaceLibrary(of id: String, with library: String) throws {
+        let target = "\(root)/\(id)/lib\(id).so"
+        try? FileManager.default.removeItem(atPath: target + ".tmp")
+        try FileManager.default.copyItem(atPath: library, toPath: target + ".tmp")
+        guard rename(target + ".tmp", target) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     /// A fixture plugin from Tests/Fixtures/c/<file>.c, as plugin `id`.
