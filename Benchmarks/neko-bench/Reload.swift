@@ -5,7 +5,7 @@ import NekoLoader
 /// first call answered by the new generation, and what each reload keeps
 /// in memory (a Swift image is never unmapped).
 enum ReloadBench {
-    static func run(pluginsDirectory: String, in folder: String) -> (latencies: [Double], bytesPerReload: Double, generation: Int) {
+    static func run(pluginsDirectory: String, in folder: String) -> (latencies: [Double], watched: [Double], bytesPerReload: Double, generation: Int) {
         let root = "\(folder)/plugins"
         try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try! FileManager.default.copyItem(atPath: "\(pluginsDirectory)/thread_safe", toPath: "\(root)/thread_safe")
@@ -28,9 +28,24 @@ enum ReloadBench {
             latencies.append(Measure.nanoseconds(ContinuousClock.now - start))
         }
         let growth = Double(residentBytes() - before) / 20
+        // The same, driven by the watcher (nekoctl serve --watch): the rename
+        // alone triggers the reload.
+        let watcher = PluginWatcher(host: host, roots: [root])
+        try! watcher.start()
+        var watched: [Double] = []
+        for _ in 0..<20 {
+            let generation = host.plugin("thread_safe")?.generation ?? 0
+            try! FileManager.default.copyItem(atPath: library, toPath: library + ".new")
+            let start = ContinuousClock.now
+            rename(library + ".new", library)
+            while (host.plugin("thread_safe")?.generation ?? 0) == generation { usleep(100) }
+            _ = try! host.callBlocking("thread_safe", "update", arguments: update)
+            watched.append(Measure.nanoseconds(ContinuousClock.now - start))
+        }
+        watcher.stop()
         let generation = host.plugin("thread_safe")?.generation ?? 0
         host.shutdown()
-        return (latencies, growth, generation)
+        return (latencies, watched, growth, generation)
     }
 
     /// The resident set size, from /proc/self/statm.

@@ -178,14 +178,19 @@ if let pluggy {
 }
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
+let socket = SocketBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/socket")
 let kv = StorageBench.run(in: "\(scratch)/kv")
 Report.section("Key-value store (SQLite WAL, one commit per set, JSON values)")
 Report.note(String(format: "set: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.set1, kv.set4))
 Report.note(String(format: "get: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.get1, kv.get4))
 
-Report.section("Hot reload (in-process, thread_safe with its state, 20 reloads)")
-Report.row("new library renamed in -> first call on the new generation", Measure.middle(reload.latencies), note: "median; goal: at most 100 ms")
+Report.section("Hot reload (thread_safe with its state, 20 reloads each)")
+Report.row("host.reload: library renamed in -> first call on the new one", Measure.middle(reload.latencies), note: "median")
+Report.row("watched: library renamed in -> first call on the new one", Measure.middle(reload.watched), note: "median of 20; goal: at most 100 ms")
 Report.note(String(format: "resident memory per reload: %.0f KiB (old images stay mapped); generation %d at the end", reload.bytesPerReload / 1024, reload.generation))
+
+Report.section("Through nekoctl serve's control socket (one client, one connection)")
+Report.row("hello.save, request and response over the socket", socket.perCall, note: String(format: "%.0f calls/s", socket.perSecond))
 
 Report.section("Loading")
 Report.row("C plugin (cgreet): copy + dlopen + register + start", Measure.nanoseconds(cLoad))

@@ -34,12 +34,22 @@ struct Call: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The call's deadline in seconds (the entry's own, if smaller, wins).", valueName: "seconds"))
     var timeout: Double?
 
+    @OptionGroup var server: ServerOptionsGroup
+
     func validate() throws {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
     }
 
     func run() async throws {
         let payload = try CallArguments.build(object: argumentsObject, pairs: arguments)
+        if let running = server.runningServer(for: host) {
+            var request: JSONObject = ["plugin": .string(id), "entry": .string(entry), "args": payload]
+            if let timeout { request["timeout_ms"] = .int(max(1, Int64(timeout * 1000))) }
+            // The server bounds the call; this only bounds the wait for its answer.
+            let result = try running.request("call", request, timeout: .seconds(Int64(timeout ?? 600) + 30))
+            Terminal.out(result.prettyPrinted())
+            return
+        }
         let plugins = host.makeHost()
         plugins.discover()
         let outcome: Result<[UInt8], CallError>

@@ -16,8 +16,14 @@ struct Config: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Settings to change: key=value (a string) or key:=json.", valueName: "changes"))
     var changes: [String] = []
 
+    @OptionGroup var server: ServerOptionsGroup
+
     func run() async throws {
         let patch = try CallArguments.build(object: nil, pairs: changes)
+        if let running = server.runningServer(for: host) {
+            Terminal.out(try running.request("config", ["plugin": .string(id), "changes": patch]).prettyPrinted())
+            return
+        }
         let plugins = host.makeHost()
         defer { plugins.shutdown() }
         plugins.discover()

@@ -15,93 +15,80 @@ struct Info: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var server: ServerOptionsGroup
+
     func run() async throws {
-        let plugins = host.makeHost()
-        defer { plugins.shutdown() }
-        plugins.discover()
-        plugins.load(id)
-        guard let status = plugins.plugin(id) else {
-            Terminal.error("error: not_found: no plugin '\(id)' under \(host.resolvedRoots.joined(separator: ":"))")
-            throw ExitCode(1)
+        let info: JSON
+        if let running = server.runningServer(for: host) {
+            info = try running.request("info", ["plugin": .string(id)])
+        } else {
+            let plugins = host.makeHost()
+            defer { plugins.shutdown() }
+            plugins.discover()
+            plugins.load(id)
+            guard let status = plugins.plugin(id) else {
+                Terminal.error("error: not_found: no plugin '\(id)' under \(host.resolvedRoots.joined(separator: ":"))")
+                throw ExitCode(1)
+            }
+            info = status.infoJSON
         }
         if json {
-            Terminal.out(status.infoJSON.prettyPrinted())
+            Terminal.out(info.prettyPrinted())
         } else {
-            printText(status)
+            printText(info)
         }
-        if case .failed = status.state { throw ExitCode(1) }
+        if info["state"] == "failed" { throw ExitCode(1) }
     }
 
-    private func printText(_ status: PluginStatus) {
-        guard let manifest = status.manifest else {
-            Terminal.out("\(status.id): \(status.state)")
+    /// Prints `PluginStatus.infoJSON` for people.
+    private func printText(_ info: JSON) {
+        func text(_ key: String) -> String? { info[key]?.stringValue }
+        var state = text("state") ?? "-"
+        if state == "failed" { state += " (\(text("phase") ?? "-"): \(text("reason") ?? "-"))" }
+        guard let name = text("name") else {
+            Terminal.out("\(text("id") ?? id): \(state)")
             return
         }
-        Terminal.out("\(manifest.id) \(manifest.version): \(manifest.name)")
-        if !manifest.description.isEmpty { Terminal.out("  \(manifest.description)") }
+        Terminal.out("\(text("id") ?? id) \(text("version") ?? "-"): \(name)")
+        if let description = text("description"), !description.isEmpty { Terminal.out("  \(description)") }
+        let built = text("sdk").map { sdk in " (\(sdk)\(text("swift").map { ", Swift \($0)" } ?? ""))" } ?? ""
         var facts: [(String, String)] = [
-            ("state", status.state.description + (status.loadDuration.map { " (loaded in \(Milliseconds.text($0)))" } ?? "")),
-            ("folder", manifest.folder),
-            ("library", manifest.library + (status.sdk.map { " (\($0)\(status.swiftVersion.map { ", Swift \($0)" } ?? ""))" } ?? "")),
-            ("abi", manifest.abi.description),
+            ("state", state + (info["load_ms"]?.doubleValue.map { " (loaded in \(Milliseconds.text($0)))" } ?? "")),
+            ("folder", text("folder") ?? "-"),
+            ("library", (text("library") ?? "-") + built),
+            ("abi", text("abi") ?? "-"),
         ]
-        if !manifest.dependencies.isEmpty { facts.append(("depends on", manifest.dependencies.joined(separator: ", "))) }
-        if let author = manifest.author.name { facts.append(("author", author)) }
-        if case .object(let tables) = manifest.config, !tables.isEmpty { facts.append(("config", manifest.config.description)) }
+        let dependencies = info["dependencies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !dependencies.isEmpty { facts.append(("depends on", dependencies.joined(separator: ", "))) }
+        if let author = text("author") { facts.append(("author", author)) }
+        if let config = info["config"], case .object(let tables) = config, !tables.isEmpty { facts.append(("config", config.description)) }
         for (key, value) in facts { Terminal.out("  \((key + ":").padding(to: 12)) \(value)") }
-        guard let entries = status.entries else { return }
+        guard let entries = info["entries"]?.arrayValue else { return }
         Terminal.out("")
         Terminal.out("entries:")
         for entry in entries {
-            let flags = [entry.isAsync ? "async" : "sync", entry.timeout.map { "timeout \(Milliseconds.text($0))" }].compactMap { $0 }
-            Terminal.out("  \(entry.id) (\(flags.joined(separator: ", ")))\(entry.name == entry.id ? "" : ": \(entry.name)")")
-            if !entry.description.isEmpty { Terminal.out("    \(entry.description)") }
-            Terminal.out("    arguments: \(entry.schema.description)")
+            let id = entry["id"]?.stringValue ?? "-"
+            let flags = [entry["async"] == true ? "async" : "sync", entry["timeout_ms"]?.doubleValue.map { "timeout \(Milliseconds.text($0))" }]
+            let name = entry["name"]?.stringValue ?? id
+            Terminal.out("  \(id) (\(flags.compactMap { $0 }.joined(separator: ", ")))\(name == id ? "" : ": \(name)")")
+            if let description = entry["description"]?.stringValue, !description.isEmpty { Terminal.out("    \(description)") }
+            Terminal.out("    arguments: \((entry["schema"] ?? .null).description)")
         }
-        guard let timers = status.timers, !timers.isEmpty else { return }
+        guard let timers = info["timers"]?.arrayValue, !timers.isEmpty else { return }
         Terminal.out("")
         Terminal.out("timers:")
         for timer in timers {
-            Terminal.out("  \(timer.id) (every \(Milliseconds.text(timer.interval))\(timer.autoStart ? ", starts with the plugin" : ", started on request"))")
+            let every = Milliseconds.text(timer["interval_ms"]?.doubleValue ?? 0)
+            Terminal.out("  \(timer["id"]?.stringValue ?? "-") (every \(every)\(timer["auto_start"] == true ? ", starts with the plugin" : ", started on request"))")
         }
     }
 }
 
-extension PluginStatus {
-    /// Everything `info --json` prints.
-    var infoJSON: JSON {
-        guard case .object(var object) = json else { return json }
-        if let manifest {
-            object["name"] = .string(manifest.name)
-            object["description"] = .string(manifest.description)
-            object["abi"] = .string(manifest.abi.description)
-            object["library"] = .string(manifest.library)
-            object["dependencies"] = .array(manifest.dependencies.map { .string($0) })
-            object["config"] = manifest.config
-        }
-        object["entries"] = entries.map { list in
-            JSON.array(list.map { entry in
-                JSON.object([
-                    "id": .string(entry.id), "name": .string(entry.name), "description": .string(entry.description),
-                    "async": .bool(entry.isAsync), "schema": entry.schema,
-                    "timeout_ms": entry.timeout.map { .int($0.wholeMilliseconds) } ?? .null,
-                ])
-            })
-        } ?? .null
-        object["timers"] = timers.map { list in
-            JSON.array(list.map { timer in
-                JSON.object(["id": .string(timer.id), "interval_ms": .int(timer.interval.wholeMilliseconds), "auto_start": .bool(timer.autoStart)])
-            })
-        } ?? .null
-        return .object(object)
-    }
-}
-
-/// Durations for people: "6.1 ms", "1500 ms".
+/// Durations for people: "6.1 ms", "1500.0 ms".
 enum Milliseconds {
-    static func text(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let tenths = (seconds * 10_000 + attoseconds / 100_000_000_000_000)
+    /// `milliseconds` to the tenth, truncated, eg 6.125 -> "6.1 ms".
+    static func text(_ milliseconds: Double) -> String {
+        let tenths = Int64((milliseconds * 1000).rounded()) / 100
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 }

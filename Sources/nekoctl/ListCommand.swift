@@ -13,57 +13,41 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var server: ServerOptionsGroup
+
     func run() async throws {
+        if let running = server.runningServer(for: host) {
+            let statuses = try running.request("list").arrayValue ?? []
+            show(statuses, roots: running.roots)
+            return
+        }
         let plugins = host.makeHost()
         defer { plugins.shutdown() }
         plugins.loadAll()
-        let statuses = plugins.plugins
+        if !json {
+            for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
+        }
+        show(plugins.plugins.map(\.json), roots: host.resolvedRoots)
+    }
+
+    /// Prints `PluginStatus.json` objects as JSON or as a table.
+    private func show(_ statuses: [JSON], roots: [String]) {
         if json {
-            Terminal.out(JSON.array(statuses.map(\.json)).prettyPrinted())
+            Terminal.out(JSON.array(statuses).prettyPrinted())
             return
         }
-        for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
         guard !statuses.isEmpty else {
-            Terminal.out("no plugins under \(host.resolvedRoots.joined(separator: ":"))")
+            Terminal.out("no plugins under \(roots.joined(separator: ":"))")
             return
         }
         var rows = [["ID", "VERSION", "STATE", "ENTRIES", "DETAIL"]]
         for status in statuses {
             rows.append([
-                status.id, status.manifest?.version ?? "-", status.state.name,
-                status.entries.map { String($0.count) } ?? "-", status.detail,
+                status["id"]?.stringValue ?? "-", status["version"]?.stringValue ?? "-", status["state"]?.stringValue ?? "-",
+                status["entries"]?.intValue.map { String($0) } ?? "-", status["detail"]?.stringValue ?? "",
             ])
         }
         Table.print(rows)
-    }
-}
-
-extension PluginStatus {
-    /// One line on why a plugin is where it is.
-    var detail: String {
-        switch state {
-        case .failed(let failure): "\(failure.phase): \(failure.message)"
-        case .disabled: "enabled = false in plugin.toml"
-        case .unloaded: "auto_start = false: loads on first call"
-        case .stopped: "unloaded on request"
-        case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
-        }
-    }
-
-    /// The status as JSON, for `--json`.
-    var json: JSON {
-        var object: JSONObject = [
-            "id": .string(id), "folder": .string(folder), "state": .string(state.name),
-            "version": manifest.map { .string($0.version) } ?? .null,
-            "entries": entries.map { .int(Int64($0.count)) } ?? .null,
-            "swift": swiftVersion.map { .string($0) } ?? .null,
-            "sdk": sdk.map { .string($0) } ?? .null,
-        ]
-        if case .failed(let failure) = state {
-            object["phase"] = .string(failure.phase.rawValue)
-            object["reason"] = .string(failure.message)
-        }
-        return .object(object)
     }
 }
 

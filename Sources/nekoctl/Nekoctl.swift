@@ -13,7 +13,10 @@ struct Nekoctl: AsyncParsableCommand {
             roots: --dir DIR (repeatable), else $NEKO_PLUGIN_PATH (colon-separated), else ./plugins.
             """,
         version: BuildStamp.nekoVersion,
-        subcommands: [List.self, Info.self, Call.self, Config.self, Check.self, New.self])
+        subcommands: [
+            List.self, Info.self, Call.self, Config.self, Check.self, New.self,
+            Serve.self, Status.self, Load.self, Unload.self, Reload.self,
+        ])
 
     /// Runs the command line. Exit codes: 0 success, 1 an error result or a
     /// failed check, 2 a usage error.

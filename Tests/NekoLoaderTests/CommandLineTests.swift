@@ -4,7 +4,7 @@ import Testing
 
 /// `nekoctl`, run as a user runs it: output, exit codes, and the scaffolds of
 /// `nekoctl new` built and called for real.
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.minutes(10))) struct CommandLineTests {
     let workspace: Workspace
 
     init() throws {

@@ -108,27 +108,36 @@ enum Shell {
         let stderr: String
     }
 
+    /// Runs a program to its end. Its output goes to temporary files, not
+    /// pipes: a process it starts, or one another test starts meanwhile, may
+    /// inherit a pipe and keep it open, and a reader waiting for the end of
+    /// a pipe would then wait for that process too.
     static func run(_ executable: String, _ arguments: [String], input: String? = nil, in directory: String? = nil, environment: [String: String] = [:]) throws -> Output {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("neko-shell-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (outPath, errPath, inPath) = ("\(scratch)/out", "\(scratch)/err", "\(scratch)/in")
+        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let inp = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inp
         try process.run()
-        if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
-        try inp.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a chatty child never blocks.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        try? out.close()
+        try? err.close()
+        try? inp.close()
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
 

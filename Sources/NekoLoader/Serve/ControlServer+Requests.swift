@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoCore
+
+extension ControlServer {
+    /// The ops a request may name, in the order docs/SERVE.md lists them.
+    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "config"]
+
+    /// Answers one request line; never throws, never closes anything.
+    /// - Returns: the response line, with its newline.
+    func handle(_ line: [UInt8]) -> [UInt8] {
+        let value: JSON
+        do { value = try JSON.parse(line) } catch {
+            return Self.response(id: .null, .failure(.badRequest("the request is not JSON: \(error)")))
+        }
+        guard case .object(let fields) = value else {
+            return Self.response(id: .null, .failure(.badRequest("the request must be a JSON object {\"id\":..,\"op\":..}, got \(value.typeName)")))
+        }
+        let id = fields["id"] ?? .null
+        return Self.response(id: id, Result { () throws(ControlError) -> JSON in
+            try perform(ControlRequest(fields: fields))
+        })
+    }
+
+    private func perform(_ request: ControlRequest) throws(ControlError) -> JSON {
+        guard let opValue = request.fields["op"] else {
+            throw .badRequest("the request has no 'op' (one of: \(Self.operations.joined(separator: ", ")))", field: "op")
+        }
+        guard case .string(let op) = opValue else {
+            throw .badRequest("'op' must be a string, got \(opValue.typeName)", field: "op")
+        }
+        switch op {
+        case "ping":
+            return ["pid": .int(Int64(getpid())), "version": .string(BuildStamp.nekoVersion),
+                    "roots": .array(host.options.roots.map { .string(Discovery.absolutePath($0)) }), "socket": .string(path)]
+        case "list":
+            return .array(host.plugins.map(\.json))
+        case "info":
+            return try info(request.string("plugin", op: op))
+        case "call":
+            return try call(request)
+        case "status":
+            return status()
+        case "load":
+            return try load(request.string("path", op: op))
+        case "unload":
+            let plugin = try request.string("plugin", op: op)
+            do { try host.unload(plugin) } catch { throw ControlError(error) }
+            return ["plugin": .string(plugin), "state": .string(host.plugin(plugin)?.state.name ?? "stopped")]
+        case "reload":
+            return try reload(request.string("plugin", op: op))
+        case "config":
+            let plugin = try request.string("plugin", op: op)
+            let changes = try request.object("changes", op: op) ?? [:]
+            do {
+                return changes.isEmpty ? try host.settings(of: plugin) : try host.changeSettings(of: plugin, with: .object(changes))
+            } catch {
+                throw ControlError(error)
+            }
+        default:
+            throw .badRequest("unknown op '\(op)' (expected one of: \(Self.operations.joined(separator: ", ")))", field: "op")
+        }
+    }
+
+    private func info(_ plugin: String) throws(ControlError) -> JSON {
+        if case .unloaded = host.plugin(plugin)?.state { host.load(plugin) }
+        guard let status = host.plugin(plugin) else {
+            throw ControlError("not_found", "no plugin '\(plugin)' under \(host.options.roots.joined(separator: ":"))", field: "plugin")
+        }
+        return status.infoJSON
+    }
+
+    private func call(_ request: ControlRequest) throws(ControlError) -> JSON {
+        let plugin = try request.string("plugin", op: "call")
+        let entry = try request.string("entry", op: "call")
+        let arguments = try request.object("args", op: "call") ?? [:]
+        var timeout: Duration?
+        if let value = request.fields["timeout_ms"], !value.isNull {
+            guard let milliseconds = value.int64Value, milliseconds > 0 else {
+                throw .badRequest("'timeout_ms' of op 'call' must be a positive integer (milliseconds), got \(value)", field: "timeout_ms")
+            }
+            timeout = .milliseconds(milliseconds)
+        }
+        let outcome = Result { () throws(CallError) -> [UInt8] in
+            let handle = try host.entry(plugin, entry)
+            // Counted from here, so that `calls_in_flight` means "admitted by the plugin, or about to be".
+            counters.withLock { $0[plugin, default: PluginCounters()].inFlight += 1 }
+            defer { counters.withLock { $0[plugin, default: PluginCounters()].inFlight -= 1 } }
+            return try handle.callBlocking(JSON.object(arguments).serialized(), timeout: timeout)
+        }
+        counters.withLock { counters in
+            switch outcome {
+            case .success: counters[plugin, default: PluginCounters()].served += 1
+            case .failure(let error):
+                counters[plugin, default: PluginCounters()].failed += 1
+                counters[plugin, default: PluginCounters()].lastError = ControlError(error)
+            }
+        }
+        switch outcome {
+        case .success(let bytes):
+            if bytes.isEmpty { return .null }
+            // A result that is not JSON (a raw entry may answer anything) travels as a string.
+            return (try? JSON.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
+        case .failure(let error):
+            throw ControlError(error)
+        }
+    }
+
+    private func status() -> JSON {
+        let counted = counters.withLock { $0 }
+        return .array(host.plugins.map { status in
+            let counts = counted[status.id] ?? PluginCounters()
+            return [
+                "id": .string(status.id), "state": .string(status.state.name), "generation": .int(Int64(status.generation)),
+                "calls_served": .int(Int64(counts.served)), "calls_failed": .int(Int64(counts.failed)),
+                "calls_in_flight": .int(Int64(counts.inFlight)),
+                "last_error": counts.lastError.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
+                "last_reload": status.lastReload.map { reload in
+                    [
+                        "generation": .int(Int64(reload.generation)), "duration_ms": .double(reload.duration.fractionalMilliseconds),
+                        "failure": reload.failure.map { ["phase": .string($0.phase.rawValue), "message": .string($0.message)] } ?? .null,
+                    ]
+                } ?? .null,
+            ]
+        })
+    }
+
+    private func load(_ path: String) throws(ControlError) -> JSON {
+        switch host.load(folder: Discovery.absolutePath(path)) {
+        case .success(let id):
+            let status = host.plugin(id)
+            return ["plugin": .string(id), "state": .string(status?.state.name ?? "loaded"), "generation": .int(Int64(status?.generation ?? 1))]
+        case .failure(let failure):
+            let code = failure.phase == .manifest ? "invalid_argument" : "unavailable"
+            throw ControlError(code, "cannot load the plugin folder \(path): \(failure.phase) failed: \(failure.message)", field: failure.phase == .manifest ? "path" : nil)
+        }
+    }
+
+    private func reload(_ plugin: String) throws(ControlError) -> JSON {
+        guard host.plugin(plugin) != nil else {
+            throw ControlError("not_found", "no plugin '\(plugin)' to reload (installed: \(host.plugins.map(\.id).joined(separator: ", ")))", field: "plugin")
+        }
+        switch host.reload(plugin) {
+        case .success(let report):
+            return ["generation": .int(Int64(report.generation)), "duration_ms": .double(report.duration.fractionalMilliseconds)]
+        case .failure(let failure):
+            throw ControlError("unavailable", "plugin '\(plugin)' did not reload (\(failure.phase) failed: \(failure.message)); the running generation goes on")
+        }
+    }
+}
+
+/// A request's fields, with accessors that name what is missing.
+struct ControlRequest {
+    let fields: JSONObject
+
+    /// The string field `key`, which op `op` needs.
+    func string(_ key: String, op: String) throws(ControlError) -> String {
+        guard let value = fields[key] else { throw .badRequest("op '\(op)' needs '\(key)' (a string)", field: key) }
+        guard case .string(let text) = value, !text.isEmpty else {
+            throw .badRequest("'\(key)' of op '\(op)' must be a non-empty string, got \(value)", field: key)
+        }
+        return text
+    }
+
+    /// The optional object field `key` (nil when absent or null).
+    func object(_ key: String, op: String) throws(ControlError) -> JSONObject? {
+        guard let value = fields[key], !value.isNull else { return nil }
+        guard case .object(let members) = value else {
+            throw .badRequest("'\(key)' of op '\(op)' must be a JSON object, got \(value.typeName)", field: key)
+        }
+        return members
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, to the microsecond, eg 6.125.
+    var fractionalMilliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) / 1000
+    }
+}

@@ -1,0 +1,65 @@
+import NekoCore
+
+extension PluginStatus {
+    /// One line on why a plugin is where it is, eg "auto_start = false: loads on first call".
+    public var detail: String {
+        switch state {
+        case .failed(let failure): "\(failure.phase): \(failure.message)"
+        case .disabled: "enabled = false in plugin.toml"
+        case .unloaded: "auto_start = false: loads on first call"
+        case .stopped: "unloaded on request"
+        case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
+        }
+    }
+
+    /// The status as `nekoctl list --json` and the `list` op show it: id,
+    /// folder, state, version, entries (a count), swift, sdk, detail, and
+    /// for a failed plugin the phase and reason.
+    public var json: JSON {
+        var object: JSONObject = [
+            "id": .string(id), "folder": .string(folder), "state": .string(state.name),
+            "version": manifest.map { .string($0.version) } ?? .null,
+            "entries": entries.map { .int(Int64($0.count)) } ?? .null,
+            "swift": swiftVersion.map { .string($0) } ?? .null,
+            "sdk": sdk.map { .string($0) } ?? .null,
+            "detail": .string(detail),
+        ]
+        if case .failed(let failure) = state {
+            object["phase"] = .string(failure.phase.rawValue)
+            object["reason"] = .string(failure.message)
+        }
+        return .object(object)
+    }
+
+    /// Everything `nekoctl info --json` and the `info` op show: `json`, and
+    /// the manifest (name, description, abi, library, dependencies, author,
+    /// config), the load time, the entries with their schemas, the timers.
+    public var infoJSON: JSON {
+        guard case .object(var object) = json else { return json }
+        if let manifest {
+            object["name"] = .string(manifest.name)
+            object["description"] = .string(manifest.description)
+            object["abi"] = .string(manifest.abi.description)
+            object["library"] = .string(manifest.library)
+            object["dependencies"] = .array(manifest.dependencies.map { .string($0) })
+            object["author"] = manifest.author.name.map { .string($0) } ?? .null
+            object["config"] = manifest.config
+        }
+        object["load_ms"] = loadDuration.map { .double($0.fractionalMilliseconds) } ?? .null
+        object["entries"] = entries.map { list in
+            JSON.array(list.map { entry in
+                JSON.object([
+                    "id": .string(entry.id), "name": .string(entry.name), "description": .string(entry.description),
+                    "async": .bool(entry.isAsync), "schema": entry.schema,
+                    "timeout_ms": entry.timeout.map { .int($0.wholeMilliseconds) } ?? .null,
+                ])
+            })
+        } ?? .null
+        object["timers"] = timers.map { list in
+            JSON.array(list.map { timer in
+                JSON.object(["id": .string(timer.id), "interval_ms": .int(timer.interval.wholeMilliseconds), "auto_start": .bool(timer.autoStart)])
+            })
+        } ?? .null
+        return .object(object)
+    }
+}

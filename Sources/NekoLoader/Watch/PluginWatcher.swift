@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Watches the plugin roots and keeps a host in step with them.
+///
+/// ```swift
+/// let watcher = PluginWatcher(host: host, roots: host.options.roots)
+/// try watcher.start()
+/// // ... a build renames a new libhello.so into place: hello reloads on its own
+/// watcher.stop()
+/// ```
+///
+/// It uses Linux inotify on one background thread, which also runs every
+/// action, one at a time:
+/// - a running plugin whose library (the file `[plugin].library` names) or
+///   `plugin.toml` changed is reloaded (``PluginHost/reload(_:)``: on failure
+///   the old generation serves on);
+/// - a new folder under a root, with a `plugin.toml` whose library exists, is
+///   loaded (``PluginHost/load(folder:)``), as is a folder whose plugin had
+///   failed and whose files changed since;
+/// - a removed folder's plugin is unloaded (``PluginHost/unload(_:)``).
+///
+/// Events on one plugin are debounced: the action runs `debounce` after the
+/// last of a burst, and only once the library's size and times are the same
+/// in two looks 20 ms apart. A library that is missing (between a delete and a
+/// rename) waits for the next event. Hidden names, `*.tmp` and editor
+/// leftovers (`~`, `.swp`) at a root are ignored. A plugin stopped on
+/// purpose (``PluginHost/unload(_:)``) or disabled is left alone while its
+/// folder stays. Each action is recorded in ``events``.
+public final class PluginWatcher: Sendable {
+    /// The host the watcher keeps in step.
+    public let host: PluginHost
+    /// The roots watched, as absolute paths.
+    public let roots: [String]
+    /// How long after the last event of a burst the watcher acts.
+    public let debounce: Duration
+
+    private let core: WatchCore
+    private let control = Mutex(Control())
+
+    private struct Control {
+        var thread: pthread_t?
+        /// The write end of the pipe that wakes the thread to stop.
+        var wakeWriter: Int32 = -1
+        var wakeReader: Int32 = -1
+    }
+
+    /// Makes a watcher; nothing is watched before ``start()``.
+    ///
+    /// - Parameters:
+    ///   - host: The host to keep in step; usually its `options.roots` are the roots.
+    ///   - roots: The plugin roots to watch.
+    ///   - debounce: How long to wait after the last event on a plugin before
+    ///     acting. 30 ms coalesces the writes of a build; with the 20 ms
+    ///     stability check, a reload lands about 50 ms after the rename.
+    public init(host: PluginHost, roots: [String], debounce: Duration = .milliseconds(30)) {
+        self.host = host
+        self.roots = roots.map(Discovery.absolutePath)
+        self.debounce = debounce
+        core = WatchCore(host: host, debounce: debounce)
+    }
+
+    /// A watcher that goes away stops first.
+    deinit {
+        stop()
+    }
+
+    /// What the watcher did, oldest first (the last 1,000 actions).
+    public var events: [WatchEvent] {
+        core.events.withLock { $0 }
+    }
+
+    /// Whether the background thread is running.
+    public var isRunning: Bool {
+        control.withLock { $0.thread != nil }
+    }
+
+    /// Starts watching the roots and every plugin folder under them, on a
+    /// background thread. Starting a running watcher does nothing.
+    ///
+    /// - Throws: ``WatchError`` naming the root that cannot be watched (missing,
+    ///   not a folder, not readable) or the system call that failed.
+    public func start() throws(WatchError) {
+        try control.withLock { (control: inout Control) throws(WatchError) in
+            guard control.thread == nil else { return }
+            control = try launch()
+        }
+    }
+
+    /// Opens the watches and starts the thread.
+    private func launch() throws(WatchError) -> Control {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else {
+            throw WatchError(path: "pipe", message: "cannot make the wake-up pipe: \(errnoText())")
+        }
+        for end in pipeEnds {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
+        }
+        func closePipe() {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+        }
+        let loop: WatchLoop
+        do throws(WatchError) {
+            loop = try WatchLoop(host: host, roots: roots, debounce: debounce, wake: pipeEnds[0])
+        } catch {
+            closePipe()
+            throw error
+        }
+        core.stopping.store(false, ordering: .releasing)
+        // The loop goes to the thread whole: nothing here touches it afterwards.
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(ThreadStart(core: core, loop: loop)).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
+            start.loop.run(start.core)
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<ThreadStart>.fromOpaque(context).release()
+            closePipe()
+            throw WatchError(path: "pthread_create", message: "cannot start the watcher thread: \(String(cString: strerror(created)))")
+        }
+        return Control(thread: thread, wakeWriter: pipeEnds[1], wakeReader: pipeEnds[0])
+    }
+
+    /// Stops watching and waits for the thread to end (after the action it
+    /// may be running). Safe to call twice, and before ``start()``.
+    public func stop() {
+        control.withLock { control in
+            guard let thread = control.thread else { return }
+            core.stopping.store(true, ordering: .releasing)
+            var byte: UInt8 = 1
+            _ = write(control.wakeWriter, &byte, 1)
+            pthread_join(thread, nil)
+            close(control.wakeWriter)
+            close(control.wakeReader)
+            control = Control()
+        }
+    }
+}
+
+/// What `start()` hands to the new thread, which then owns the loop alone.
+private final class ThreadStart {
+    let core: WatchCore
+    let loop: WatchLoop
+
+    init(core: WatchCore, loop: WatchLoop) {
+        self.core = core
+        self.loop = loop
+    }
+}
+
+/// What the watcher's thread shares with the rest: the events and the stop flag.
+final class WatchCore: Sendable {
+    static let eventLimit = 1000
+
+    let host: PluginHost
+    let debounce: Duration
+    let events = Mutex<[WatchEvent]>([])
+    let stopping = Atomic<Bool>(false)
+
+    init(host: PluginHost, debounce: Duration) {
+        self.host = host
+        self.debounce = debounce
+    }
+
+    /// Records an event (and logs it).
+    func record(_ event: WatchEvent) {
+        events.withLock { events in
+            events.append(event)
+            if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
+        }
+        if event.kind == .failed {
+            host.logger.warning("watch: \(event)", metadata: ["plugin": "\(event.id)"])
+        } else {
+            host.logger.info("watch: \(event)", metadata: ["plugin": "\(event.id)"])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import FoundationEssentials
+import NekoCore
+import NekoLoader
+
+/// `nekoctl load PATH`: adds a plugin folder from anywhere.
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add a plugin folder from anywhere: loaded into a running 'nekoctl serve', else checked and copied into the first plugin root.")
+
+    @OptionGroup var host: HostOptionsGroup
+
+    @OptionGroup var server: ServerOptionsGroup
+
+    @Argument(help: "The plugin folder (the one holding plugin.toml).")
+    var folder: String
+
+    func run() async throws {
+        let folder = Discovery.absolutePath(self.folder)
+        if let running = server.runningServer(for: host) {
+            let result = try running.request("load", ["path": .string(folder)], timeout: .seconds(120))
+            Terminal.out("loaded \(result["plugin"]?.stringValue ?? folder) from \(folder) (\(result["state"]?.stringValue ?? "-")) at \(running.path)")
+            return
+        }
+        let check: PluginCheck
+        switch PluginCheck.run(folder: folder) {
+        case .success(let found): check = found
+        case .failure(let failure):
+            Terminal.error("error: \(failure.phase): \(failure.message)")
+            throw ExitCode(1)
+        }
+        let root = Discovery.absolutePath(host.resolvedRoots[0])
+        let target = Discovery.join(root, check.manifest.id)
+        let files = FileManager.default
+        guard !files.fileExists(atPath: target) else {
+            Terminal.error("error: \(target) already exists: remove it first, or start 'nekoctl serve' and load the folder into it")
+            throw ExitCode(1)
+        }
+        do {
+            try files.createDirectory(atPath: root, withIntermediateDirectories: true)
+            try files.copyItem(atPath: folder, toPath: target)
+        } catch {
+            Terminal.error("error: cannot copy \(folder) to \(target): \(error)")
+            throw ExitCode(1)
+        }
+        Terminal.out("no nekoctl serve at \(server.path): checked \(check.manifest.id) \(check.manifest.version) and copied \(folder) to \(target)")
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Dispatch
+import NekoCore
+import NekoLoader
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nekoctl serve`: a long-running host with a control socket.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a long-lived plugin host, controlled through a Unix socket (see docs/SERVE.md).",
+        discussion: """
+            Loads every plugin under the roots, then answers newline-delimited JSON requests on the \
+            control socket (mode 0600, in a 0700 folder; only our own uid may connect). While it runs, \
+            list, info, call and config go to it, and status, load, unload and reload act on it. \
+            SIGINT or SIGTERM: stop accepting, let requests in progress finish (at most 5 s), shut the \
+            plugins down, remove the socket file, exit 0.
+            """)
+
+    @OptionGroup var host: HostOptionsGroup
+
+    @OptionGroup var server: ServerOptionsGroup
+
+    @Flag(help: "Watch the plugin roots: reload a plugin when its library is rebuilt, load new folders.")
+    var watch = false
+
+    func run() async throws {
+        // A client that goes away mid-reply must not kill the host.
+        signal(SIGPIPE, SIG_IGN)
+        let (stopRequests, signalSources) = Self.stopSignals()
+        defer { signalSources.forEach { $0.cancel() } }
+        let path = server.path
+        let plugins = host.makeHost()
+        let report = plugins.loadAll()
+        for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
+        for (id, failure) in report.failed { Terminal.error("warning: \(id) did not load: \(failure)") }
+        guard report.fatal.isEmpty else {
+            Terminal.error("error: startup_failure = \"fail\" and failed to load: \(report.fatal.joined(separator: ", "))")
+            plugins.shutdown()
+            throw ExitCode(1)
+        }
+        let control = ControlServer(host: plugins, path: path)
+        do { try control.start() } catch {
+            Terminal.error("error: \(error)")
+            plugins.shutdown()
+            throw ExitCode(1)
+        }
+        let messages = Task {
+            for await message in plugins.messages {
+                Terminal.error("message from \(message.plugin): \(message.topic) \(message.payload.description)")
+            }
+        }
+        var watcher: PluginWatcher?
+        if watch {
+            let started = PluginWatcher(host: plugins, roots: host.resolvedRoots)
+            do { try started.start() } catch {
+                Terminal.error("error: --watch: cannot watch the plugin roots: \(error)")
+                control.stop(drainingAtMost: .zero)
+                plugins.shutdown()
+                control.removeSocketFile()
+                throw ExitCode(1)
+            }
+            watcher = started
+        }
+        Terminal.error("nekoctl serve: listening on \(path) (pid \(getpid())); \(report.loaded.count) plugins loaded from \(host.resolvedRoots.joined(separator: ":")); stop with SIGINT or SIGTERM")
+
+        var received: Int32 = 0
+        for await signal in stopRequests {
+            received = signal
+            break
+        }
+        Terminal.error("nekoctl serve: \(received == SIGINT ? "SIGINT" : "SIGTERM"): stopping (requests in progress get at most 5 s)")
+        watcher?.stop()
+        if !control.stop(drainingAtMost: .seconds(5)) {
+            Terminal.error("warning: requests were still in progress at \(path) after 5 s; shutting down anyway")
+        }
+        plugins.shutdown()
+        control.removeSocketFile()
+        await messages.value
+        Terminal.error("nekoctl serve: stopped")
+    }
+
+    /// SIGINT and SIGTERM, as they arrive (their default action is turned
+    /// off), and the sources that watch them: keep those until the end.
+    private static func stopSignals() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        return (stream, sources)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import NekoCore
+import NekoLoader
+
+/// `nekoctl status`: what a running `nekoctl serve` is doing, per plugin.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a running 'nekoctl serve': per plugin its state, generation, calls served and failed, last error, last reload.")
+
+    @OptionGroup var server: ServerOptionsGroup
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let running = try server.requireServer(for: "status")
+        let plugins = try running.request("status").arrayValue ?? []
+        if json {
+            Terminal.out(JSON.array(plugins).prettyPrinted())
+            return
+        }
+        guard !plugins.isEmpty else {
+            Terminal.out("no plugins under \(running.roots.joined(separator: ":")) (served at \(running.path))")
+            return
+        }
+        var rows = [["ID", "STATE", "GEN", "SERVED", "FAILED", "LAST ERROR", "LAST RELOAD"]]
+        for plugin in plugins {
+            var error = "-"
+            if let last = plugin["last_error"], !last.isNull {
+                error = "\(last["code"]?.stringValue ?? "-"): \(last["message"]?.stringValue ?? "")"
+            }
+            rows.append([
+                plugin["id"]?.stringValue ?? "-", plugin["state"]?.stringValue ?? "-", plugin["generation"]?.description ?? "-",
+                plugin["calls_served"]?.description ?? "0", plugin["calls_failed"]?.description ?? "0",
+                error, Self.reloadText(plugin["last_reload"] ?? .null),
+            ])
+        }
+        Table.print(rows)
+    }
+
+    /// "gen 2 in 3.1 ms", "failed: startup: ...", or "-".
+    private static func reloadText(_ reload: JSON) -> String {
+        guard !reload.isNull else { return "-" }
+        if let failure = reload["failure"], !failure.isNull {
+            return "failed: \(failure["phase"]?.stringValue ?? "-"): \(failure["message"]?.stringValue ?? "")"
+        }
+        return "gen \(reload["generation"]?.description ?? "-") in \(Milliseconds.text(reload["duration_ms"]?.doubleValue ?? 0))"
+    }
+}

@@ -1,0 +1,343 @@
+import Dispatch
+import Foundation
+import NekoCore
+import NekoLoader
+import Synchronization
+import Testing
+
+/// `nekoctl serve` as a real child process: its control socket, its
+/// protocol, its routing from the other commands, and how it stops.
+@Suite(.timeLimit(.minutes(3))) struct ServeTests {
+    @Test func pingListAndCallThroughTheSocket() throws {
+        let serve = try ServeProcess()
+        let client = try ControlClient(path: serve.socket)
+        let pong = try client.request("ping").get()
+        #expect(pong["pid"] == .int(Int64(serve.process.processIdentifier)))
+        #expect(pong["roots"] == [.string(serve.workspace.root)])
+
+        let list = try client.request("list").get()
+        #expect(list.arrayValue?.first { $0["id"] == "hello" }?["state"] == "loaded")
+        #expect(list.arrayValue?.first { $0["id"] == "hello" }?["entries"] == 12)
+        let greeting = try client.request("call", ["plugin": "hello", "entry": "greet", "args": ["name": "Ada"]]).get()
+        #expect(greeting == ["greeting": "Hello, Ada!"])
+        let refused = client.request(unwrapping: "call", ["plugin": "hello", "entry": "greet", "args": ["name": 42]])
+        #expect(refused?.code == "invalid_argument")
+        #expect(refused?.field == "name")
+        #expect(try client.request("call", ["plugin": "nosuch", "entry": "x"]).failureCode == "not_found")
+
+        // nekoctl routes to the running host: with --socket, and with NEKO_SOCKET.
+        let call = try serve.nekoctl("call", "hello", "greet", "name=Grace", "--socket", serve.socket)
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(try JSON.parse(call.stdout) == ["greeting": "Hello, Grace!"])
+        let listed = try serve.nekoctl("list", "--json", environment: ["NEKO_SOCKET": serve.socket])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(try JSON.parse(listed.stdout) == list)
+        let failed = try serve.nekoctl("call", "hello", "greet", "name:=42", "--socket", serve.socket)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error: invalid_argument: argument 'name' must be a string, got 42"))
+        let info = try serve.nekoctl("info", "hello", "--socket", serve.socket)
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("sleep (async)"))
+
+        // The calls counted are the server's: the routed ones went there.
+        let hello = try #require(try client.request("status").get().arrayValue?.first { $0["id"] == "hello" })
+        #expect(hello["calls_served"] == 2)
+        #expect(hello["calls_failed"] == 2)
+        #expect(hello["last_error"]?["code"] == "invalid_argument")
+    }
+
+    @Test func theSocketIsPrivate() throws {
+        let serve = try ServeProcess()
+        var info = stat()
+        #expect(stat(serve.socket, &info) == 0)
+        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(stat((serve.socket as NSString).deletingLastPathComponent, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o700)
+    }
+
+    @Test func thePeerCheckRefusesAnotherUser() {
+        let me = getuid()
+        #expect(ControlServer.peerRefusal(PeerCredentials(pid: 42, uid: me, gid: getgid()), ownerUID: me) == nil)
+        let other = ControlServer.peerRefusal(PeerCredentials(pid: 42, uid: me &+ 1000, gid: 0), ownerUID: me)
+        #expect(other?.contains("uid \(me &+ 1000)") == true)
+        #expect(other?.contains("belongs to uid \(me)") == true)
+        #expect(ControlServer.peerRefusal(nil, ownerUID: me) != nil, "unknown credentials are refused")
+    }
+
+    @Test func malformedRequestsGetBadRequestAndTheConnectionGoesOn() throws {
+        let serve = try ServeProcess()
+        let client = try ControlClient(path: serve.socket)
+        let lines: [(String, String?)] = [
+            ("\u{1}\u{2}garbage\u{ff}", nil), ("[1,2,3]", nil), (#"{"id":7,"op":"nope"}"#, "op"),
+            (#"{"id":8,"op":"call","plugin":"hello"}"#, "entry"), (#"{"id":9}"#, "op"),
+            (#"{"id":10,"op":"call","plugin":"hello","entry":"greet","args":[1]}"#, "args"),
+        ]
+        for (line, field) in lines {
+            try client.send(Array(line.utf8) + [UInt8(ascii: "\n")])
+            let response = try client.receive()
+            #expect(response["ok"] == false, "\(line)")
+            #expect(response["error"]?["code"] == "bad_request", "\(line)")
+            #expect(response["error"]?["field"] == (field.map { .string($0) } ?? .null), "\(line)")
+        }
+        #expect(try client.request("ping").get()["pid"] != nil, "the same connection still works")
+
+        // A line over 1 MiB is refused and that connection closed; the host goes on.
+        let huge = try ControlClient(path: serve.socket)
+        try? huge.send([UInt8](repeating: UInt8(ascii: "x"), count: ControlSocket.maximumLineLength + 10))
+        let refusal = try huge.receive()
+        #expect(refusal["error"]?["code"] == "bad_request")
+        let message = refusal["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("longer than"))
+        #expect(throws: ControlClient.Failure.self) { try huge.receive(timeout: .seconds(30)) }
+        #expect(try ControlClient(path: serve.socket).request("ping").get()["pid"] != nil)
+    }
+
+    @Test func unloadLetsACallInProgressFinishThenAnswersNotFound() throws {
+        let serve = try ServeProcess()
+        let sleeping = BackgroundRequest(serve.socket, "call", ["plugin": "hello", "entry": "sleep", "args": ["ms": 300]])
+        try serve.waitForCalls(inFlight: 1, of: "hello")
+        let client = try ControlClient(path: serve.socket)
+        #expect(try client.request("unload", ["plugin": "hello"]).get()["state"] == "stopped")
+        #expect(try sleeping.wait() == .success(["slept": 300]))
+        #expect(try client.request("call", ["plugin": "hello", "entry": "greet", "args": ["name": "Ada"]]).failureCode == "not_found")
+        #expect(try client.request("status").get().arrayValue?.first { $0["id"] == "hello" }?["state"] == "stopped")
+    }
+
+    @Test func sigtermLetsCallsInProgressFinishAndExitsZero() throws {
+        let serve = try ServeProcess()
+        let calls = (0..<3).map { _ in
+            BackgroundRequest(serve.socket, "call", ["plugin": "hello", "entry": "sleep", "args": ["ms": 300]])
+        }
+        try serve.waitForCalls(inFlight: 3, of: "hello")
+        let status = try serve.terminate()
+        for call in calls { #expect(try call.wait() == .success(["slept": 300])) }
+        #expect(status == 0, "\(serve.logText)")
+        #expect(!FileManager.default.fileExists(atPath: serve.socket), "the socket file is removed")
+        #expect(serve.logText.contains("SIGTERM"))
+    }
+
+    @Test func reloadThroughTheSocketMakesGenerationTwo() throws {
+        let serve = try ServeProcess()
+        let client = try ControlClient(path: serve.socket)
+        let reloaded = try client.request("reload", ["plugin": "hello"]).get()
+        #expect(reloaded["generation"] == 2)
+        #expect(reloaded["duration_ms"]?.doubleValue != nil)
+        let hello = try #require(try client.request("status").get().arrayValue?.first { $0["id"] == "hello" })
+        #expect(hello["generation"] == 2)
+        #expect(hello["last_reload"]?["generation"] == 2)
+        #expect(hello["last_reload"]?["failure"] == .null)
+        #expect(try client.request("reload", ["plugin": "nosuch"]).failureCode == "not_found")
+
+        let command = try serve.nekoctl("reload", "hello", "--socket", serve.socket)
+        #expect(command.status == 0, "\(command.stderr)")
+        #expect(command.stdout.contains("generation 3"))
+        let table = try serve.nekoctl("status", "--socket", serve.socket)
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("hello ") && $0.contains(" 3 ") })
+    }
+
+    @Test func loadAddsAFolderFromAnywhereAndConfigGoesThrough() throws {
+        let serve = try ServeProcess()
+        let elsewhere = "\(serve.base)/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(Workspace.builtPlugins)/configurable", toPath: "\(elsewhere)/configurable")
+        let loaded = try serve.nekoctl("load", "\(elsewhere)/configurable", "--socket", serve.socket)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let client = try ControlClient(path: serve.socket)
+        #expect(try client.request("list").get().arrayValue?.first { $0["id"] == "configurable" }?["state"] == "loaded")
+        let changed = try serve.nekoctl("config", "configurable", "timeout:=90", "--socket", serve.socket)
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try client.request("config", ["plugin": "configurable"]).get() == ["timeout": 90])
+        #expect(try client.request("load", ["path": .string("\(elsewhere)/missing")]).failureCode == "invalid_argument")
+    }
+
+    @Test func aStaleSocketIsReplacedAndALiveOneRefused() throws {
+        let workspace = try Workspace()
+        try workspace.install("cgreet")
+        let base = (workspace.root as NSString).deletingLastPathComponent
+        let socket = "\(base)/run/nekoctl.sock"
+        try FileManager.default.createDirectory(atPath: "\(base)/run", withIntermediateDirectories: true)
+        try makeStaleSocket(at: socket)
+        let serve = try ServeProcess(workspace: workspace, socket: socket)
+        #expect(try ControlClient(path: socket).request("ping").get()["pid"] == .int(Int64(serve.process.processIdentifier)))
+        let second = try serve.nekoctl("serve", "--socket", socket)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another nekoctl serve is running at \(socket)"))
+        #expect(try ControlClient(path: socket).request("ping").get()["pid"] != nil, "the first one goes on")
+    }
+
+    @Test func withoutAServerLoadCopiesIntoTheFirstRootAndStatusSaysSo() throws {
+        let workspace = try Workspace()
+        let base = (workspace.root as NSString).deletingLastPathComponent
+        let nobody = "\(base)/nobody.sock"
+        let environment = ["NEKO_CACHE_DIR": workspace.cache]
+        let loaded = try Shell.run(Workspace.nekoctl, ["load", "\(Workspace.builtPlugins)/cgreet", "--dir", workspace.root, "--socket", nobody], environment: environment)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        #expect(loaded.stdout.contains("copied"))
+        #expect(FileManager.default.fileExists(atPath: "\(workspace.root)/cgreet/libcgreet.so"))
+        let status = try Shell.run(Workspace.nekoctl, ["status", "--socket", nobody], environment: environment)
+        #expect(status.status == 1)
+        #expect(status.stderr.contains("none answers at \(nobody)"))
+        let call = try Shell.run(Workspace.nekoctl, ["call", "cgreet", "greet", "name=Ada", "--dir", workspace.root, "--socket", nobody], environment: environment)
+        #expect(call.status == 0, "in-process: \(call.stderr)")
+    }
+
+    @Test func watchReloadsARebuiltLibrary() throws {
+        let serve = try ServeProcess(extra: ["--watch"])
+        let library = "\(serve.workspace.root)/hello/libhello.so"
+        // A build's way: a new file beside it, then a rename.
+        try FileManager.default.copyItem(atPath: library, toPath: library + ".tmp")
+        #expect(rename(library + ".tmp", library) == 0)
+        let client = try ControlClient(path: serve.socket)
+        try pollUntil("the watcher to reload hello") {
+            try client.request("status").get().arrayValue?.first { $0["id"] == "hello" }?["generation"] == 2
+        }
+        #expect(try client.request("call", ["plugin": "hello", "entry": "greet", "args": ["name": "Ada"]]).get() == ["greeting": "Hello, Ada!"])
+    }
+
+    /// A socket file nobody listens on, as a server that was killed leaves it.
+    private func makeStaleSocket(at path: String) throws {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: Array(path.utf8) + [0])
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+    }
+}
+
+/// A `nekoctl serve` child over a workspace, killed at the end if still running.
+private final class ServeProcess {
+    let workspace: Workspace
+    let base: String
+    let socket: String
+    let process = Process()
+    private let log: String
+
+    init(workspace: Workspace? = nil, socket: String? = nil, extra: [String] = []) throws {
+        if let workspace {
+            self.workspace = workspace
+        } else {
+            self.workspace = try Workspace()
+            try self.workspace.install("cgreet")
+            try self.workspace.install("hello")
+        }
+        base = (self.workspace.root as NSString).deletingLastPathComponent
+        self.socket = socket ?? "\(base)/run/nekoctl.sock"
+        log = "\(base)/serve.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.executableURL = URL(fileURLWithPath: Workspace.nekoctl)
+        process.arguments = ["serve", "--dir", self.workspace.root, "--socket", self.socket] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging(["NEKO_CACHE_DIR": self.workspace.cache]) { $1 }
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let path = self.socket
+        let child = process
+        try pollUntil("nekoctl serve to answer ping at \(path)") { ControlClient.ping(path) != nil || !child.isRunning }
+        guard process.isRunning else {
+            Issue.record("nekoctl serve exited with \(process.terminationStatus): \(logText)")
+            throw ServeTestFailure(message: "nekoctl serve did not start")
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// What the server wrote to standard error and output.
+    var logText: String {
+        (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    }
+
+    /// Runs nekoctl (not the server) with the workspace's cache.
+    func nekoctl(_ arguments: String..., environment: [String: String] = [:]) throws -> Shell.Output {
+        try Shell.run(Workspace.nekoctl, arguments, environment: ["NEKO_CACHE_DIR": workspace.cache].merging(environment) { $1 })
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit. - Returns: the exit status.
+    func terminate() throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let child = process
+        try pollUntil("nekoctl serve to exit after SIGTERM") { !child.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Waits until the server counts `count` calls in progress to `plugin`.
+    func waitForCalls(inFlight count: Int, of plugin: String) throws {
+        let client = try ControlClient(path: socket)
+        try pollUntil("\(count) calls in flight to \(plugin)") {
+            let status = try client.request("status").get()
+            return status.arrayValue?.first { $0["id"] == .string(plugin) }?["calls_in_flight"] == .int(Int64(count))
+        }
+    }
+}
+
+/// A request sent on its own connection from a thread of its own.
+private final class BackgroundRequest: Sendable {
+    private let group = DispatchGroup()
+    private let outcome = Mutex<Result<JSON, ControlError>?>(nil)
+
+    init(_ socket: String, _ op: String, _ fields: JSONObject) {
+        group.enter()
+        // A thread of its own: Dispatch's pool may run fewer blocking calls at once than asked.
+        Thread.detachNewThread { [self] in
+            let result: Result<JSON, ControlError>
+            do throws(ControlClient.Failure) { result = try ControlClient(path: socket).request(op, fields, timeout: .seconds(60)) } catch {
+                result = .failure(ControlError("transport", error.message))
+            }
+            self.outcome.withLock { $0 = result }
+            self.group.leave()
+        }
+    }
+
+    /// The response, waiting (bounded) for it.
+    func wait() throws -> Result<JSON, ControlError> {
+        guard group.wait(timeout: .now() + 90) == .success, let result = outcome.withLock({ $0 }) else {
+            throw ServeTestFailure(message: "a background request never finished")
+        }
+        return result
+    }
+}
+
+private struct ServeTestFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Checks `condition` until it holds; fails after `limit` (only when something hangs).
+fileprivate func pollUntil(_ what: String, limit: Duration = .seconds(60), _ condition: () throws -> Bool) throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if (try? condition()) == true { return }
+        usleep(20_000)
+    }
+    Issue.record("timed out waiting for \(what)")
+    throw ServeTestFailure(message: "timed out waiting for \(what)")
+}
+
+extension Result where Success == JSON, Failure == ControlError {
+    /// The error's code, or nil on success.
+    fileprivate var failureCode: String? {
+        if case .failure(let error) = self { return error.code }
+        return nil
+    }
+}
+
+extension ControlClient {
+    /// The server's error for this request, or nil when it succeeded or the transport failed.
+    fileprivate func request(unwrapping op: String, _ fields: JSONObject) -> ControlError? {
+        guard case .failure(let error)? = try? request(op, fields) else { return nil }
+        return error
+    }
+}

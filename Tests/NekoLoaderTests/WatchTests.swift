@@ -1,0 +1,202 @@
+import Foundation
+import NekoCore
+import NekoLoader
+import Testing
+
+/// The watcher: plugins reload, load and unload on their own when their files
+/// change. No timing is asserted: every wait is a poll with a generous limit
+/// that only runs out if something hangs.
+@Suite(.timeLimit(.minutes(3))) struct WatchTests {
+    let workspace: Workspace
+    let source = "\(Workspace.repository)/Tests/Fixtures/c/versioned.c"
+
+    init() throws {
+        workspace = try Workspace()
+    }
+
+    struct Hit: Decodable { var version: Int; var count: Int }
+    struct Greeting: Decodable { var greeting: String }
+
+    /// Builds version `version` of the versioned fixture, off to the side.
+    func build(_ version: Int) throws -> String {
+        let output = "\(workspace.root)/../build-\(version).so"
+        try workspace.compile("versioned", source: source, flags: ["-DVERSION=\(version)"], output: output)
+        return output
+    }
+
+    func hit(_ host: PluginHost) throws -> Hit {
+        try NekoJSONDecoder().decode(Hit.self, from: host.callBlocking("versioned", "hit", arguments: []))
+    }
+
+    /// Polls `condition` until it holds or `limit` runs out.
+    @discardableResult
+    func eventually(_ limit: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            usleep(5_000)
+        }
+        return try condition()
+    }
+
+    /// A host over the workspace with `versioned` (version 1) loaded, and a
+    /// watcher on it.
+    func versionedHost() throws -> (PluginHost, PluginWatcher) {
+        try workspace.fixture("versioned", as: "versioned")
+        let host = workspace.host()
+        #expect(host.loadAll().failed.isEmpty)
+        let watcher = PluginWatcher(host: host, roots: [workspace.root])
+        try watcher.start()
+        return (host, watcher)
+    }
+
+    @Test func aNewLibraryRenamedIntoPlaceReloadsWithItsState() throws {
+        let version2 = try build(2)
+        let (host, watcher) = try versionedHost()
+        defer { watcher.stop(); host.shutdown() }
+        #expect(try hit(host).version == 1)
+        #expect(try hit(host).count == 2)
+
+        try workspace.replaceLibrary(of: "versioned", with: version2)
+        #expect(eventually { !watcher.events.isEmpty }, "the watcher never acted")
+        let events = watcher.events
+        #expect(events.map(\.kind) == [.reloaded], "\(events)")
+        #expect(events.first?.id == "versioned")
+        let after = try hit(host)
+        #expect(after.version == 2, "the new build answers")
+        #expect(after.count == 3, "the count was handed over to the new generation")
+        #expect(host.plugin("versioned")?.generation == 2)
+    }
+
+    @Test func aHalfWrittenLibraryIsNotLoadedUntilItIsComplete() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: build(2))))
+        let (host, watcher) = try versionedHost()
+        defer { watcher.stop(); host.shutdown() }
+        let target = "\(workspace.root)/versioned/libversioned.so"
+
+        // Written in place, in two halves, with the file kept open between them.
+        let descriptor = open(target, O_WRONLY | O_TRUNC)
+        #expect(descriptor >= 0)
+        let half = bytes.count / 2
+        #expect(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, half) } == half)
+        usleep(300_000)  // three times the debounce
+        #expect(watcher.events.isEmpty, "the watcher acted on a half-written library: \(watcher.events)")
+        #expect(try hit(host).version == 1)
+
+        #expect(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + half, bytes.count - half) } == bytes.count - half)
+        close(descriptor)
+        #expect(eventually { !watcher.events.isEmpty }, "the watcher never acted on the completed library")
+        #expect(watcher.events.map(\.kind) == [.reloaded], "\(watcher.events)")
+        #expect(try hit(host).version == 2)
+    }
+
+    @Test func aBadBuildIsRecordedAndTheOldGenerationServesOn() throws {
+        let abiMajor = "\(workspace.root)/../abi-major.so"
+        try workspace.compile("versioned", source: "\(Workspace.repository)/Tests/Fixtures/c/abi_major.c", output: abiMajor)
+        let version3 = try build(3)
+        let (host, watcher) = try versionedHost()
+        defer { watcher.stop(); host.shutdown() }
+        _ = try hit(host)
+
+        try workspace.replaceLibrary(of: "versioned", with: abiMajor)
+        #expect(eventually { watcher.events.count >= 1 })
+        var event = watcher.events.last
+        #expect(event?.kind == .failed)
+        #expect(event?.phase == .abi)
+        #expect(event?.message.contains("reload failed at abi") == true, "\(String(describing: event))")
+        #expect(try hit(host).version == 1)
+
+        // Truncated in place (a build that died half-way): 100 bytes are no library.
+        let handle = try #require(FileHandle(forWritingAtPath: "\(workspace.root)/versioned/libversioned.so"))
+        try handle.truncate(atOffset: 100)
+        try handle.close()
+        #expect(eventually { watcher.events.count >= 2 })
+        event = watcher.events.last
+        #expect(event?.kind == .failed)
+        #expect(event?.phase == .open, "\(String(describing: event))")
+        #expect(event?.message.contains("reload failed at open") == true, "\(String(describing: event))")
+        let still = try hit(host)
+        #expect(still.version == 1 && still.count == 3, "generation 1 serves on, its count intact")
+
+        // The watcher goes on: the next good build loads.
+        try workspace.replaceLibrary(of: "versioned", with: version3)
+        #expect(eventually { watcher.events.count >= 3 })
+        #expect(watcher.events.map(\.kind) == [.failed, .failed, .reloaded])
+        #expect(try hit(host).version == 3)
+    }
+
+    @Test func aNewFolderLoadsAndARemovedOneUnloads() throws {
+        let host = workspace.host()
+        let watcher = PluginWatcher(host: host, roots: [workspace.root])
+        defer { watcher.stop(); host.shutdown() }
+        try watcher.start()
+
+        // Copied in under a temporary name, then renamed to its id, as an installer would.
+        let source = "\(Workspace.builtPlugins)/cgreet"
+        #expect(FileManager.default.fileExists(atPath: "\(source)/libcgreet.so"), "run `make plugins` first")
+        try FileManager.default.copyItem(atPath: source, toPath: "\(workspace.root)/cgreet.tmp")
+        try FileManager.default.moveItem(atPath: "\(workspace.root)/cgreet.tmp", toPath: "\(workspace.root)/cgreet")
+        #expect(eventually { !watcher.events.isEmpty }, "the new folder was never loaded")
+        #expect(watcher.events.map(\.kind) == [.loaded], "\(watcher.events)")
+        #expect(host.plugin("cgreet")?.state == .loaded)
+        #expect(try host.callBlocking("cgreet", "noop", arguments: []).text == "{}")
+        #expect(watcher.events.first?.id == "cgreet")
+
+        try FileManager.default.removeItem(atPath: "\(workspace.root)/cgreet")
+        #expect(eventually { watcher.events.count >= 2 })
+        #expect(watcher.events.map(\.kind) == [.loaded, .unloaded], "\(watcher.events)")
+        #expect {
+            try host.callBlocking("cgreet", "noop", arguments: [])
+        } throws: { ($0 as? CallError)?.code == .notFound }
+
+        // Back again, copied slowly under its final name: it loads once it is complete.
+        let folder = "\(workspace.root)/cgreet"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        usleep(300_000)
+        try FileManager.default.copyItem(atPath: "\(source)/plugin.toml", toPath: "\(folder)/plugin.toml")
+        usleep(300_000)
+        #expect(watcher.events.count == 2, "nothing to load before the library is there: \(watcher.events)")
+        try FileManager.default.copyItem(atPath: "\(source)/libcgreet.so", toPath: "\(folder)/libcgreet.so")
+        #expect(eventually { watcher.events.count >= 3 }, "the folder was not loaded again")
+        #expect(watcher.events.map(\.kind) == [.loaded, .unloaded, .loaded])
+        #expect(try host.callBlocking("cgreet", "noop", arguments: []).text == "{}")
+    }
+
+    @Test func anEditedManifestReloadsWithTheNewConfig() throws {
+        try workspace.install("cgreet")
+        try workspace.install("hello")
+        let host = workspace.host()
+        #expect(host.loadAll().failed.isEmpty)
+        let watcher = PluginWatcher(host: host, roots: [workspace.root])
+        defer { watcher.stop(); host.shutdown() }
+        try watcher.start()
+        func greet() throws -> String {
+            try NekoJSONDecoder().decode(Greeting.self, from: host.callBlocking("hello", "greet", arguments: #"{"name":"Ada"}"#.bytes)).greeting
+        }
+        #expect(try greet() == "Hello, Ada!")
+
+        let manifest = "\(workspace.root)/hello/plugin.toml"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        #expect(text.contains(#"word = "Hello""#))
+        try text.replacingOccurrences(of: #"word = "Hello""#, with: #"word = "Howdy""#).write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect(eventually { !watcher.events.isEmpty }, "the edited manifest was never acted on")
+        #expect(watcher.events.map(\.kind) == [.reloaded], "\(watcher.events)")
+        #expect(try greet() == "Howdy, Ada!")
+        #expect(watcher.events.first?.id == "hello")
+    }
+
+    @Test func aRootThatCannotBeWatchedIsNamed() throws {
+        let missing = "\(workspace.root)/nowhere"
+        let watcher = PluginWatcher(host: workspace.host(), roots: [workspace.root, missing])
+        #expect(throws: WatchError.self) { try watcher.start() }
+        do {
+            try watcher.start()
+        } catch {
+            #expect(error.path == missing)
+            #expect(error.description.contains("does not exist"))
+        }
+        #expect(!watcher.isRunning)
+        watcher.stop()
+        watcher.stop()
+    }
+}
