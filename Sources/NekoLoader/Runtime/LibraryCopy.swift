@@ -84,8 +84,3 @@ enum LibraryCopy {
         }
     }
 }
-
-/// The text of the current `errno`, eg "Permission denied".
-func errnoText() -> String {
-    String(cString: strerror(errno))
-}

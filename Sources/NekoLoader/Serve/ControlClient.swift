@@ -62,7 +62,7 @@ public final class ControlClient {
     /// - Throws: a `Failure` when the peer has gone.
     public func send(_ bytes: [UInt8]) throws(Failure) {
         guard ControlSocket.writeAll(reader.descriptor, bytes) else {
-            throw Failure(message: "cannot send to \(path): \(ControlSocket.errnoText())")
+            throw Failure(message: "cannot send to \(path): \(errnoText())")
         }
     }
 

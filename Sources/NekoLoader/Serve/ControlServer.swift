@@ -96,16 +96,12 @@ public final class ControlServer: Sendable {
             unlink(path)
             throw error
         }
-        var wake: [Int32] = [-1, -1]
-        guard pipe(&wake) == 0 else {
+        guard let (wakeRead, wakeWrite) = Posix.wakePipe() else {
             let error = failure("cannot make the wake pipe")
             close(listening)
             unlink(path)
             throw error
         }
-        let (wakeRead, wakeWrite) = (wake[0], wake[1])
-        _ = fcntl(wakeRead, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(wakeWrite, F_SETFD, FD_CLOEXEC)
         state.withLock { state in
             state.listening = listening
             state.wakeRead = wakeRead
@@ -171,7 +167,7 @@ public final class ControlServer: Sendable {
     // MARK: - Internal
 
     private func failure(_ what: String) -> ControlError {
-        ControlError("unavailable", "\(what) at \(path): \(ControlSocket.errnoText())")
+        ControlError("unavailable", "\(what) at \(path): \(errnoText())")
     }
 
     private func prepareFolder() throws(ControlError) {
@@ -183,7 +179,7 @@ public final class ControlServer: Sendable {
             for part in folder.split(separator: "/") {
                 prefix += "/\(part)"
                 if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                    throw ControlError("unavailable", "cannot make the socket's folder \(prefix): \(ControlSocket.errnoText())")
+                    throw ControlError("unavailable", "cannot make the socket's folder \(prefix): \(errnoText())")
                 }
             }
             guard stat(folder, &info) == 0 else { throw failure("cannot make the socket's folder") }

@@ -73,10 +73,6 @@ public enum ControlSocket {
         }
     }
 
-    /// The current `errno` as text, eg "No such file or directory".
-    static func errnoText() -> String {
-        String(cString: strerror(errno))
-    }
 }
 
 /// Reads newline-delimited lines from a socket, at most

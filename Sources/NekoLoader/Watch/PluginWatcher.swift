@@ -91,17 +91,13 @@ public final class PluginWatcher: Sendable {
 
     /// Opens the watches and starts the thread.
     private func launch() throws(WatchError) -> Control {
-        var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else {
+        guard let wake = Posix.wakePipe(nonBlocking: true) else {
             throw WatchError(path: "pipe", message: "cannot make the wake-up pipe: \(errnoText())")
         }
-        for end in pipeEnds {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, O_NONBLOCK)
-        }
+        let pipeEnds = [wake.read, wake.write]
         func closePipe() {
-            close(pipeEnds[0])
-            close(pipeEnds[1])
+            close(wake.read)
+            close(wake.write)
         }
         let loop: WatchLoop
         do throws(WatchError) {
