@@ -8,7 +8,7 @@ PLUGINS    := plugins
 ABI_INCLUDE := Sources/NekoABI/include
 CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
 
-SWIFT_EXAMPLES := hello async_fetch thread_safe reliable configurable persistent
+SWIFT_EXAMPLES := hello async_fetch thread_safe reliable configurable persistent crashy
 C_EXAMPLES     := cgreet
 
 BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path)

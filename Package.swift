@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The example plugins: each builds to `lib<id>.so`, which `make plugins`
 /// copies into `plugins/<id>/` beside its `plugin.toml`.
-let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent"]
+let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent", "crashy"]
 
 let package = Package(
     name: "Neko",
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "NekoLoader", targets: ["NekoLoader"]),
         .library(name: "NekoPlugin", targets: ["NekoPlugin"]),
         .executable(name: "nekoctl", targets: ["nekoctl"]),
+        .executable(name: "neko-worker", targets: ["neko-worker"]),
     ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,15 +31,19 @@ let package = Package(
         .target(name: "NekoPlugin", dependencies: [
             "NekoABI", "NekoCore", "NekoSQLite", .product(name: "Logging", package: "swift-log"),
         ]),
+        // The frames a host and a plugin's worker process exchange.
+        .target(name: "NekoWire", dependencies: ["NekoABI"]),
+        // The worker process that runs one isolated plugin (`isolation = "process"`).
+        .executableTarget(name: "neko-worker", dependencies: ["NekoABI", "NekoCore", "NekoWire"]),
         // The host side: discovery, manifests, loading, calling.
         .target(name: "NekoLoader", dependencies: [
-            "NekoABI", "NekoCore", "TOMLKit", .product(name: "Logging", package: "swift-log"),
+            "NekoABI", "NekoCore", "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "nekoctl", dependencies: [
             "NekoLoader", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
-        .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore"]),
+        .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore", "NekoWire"]),
         .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),

@@ -20,9 +20,24 @@ import Testing
         #expect(report.failed.isEmpty, "\(report.failed)")
     }
 
+    /// The host of `init` (in-process), or a host that runs every plugin in
+    /// a worker process: the same tests hold for both.
+    func makeHost(isolated: Bool) throws -> PluginHost {
+        guard isolated else { return host }
+        var options = workspace.options()
+        options.isolateAll = true
+        let isolated = PluginHost(options: options)
+        let report = isolated.loadAll()
+        #expect(report.failed.isEmpty, "\(report.failed)")
+        #expect(isolated.plugins.allSatisfy { $0.isolation == .process && $0.workerPID != nil })
+        return isolated
+    }
+
     struct Greeting: Codable, Equatable { var greeting: String }
 
-    @Test func typedCallsRoundTrip() async throws {
+    @Test(arguments: [false, true]) func typedCallsRoundTrip(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let greeting = try await host.call("hello", "greet", ["name": "Ada"], as: Greeting.self)
         #expect(greeting == Greeting(greeting: "Hello, Ada!"))
         let sum = try await host.call("hello", "add", ["a": 2, "b": 40.5], as: [String: Double].self)
@@ -31,19 +46,25 @@ import Testing
         #expect(excited.text == #"{"greeting":"Hello, Grace!!"}"#)
     }
 
-    @Test func rawEntriesPassBytesThrough() throws {
+    @Test(arguments: [false, true]) func rawEntriesPassBytesThrough(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let input = #"{"any":[1,2,{"x":null}],"s":"\u00e9"}"#
         #expect(try host.callBlocking("hello", "echo", arguments: input.bytes).text == input)
         #expect(try host.callBlocking("hello", "noop", arguments: []).isEmpty)
         #expect(try host.callBlocking("cgreet", "echo", arguments: input.bytes).text == input)
     }
 
-    @Test func aPluginCallsAnotherThroughTheHost() async throws {
+    @Test(arguments: [false, true]) func aPluginCallsAnotherThroughTheHost(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let greeting = try await host.call("hello", "relay", ["name": "Linus"], as: Greeting.self)
         #expect(greeting == Greeting(greeting: "Hello, Linus!"), "relay asks the C plugin, whose greeting has no config")
     }
 
-    @Test func aCallBetweenPluginsHasADeadline() async throws {
+    @Test(arguments: [false, true]) func aCallBetweenPluginsHasADeadline(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         // asyncc:never never answers: only the deadline can end this call.
         let error = try await #require(throws: CallError.self) {
             try await host.call("hello", "forward", arguments: #"{"plugin":"asyncc","entry":"never","timeout_ms":50}"#.bytes)
@@ -56,7 +77,9 @@ import Testing
         #expect(missing.code == .notFound)
     }
 
-    @Test func unknownPluginAndEntryAreNotFound() throws {
+    @Test(arguments: [false, true]) func unknownPluginAndEntryAreNotFound(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         #expect(throws: CallError(.notFound, "no plugin 'nope' (installed: asyncc, cgreet, hello)")) {
             try host.callBlocking("nope", "greet", arguments: [])
         }
@@ -78,7 +101,9 @@ import Testing
         #expect(error.message.contains(message), "message was: \(error.message)")
     }
 
-    @Test func argumentsThatAreNotJSONAreInvalid() throws {
+    @Test(arguments: [false, true]) func argumentsThatAreNotJSONAreInvalid(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "greet", arguments: #"{"name":"#.bytes) }
         #expect(error.code == .invalidArgument)
         #expect(error.message.contains("not valid JSON"))
@@ -87,7 +112,9 @@ import Testing
         #expect(c.field == "name")
     }
 
-    @Test func aThrowingEntryIsAnErrorResultAndTheHostGoesOn() throws {
+    @Test(arguments: [false, true]) func aThrowingEntryIsAnErrorResultAndTheHostGoesOn(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let error = try #require(throws: CallError.self) {
             try host.callBlocking("hello", "fail", arguments: #"{"message":"disk full"}"#.bytes)
         }
@@ -99,14 +126,18 @@ import Testing
         }
     }
 
-    @Test func asyncEntriesCompleteLaterBothWays() async throws {
+    @Test(arguments: [false, true]) func asyncEntriesCompleteLaterBothWays(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         #expect(try await host.call("hello", "sleep", arguments: #"{"ms":20}"#.bytes).text == #"{"slept":20}"#)
         #expect(try host.callBlocking("hello", "sleep", arguments: #"{"ms":5}"#.bytes).text == #"{"slept":5}"#)
         #expect(try await host.call("asyncc", "later", arguments: []).text == #"{"done":true}"#)
         #expect(try host.callBlocking("asyncc", "later", arguments: []).text == #"{"done":true}"#)
     }
 
-    @Test func aDeadlineEndsInTimeoutAndCancelsThePluginsWork() async throws {
+    @Test(arguments: [false, true]) func aDeadlineEndsInTimeoutAndCancelsThePluginsWork(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         // sleep would answer after 10 s and never would not answer: a timeout
         // code proves the deadline ended each call.
         let error = try #require(throws: CallError.self) {
@@ -129,8 +160,9 @@ import Testing
         #expect(host.deadline(nil, none) == host.options.defaultTimeout)
     }
 
-    @Test func cancelingTheCallerCancelsTheCall() async throws {
-        let host = self.host
+    @Test(arguments: [false, true]) func cancelingTheCallerCancelsTheCall(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let task = Task { try await host.call("asyncc", "never", arguments: []) }
         try await Task.sleep(for: .milliseconds(20))
         task.cancel()
@@ -142,14 +174,18 @@ import Testing
         #expect(error.code == .canceled)
     }
 
-    @Test func messagesReachTheHost() async throws {
+    @Test(arguments: [false, true]) func messagesReachTheHost(isolated: Bool) async throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         _ = try host.callBlocking("hello", "greet", arguments: #"{"name":"Ada"}"#.bytes)
         var iterator = host.messages.makeAsyncIterator()
         let message = await iterator.next()
         #expect(message == PluginMessage(plugin: "hello", topic: "greeted", payload: ["name": "Ada"]))
     }
 
-    @Test func eightThreadsTimesTenThousandCallsAllExact() throws {
+    @Test(arguments: [false, true]) func eightThreadsTimesTenThousandCallsAllExact(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let greet = try host.entry("hello", "greet")
         let count = try host.entry("cgreet", "count")
         let before = try NekoJSONDecoder().decode([String: Int].self, from: host.callBlocking("hello", "stats", arguments: []))["greetings"] ?? -1
@@ -186,7 +222,9 @@ import Testing
         #expect(try host.callBlocking("hello", "greet", arguments: #"{"name":"Ada"}"#.bytes).text == #"{"greeting":"Bonjour, Ada!"}"#)
     }
 
-    @Test func callsAfterShutdownAreUnavailableNotCrashes() throws {
+    @Test(arguments: [false, true]) func callsAfterShutdownAreUnavailableNotCrashes(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
         let greet = try host.entry("cgreet", "greet")
         host.shutdown()
         #expect(throws: CallError(.unavailable, "plugin 'cgreet' is stopping or stopped")) {

@@ -8,8 +8,11 @@ import Testing
 /// The seed's five examples, ported, called through the loader as
 /// `nekoctl call` calls them; the HTTP ones against a loopback server.
 @Suite struct ExampleTests {
-    func host(_ ids: String..., edit: (Workspace) throws -> Void = { _ in }) throws -> (Workspace, PluginHost) {
+    /// A host over a fresh workspace with example plugins `ids`; `isolated`
+    /// runs each in a worker process: every example must work both ways.
+    func host(_ ids: String..., isolated: Bool, edit: (Workspace) throws -> Void = { _ in }) throws -> (Workspace, PluginHost) {
         let workspace = try Workspace()
+        workspace.isolateAll = isolated
         for id in ids { try workspace.install(id) }
         try edit(workspace)
         let host = workspace.host()
@@ -22,10 +25,10 @@ import Testing
         try JSON.parse(try await host.call(plugin, entry, arguments: arguments.serialized()))
     }
 
-    @Test func asyncTaskFetchesJSON() async throws {
+    @Test(arguments: [false, true]) func asyncTaskFetchesJSON(isolated: Bool) async throws {
         let server = try LoopbackHTTPServer(routes: ["/data": .always(.json(#"{"answer":42,"list":[1,2]}"#))])
         defer { server.stop() }
-        let (_, host) = try host("async_fetch")
+        let (_, host) = try host("async_fetch", isolated: isolated)
         let result = try await call(host, "async_fetch", "async_task", ["url": .string(server.url("/data"))])
         #expect(result == ["data": ["answer": 42, "list": [1, 2]]])
         #expect(host.plugin("async_fetch")?.entries?.first?.timeout == .seconds(10))
@@ -39,8 +42,8 @@ import Testing
         #expect(invalid.field == "url")
     }
 
-    @Test func updateIsExactUnderConcurrentCallersAndATimer() async throws {
-        let (_, host) = try host("thread_safe")
+    @Test(arguments: [false, true]) func updateIsExactUnderConcurrentCallersAndATimer(isolated: Bool) async throws {
+        let (_, host) = try host("thread_safe", isolated: isolated)
         let update = try host.entry("thread_safe", "update")
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             for index in 0..<500 {
@@ -63,8 +66,8 @@ import Testing
         #expect(host.plugin("thread_safe")?.timers == [TimerInfo(id: "tick", interval: .milliseconds(10), autoStart: true)])
     }
 
-    @Test func timersStopAndStartOnRequest() async throws {
-        let (_, host) = try host("thread_safe")
+    @Test(arguments: [false, true]) func timersStopAndStartOnRequest(isolated: Bool) async throws {
+        let (_, host) = try host("thread_safe", isolated: isolated)
         try host.stopTimer("thread_safe", "tick")
         let stopped = try await call(host, "thread_safe", "snapshot")["ticks"]
         try await Task.sleep(for: .milliseconds(60))
@@ -89,13 +92,13 @@ import Testing
             .write(toFile: manifest, atomically: true, encoding: .utf8)
     }
 
-    @Test func reliableFetchRetriesTransientFailures() async throws {
+    @Test(arguments: [false, true]) func reliableFetchRetriesTransientFailures(isolated: Bool) async throws {
         let server = try LoopbackHTTPServer(routes: [
             "/flaky": .failing(first: 2, then: .json(#"{"ok":true}"#)),
             "/down": .failing(first: 100, then: .json("{}")),
         ])
         defer { server.stop() }
-        let (_, host) = try host("reliable", edit: fastRetries)
+        let (_, host) = try host("reliable", isolated: isolated, edit: fastRetries)
         let result = try await call(host, "reliable", "reliable_fetch", ["url": .string(server.url("/flaky"))])
         #expect(result == ["data": ["ok": true]])
         #expect(server.requestCount(for: "/flaky") == 3)
@@ -108,8 +111,8 @@ import Testing
         #expect(server.requestCount(for: "/down") == 3)
     }
 
-    @Test func configurableKeepsTypedSettingsBesidePluginToml() async throws {
-        let (workspace, host) = try host("configurable")
+    @Test(arguments: [false, true]) func configurableKeepsTypedSettingsBesidePluginToml(isolated: Bool) async throws {
+        let (workspace, host) = try host("configurable", isolated: isolated)
         let file = "\(workspace.root)/configurable/config.json"
         #expect(try await call(host, "configurable", "get_config") == ["timeout": 30], "defaults without a file")
         #expect(!FileManager.default.fileExists(atPath: file))
@@ -142,8 +145,8 @@ import Testing
         #expect(failure.message.contains("timeout"))
     }
 
-    @Test func persistentRecordsSurviveARestart() async throws {
-        let (workspace, host) = try host("persistent")
+    @Test(arguments: [false, true]) func persistentRecordsSurviveARestart(isolated: Bool) async throws {
+        let (workspace, host) = try host("persistent", isolated: isolated)
         #expect(try await call(host, "persistent", "save", ["key": "a", "value": "it's \"quoted\""]) == ["saved": true])
         #expect(try await call(host, "persistent", "save", ["key": "b", "value": "二"]) == ["saved": true])
         #expect(try await call(host, "persistent", "save", ["key": "a", "value": "replaced"]) == ["saved": true])

@@ -24,6 +24,24 @@ public struct HostOptions: Sendable {
     public var hostName: String = "neko-host"
     /// Where the host and its plugins log.
     public var logger: Logger = Logger(label: "neko")
+    /// Runs every plugin in a worker process of its own, whatever its
+    /// manifest says (`nekoctl serve --isolate`).
+    public var isolateAll = false
+    /// The `neko-worker` executable for isolated plugins; nil: `$NEKO_WORKER`,
+    /// else beside this program, else on `$PATH`.
+    public var workerExecutable: String?
+    /// Variables added to the workers' environment, eg
+    /// `["SWIFT_BACKTRACE": "enable=no"]` to keep Swift's crash backtraces
+    /// (written to the host's standard error) quiet.
+    public var workerEnvironment: [String: String] = [:]
+    /// How long a thread waiting for an isolated plugin's answer polls
+    /// before it sleeps: an answer that comes within it costs no wake-up.
+    public var workerSpin: Duration = .microseconds(50)
+    /// How long an isolated plugin may overrun a deadline before its worker
+    /// is killed (a sync entry, a timer tick, `stop`, cannot be interrupted otherwise).
+    public var hangGrace: Duration = .seconds(1)
+    /// When a crashed isolated plugin restarts, and when it gives up.
+    public var restartPolicy = RestartPolicy()
 
     /// Options for these roots, with defaults for the rest.
     public init(roots: [String]) {
@@ -42,5 +60,29 @@ public struct HostOptions: Sendable {
         if let xdg = variable("XDG_CACHE_HOME") { return "\(xdg)/neko" }
         if let home = variable("HOME") { return "\(home)/.cache/neko" }
         return "/tmp/neko-cache-\(getuid())"
+    }
+}
+
+/// When an isolated plugin whose worker crashed comes back: after a delay
+/// that doubles with each crash in `window`, up to `maximumDelay`; after
+/// `maximumCrashes` crashes in `window` it stays `failed` until `reload`.
+public struct RestartPolicy: Sendable, Equatable {
+    /// The delay before the first restart.
+    public var firstDelay: Duration = .milliseconds(100)
+    /// The longest delay.
+    public var maximumDelay: Duration = .seconds(10)
+    /// How many crashes in `window` the host restarts after.
+    public var maximumCrashes = 5
+    /// The window crashes are counted in.
+    public var window: Duration = .seconds(60)
+
+    /// The default policy: 100 ms, doubling, at most 10 s; 5 crashes a minute.
+    public init() {}
+
+    /// The delay before restarting after the `crashes`-th crash in the window.
+    public func delay(afterCrash crashes: Int) -> Duration {
+        var delay = firstDelay
+        for _ in 1..<max(crashes, 1) where delay < maximumDelay { delay *= 2 }
+        return min(delay, maximumDelay)
     }
 }

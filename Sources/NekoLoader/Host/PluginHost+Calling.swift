@@ -69,6 +69,8 @@ extension PluginHost {
             throw CallError(.unavailable, "plugin '\(id)' failed to load (\(failure))")
         case .disabled:
             throw CallError(.unavailable, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)")
+        case .crashed(let how):
+            throw CallError(.crashed, "plugin '\(id)' crashed (\(how)) and is restarting; try again shortly")
         case .stopped:
             throw CallError(.notFound, "plugin '\(id)' was unloaded (load or reload brings it back)")
         case .loaded, .unloaded:

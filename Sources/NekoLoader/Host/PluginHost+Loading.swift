@@ -19,7 +19,9 @@ extension PluginHost {
     /// Plugins already loaded stay loaded.
     public func discover() {
         withLifecycle {
-            let found = Discovery.scan(roots: options.roots)
+            let found = Discovery.scan(roots: options.roots).map { plugin in
+                DiscoveredPlugin(folder: plugin.folder, id: plugin.id, root: plugin.root, manifest: plugin.manifest.map(applyingHostPolicy))
+            }
             let problems = Discovery.rootProblems(roots: options.roots)
             let plan = DependencyOrder.plan(found)
             registry.withLock { registry in
@@ -119,7 +121,7 @@ extension PluginHost {
         case .loaded: return .success(())
         case .failed(let failure): return .failure(failure)
         case .disabled: return .failure(LoadFailure(.dependencies, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)"))
-        case .unloaded, .stopped: break
+        case .unloaded, .stopped, .crashed: break
         }
         guard case .success(let manifest) = record.discovered.manifest else { return .success(()) }
         for dependency in manifest.dependencies {
@@ -134,7 +136,7 @@ extension PluginHost {
         do throws(LoadFailure) {
             try PluginManifest.checkABI(manifest)
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
-            let opened = try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
+            let opened = try openLibrary(copy, for: manifest)
             library = opened
             let plugin = try bringUp(manifest, opened, since: start)
             setState(id, .loaded, loaded: plugin, library: opened)
@@ -142,10 +144,12 @@ extension PluginHost {
                 registry.loadOrder.append(id)
                 if let index = registry.byID[id] { registry.records[index].generation += 1 }
             }
+            watchWorker(id, plugin)
             plugin.timers.startAutomatic()
             logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration)", metadata: ["plugin": "\(id)"])
             return .success(())
         } catch {
+            library?.discard("its plugin failed to load")
             setState(id, .failed(error), loaded: nil, library: library)
             if manifest.runtime.startupFailure != .ignore {
                 logger.warning("\(id) failed to load: \(error)", metadata: ["plugin": "\(id)"])
@@ -161,9 +165,11 @@ extension PluginHost {
         if let problem = Folders.make(dataFolder) {
             throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
         }
-        let binding = HostBinding(core: self, manifest: manifest, dataFolder: dataFolder, hostName: options.hostName)
+        let binding = HostBinding(core: self, manifest: manifest, dataFolder: dataFolder, hostName: options.hostName, worker: library.worker)
         let startup = Startup()
-        DispatchQueue.global().async {
+        // A thread of its own, not Dispatch's pool: `start` may block, and
+        // the pool grows slowly (about once a second) when its threads block.
+        let started = DetachedThread.start {
             let descriptor = library.descriptor
             var error = neko_error.empty
             guard let instance = descriptor.pointee.create(binding.table, &error) else {
@@ -191,14 +197,25 @@ extension PluginHost {
             }
             startup.finish(.success(InstancePointer(instance)))
         }
+        guard started else { throw LoadFailure(.startup, "cannot start a thread to create the instance: \(errnoText())") }
         let timeout = manifest.runtime.startupTimeout
         guard let outcome = startup.wait(timeout) else {
             // Abandoned: its host table must stay valid for as long as it may run.
             _ = Unmanaged.passRetained(binding)
+            library.discard("start did not finish within \(timeout)")
             throw LoadFailure(.startup, "startup did not finish within \(timeout) ([plugin_runtime].timeout in \(manifest.manifestPath))")
         }
         let instance = try outcome.get()
         return LoadedPlugin(manifest: manifest, library: library, binding: binding, instance: instance.pointer, loadDuration: ContinuousClock.now - start)
+    }
+
+    /// Opens a library in this process, or in a worker process of its own
+    /// when the plugin is isolated.
+    func openLibrary(_ copy: String, for manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
+        if manifest.runtime.isolation == .process {
+            return try PluginLibrary.openIsolated(copy, for: manifest, options: options)
+        }
+        return try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
     }
 
     private func setState(_ id: String, _ state: PluginState, loaded: LoadedPlugin?, library: PluginLibrary?) {
@@ -249,15 +266,5 @@ private final class Startup: Sendable {
             state.abandoned = true
             return nil
         }
-    }
-}
-
-extension neko_error {
-    /// The plugin's message, or a note that it gave none.
-    var text: String {
-        let message = withUnsafeBytes(of: self.message) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return message.isEmpty ? "(the plugin gave no message)" : message
     }
 }

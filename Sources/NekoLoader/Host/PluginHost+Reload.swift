@@ -63,7 +63,7 @@ extension PluginHost {
     @discardableResult
     public func load(folder: String) -> Result<String, LoadFailure> {
         let manifest: PluginManifest
-        do { manifest = try PluginManifest.load(folder: folder) } catch { return .failure(error) }
+        do { manifest = applyingHostPolicy(try PluginManifest.load(folder: folder)) } catch { return .failure(error) }
         let id = manifest.id
         let added: LoadFailure? = withLifecycle {
             registry.withLock { registry in
@@ -97,8 +97,10 @@ extension PluginHost {
         }
         guard let old = record.loaded else {
             registry.withLock { registry in
-                if let index = registry.byID[id], case .failed = registry.records[index].state {
-                    registry.records[index].state = .unloaded
+                guard let index = registry.byID[id] else { return }
+                switch registry.records[index].state {
+                case .failed, .crashed: registry.records[index].state = .unloaded
+                default: break
                 }
             }
             return loadLocked(id).map { _ in
@@ -118,13 +120,13 @@ extension PluginHost {
         // 1. The new build, opened and checked beside the running one.
         let manifest: PluginManifest, library: PluginLibrary
         do throws(LoadFailure) {
-            manifest = try PluginManifest.load(folder: record.discovered.folder)
+            manifest = applyingHostPolicy(try PluginManifest.load(folder: record.discovered.folder))
             guard manifest.id == id else {
                 throw LoadFailure(.manifest, "\(manifest.manifestPath): [plugin].id is now '\(manifest.id)', was '\(id)'")
             }
             try PluginManifest.checkABI(manifest)
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
-            library = try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
+            library = try openLibrary(copy, for: manifest)
         } catch {
             return failed(error)
         }
@@ -139,6 +141,7 @@ extension PluginHost {
         }
         guard old.close(waitingAtMost: options.drainTimeout) else {
             resumeOld()
+            library.discard("the reload it was started for failed")
             return failed(LoadFailure(.startup, "calls to the running generation were still in flight after \(options.drainTimeout)"))
         }
 
@@ -150,6 +153,7 @@ extension PluginHost {
             new = try bringUp(manifest, library, since: start, restoring: state)
         } catch {
             resumeOld()
+            library.discard("the reload it was started for failed")
             return failed(error)
         }
 
@@ -165,6 +169,7 @@ extension PluginHost {
             return report
         }
         old.stopAndDestroy(drain: .zero)
+        watchWorker(id, new)
         new.timers.startAutomatic()
         logger.info("reloaded \(id): generation \(report.generation) in \(report.duration)", metadata: ["plugin": "\(id)"])
         return .success(report)

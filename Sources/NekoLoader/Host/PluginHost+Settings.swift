@@ -59,12 +59,3 @@ extension PluginHost {
         return (loaded, table)
     }
 }
-
-extension neko_error {
-    /// An error record as the host hands it to a plugin: `struct_size` set, the rest zeroed.
-    static var empty: neko_error {
-        var error = neko_error()
-        error.struct_size = UInt32(MemoryLayout<neko_error>.size)
-        return error
-    }
-}

@@ -113,13 +113,19 @@ struct Registry {
         var library: PluginLibrary?
         var generation = 0
         var lastReload: ReloadRecord?
+        /// When its worker crashed, within the restart policy's window.
+        var crashTimes: [ContinuousClock.Instant] = []
+        var restarts = 0
+        var lastCrash: String?
 
         var status: PluginStatus {
             let manifest = try? discovered.manifest.get()
             return PluginStatus(
                 id: manifest?.id ?? discovered.id, folder: discovered.folder, manifest: manifest, state: state,
                 entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
-                loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload)
+                loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload,
+                isolation: manifest?.runtime.isolation ?? .none, workerPID: loaded?.library.worker?.livePID,
+                restarts: restarts, lastCrash: lastCrash)
         }
     }
 

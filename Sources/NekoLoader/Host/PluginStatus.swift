@@ -12,8 +12,11 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
     case stopped
     /// It could not be brought up; the failure names the phase and the reason.
     case failed(LoadFailure)
+    /// Its worker process died (an isolated plugin); it restarts after a delay.
+    /// The text says how it died, eg "SIGSEGV (Segmentation fault)".
+    case crashed(String)
 
-    /// `loaded`, `unloaded`, `disabled` or `failed`.
+    /// `loaded`, `unloaded`, `disabled`, `stopped`, `failed` or `crashed`.
     public var name: String {
         switch self {
         case .loaded: "loaded"
@@ -21,12 +24,16 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
         case .disabled: "disabled"
         case .stopped: "stopped"
         case .failed: "failed"
+        case .crashed: "crashed"
         }
     }
 
     public var description: String {
-        if case .failed(let failure) = self { return "failed (\(failure))" }
-        return name
+        switch self {
+        case .failed(let failure): "failed (\(failure))"
+        case .crashed(let how): "crashed (\(how)); restarting"
+        default: name
+        }
     }
 }
 
@@ -55,6 +62,14 @@ public struct PluginStatus: Sendable {
     /// The last reload: how long it took, or why it failed (the previous
     /// generation then kept serving).
     public let lastReload: ReloadRecord?
+    /// Where it runs: in the host's process or a worker process of its own.
+    public let isolation: PluginManifest.Isolation
+    /// The worker process's id, while an isolated plugin runs.
+    public let workerPID: Int32?
+    /// How many times its worker was restarted after a crash.
+    public let restarts: Int
+    /// How its worker last died, eg "SIGSEGV (Segmentation fault)".
+    public let lastCrash: String?
 }
 
 /// What happened at a plugin's last reload.

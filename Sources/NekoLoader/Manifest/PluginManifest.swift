@@ -26,6 +26,9 @@ import TOMLKit
 /// timeout = 10                 # startup timeout, seconds
 /// startup_failure = "warn"     # warn | fail | ignore
 /// priority = 0
+/// isolation = "none"           # none | process (a worker process of its own)
+/// memory_limit = 512           # MiB of address space, isolated only; default none
+/// open_files = 256             # isolated only; default none
 ///
 /// [greeting]                   # any other table: the plugin's own configuration
 /// text = "hi"
@@ -83,6 +86,20 @@ public struct PluginManifest: Sendable {
         public let startupFailure: StartupFailurePolicy
         /// `priority` (default 0): among plugins whose dependencies are loaded, higher loads first.
         public let priority: Int
+        /// `isolation` (default `.none`): `.process` runs the plugin in a worker process of its own.
+        public internal(set) var isolation: Isolation = .none
+        /// `memory_limit`, in MiB: the worker's address-space limit (RLIMIT_AS); nil: none.
+        public var memoryLimitMiB: Int? = nil
+        /// `open_files`: the worker's open-file limit (RLIMIT_NOFILE); nil: none.
+        public var openFiles: Int? = nil
+    }
+
+    /// `[plugin_runtime].isolation`: where the plugin runs.
+    public enum Isolation: String, Sendable, Codable, CaseIterable {
+        /// In the host's process: the fastest calls; a crash of the plugin is the host's.
+        case none
+        /// In a worker process of its own: a crash or a hang fails only its calls, and it restarts.
+        case process
     }
 
     /// `[plugin].id`: the plugin's unique id, equal to its folder name, eg `"hello"`.
@@ -102,7 +119,7 @@ public struct PluginManifest: Sendable {
     /// `[plugin.author]`.
     public let author: Author
     /// `[plugin_runtime]`.
-    public let runtime: Runtime
+    public internal(set) var runtime: Runtime
     /// Every other top-level table of `plugin.toml`: the plugin's own configuration, a JSON object.
     ///
     /// TOML strings, integers, floats, booleans, arrays and tables map to their JSON
@@ -207,7 +224,7 @@ public struct PluginManifest: Sendable {
     // MARK: - Fields
 
     static let pluginKeys = ["id", "name", "version", "description", "abi", "library", "dependencies", "author"]
-    static let runtimeKeys = ["enabled", "auto_start", "timeout", "startup_failure", "priority"]
+    static let runtimeKeys = ["enabled", "auto_start", "timeout", "startup_failure", "priority", "isolation", "memory_limit", "open_files"]
     /// The table each manifest key belongs in, for a key misplaced at the top level.
     static let keyTables = Dictionary(uniqueKeysWithValues: pluginKeys.map { ($0, "plugin") } + runtimeKeys.map { ($0, "plugin_runtime") })
     static let maxIDLength = 128
@@ -303,12 +320,25 @@ public struct PluginManifest: Sendable {
         guard let policy = StartupFailurePolicy(rawValue: policyText) else {
             throw runtime.invalid("startup_failure", "expected \"warn\", \"fail\" or \"ignore\"")
         }
+        let isolationText = try runtime.optional("isolation", "a string") { $0.string } ?? "none"
+        guard let isolation = Isolation(rawValue: isolationText) else {
+            throw runtime.invalid("isolation", "expected \"none\" (in the host's process) or \"process\" (a worker process of its own)")
+        }
+        let memoryLimit = try runtime.optional("memory_limit", "an integer number of MiB, eg 512") { $0.int }
+        if let memoryLimit, !(64...1 << 30).contains(memoryLimit) {
+            throw runtime.invalid("memory_limit", "expected a number of MiB from 64 (a worker needs that much address space) to 1073741824, eg 512")
+        }
+        let openFiles = try runtime.optional("open_files", "an integer, eg 256") { $0.int }
+        if let openFiles, !(16...1 << 20).contains(openFiles) {
+            throw runtime.invalid("open_files", "expected a number of files from 16 to 1048576, eg 256")
+        }
         return Runtime(
             enabled: try runtime.optional("enabled", "a boolean (true or false)") { $0.bool } ?? true,
             autoStart: try runtime.optional("auto_start", "a boolean (true or false)") { $0.bool } ?? true,
             startupTimeout: .milliseconds(Int64((seconds * 1000).rounded(.up))),
             startupFailure: policy,
-            priority: try runtime.optional("priority", "an integer, eg 0") { $0.int } ?? 0)
+            priority: try runtime.optional("priority", "an integer, eg 0") { $0.int } ?? 0,
+            isolation: isolation, memoryLimitMiB: memoryLimit, openFiles: openFiles)
     }
 
     /// The one place that builds a ``JSON`` object: the plugin's configuration, in the given order.

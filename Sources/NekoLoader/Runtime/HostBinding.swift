@@ -17,11 +17,14 @@ final class HostBinding: Sendable {
     /// The host's router; weak, so that a plugin thread that outlives its host
     /// finds nobody home instead of a freed object.
     weak let core: PluginHost?
+    /// The worker process that runs the instance, for an isolated plugin.
+    let worker: WorkerConnection?
     private let storage: TableStorage
 
-    init(core: PluginHost, manifest: PluginManifest, dataFolder: String, hostName: String) {
+    init(core: PluginHost, manifest: PluginManifest, dataFolder: String, hostName: String, worker: WorkerConnection?) {
         pluginID = manifest.id
         self.core = core
+        self.worker = worker
         storage = TableStorage(manifest: manifest, dataFolder: dataFolder, hostName: hostName)
         storage.table.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
@@ -29,7 +32,8 @@ final class HostBinding: Sendable {
     /// The table to hand to `create`.
     var table: UnsafePointer<neko_host> { UnsafePointer(storage.table) }
 
-    fileprivate static func binding(_ host: UnsafePointer<neko_host>?) -> HostBinding? {
+    /// The binding whose table this is.
+    static func binding(_ host: UnsafePointer<neko_host>?) -> HostBinding? {
         guard let data = host?.pointee.host_data else { return nil }
         return Unmanaged<HostBinding>.fromOpaque(data).takeUnretainedValue()
     }

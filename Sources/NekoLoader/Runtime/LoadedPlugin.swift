@@ -142,6 +142,9 @@ final class LoadedPlugin: @unchecked Sendable {
         if !drained { drained = close(waitingAtMost: .milliseconds(100)) }
         if drained {
             descriptor.pointee.destroy(instance)
+        } else if let worker = library.worker {
+            // Isolated: ending the process ends its calls (they fail as crashed).
+            worker.kill(because: "calls were still in flight after \(drain) when it was stopped")
         } else {
             // Kept for good: its host table must outlive whatever still runs in it.
             _ = Unmanaged.passRetained(self)

@@ -25,6 +25,10 @@ struct PluginLibrary: @unchecked Sendable {
     let swiftVersion: String?
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     let sdk: String
+    /// The worker process that runs it, for an isolated plugin.
+    var worker: WorkerConnection?
+    /// The host-made descriptor that stands for it, for an isolated plugin.
+    var proxy: ProxyDescriptor?
 
     /// The longest timer interval a plugin may ask for: a year, in ms.
     static let maximumTimerInterval: UInt64 = 365 * 24 * 3600 * 1000
@@ -53,6 +57,28 @@ struct PluginLibrary: @unchecked Sendable {
             throw LoadFailure(.register, "\(library): \(NEKO_REGISTER_SYMBOL) returned NULL: the plugin refused this host (ABI \(BuildStamp.abi.major).\(BuildStamp.abi.minor))")
         }
         return try check(descriptor, path: path, manifest: manifest)
+    }
+
+    /// Starts a worker process that opens `path` (a private copy of
+    /// `manifest`'s library) and registers the plugin, then checks the
+    /// descriptor it reports exactly as `open` checks an in-process one.
+    static func openIsolated(_ path: String, for manifest: PluginManifest, options: HostOptions) throws(LoadFailure) -> PluginLibrary {
+        let (worker, message) = try WorkerConnection.start(manifest, libraryCopy: path, options: options)
+        let proxy = ProxyDescriptor(message)
+        do {
+            var library = try check(UnsafePointer(proxy.plugin), path: path, manifest: manifest)
+            library.worker = worker
+            library.proxy = proxy
+            return library
+        } catch {
+            worker.kill(because: "its plugin failed the host's checks")
+            throw error
+        }
+    }
+
+    /// Ends the worker of a library that will not be used (a failed load or reload).
+    func discard(_ reason: String) {
+        worker?.kill(because: reason)
     }
 
     private static func check(_ descriptor: UnsafePointer<neko_plugin>, path: String, manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {

@@ -109,7 +109,7 @@ public final class ControlServer: Sendable {
             state.socketInode = UInt(info.st_ino)
             state.acceptorRunning = true
         }
-        guard ServerThread.spawn({ self.acceptLoop(listening: listening, wake: wakeRead) }) else {
+        guard DetachedThread.start({ self.acceptLoop(listening: listening, wake: wakeRead) }) else {
             state.withLock { $0.acceptorRunning = false }
             _ = stop(drainingAtMost: .zero)
             removeSocketFile()
@@ -240,7 +240,7 @@ public final class ControlServer: Sendable {
             refuse(connection, ControlError("unavailable", "too many connections to \(path) (at most \(maximumConnections)), or it is shutting down: try again"))
             return
         }
-        let started = ServerThread.spawn {
+        let started = DetachedThread.start {
             defer {
                 close(connection)
                 self.state.withLock { $0.connections -= 1 }
@@ -302,30 +302,5 @@ public final class ControlServer: Sendable {
             ]]
         }
         return object.serialized() + [UInt8(ascii: "\n")]
-    }
-}
-
-/// Detached POSIX threads for the server: one accepts, one per connection.
-enum ServerThread {
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
-    /// Starts `body` on a new detached thread. - Returns: false when the system refused.
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> Bool {
-        let box = Unmanaged.passRetained(Body(body)).toOpaque()
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, box)
-        guard status == 0 else {
-            Unmanaged<Body>.fromOpaque(box).release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
     }
 }

@@ -8,7 +8,10 @@ extension PluginStatus {
         case .disabled: "enabled = false in plugin.toml"
         case .unloaded: "auto_start = false: loads on first call"
         case .stopped: "unloaded on request"
-        case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
+        case .crashed(let how): "crashed: \(how); restarting"
+        case .loaded:
+            [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? "", workerPID.map { "worker pid \($0)" } ?? ""]
+                .filter { !$0.isEmpty }.joined(separator: ", ")
         }
     }
 
@@ -23,6 +26,10 @@ extension PluginStatus {
             "swift": swiftVersion.map { .string($0) } ?? .null,
             "sdk": sdk.map { .string($0) } ?? .null,
             "detail": .string(detail),
+            "isolation": .string(isolation.rawValue),
+            "pid": workerPID.map { .int(Int64($0)) } ?? .null,
+            "restarts": .int(Int64(restarts)),
+            "last_crash": lastCrash.map { .string($0) } ?? .null,
         ]
         if case .failed(let failure) = state {
             object["phase"] = .string(failure.phase.rawValue)

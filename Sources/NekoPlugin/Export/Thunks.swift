@@ -90,18 +90,7 @@ enum Thunks {
     static func report(_ error: any Error, into out: UnsafeMutablePointer<neko_error>?) -> neko_status {
         let code = (error as? PluginError)?.code ?? .executionFailed
         let message = (error as? PluginError)?.message ?? String(describing: error)
-        guard let out else { return code.rawValue }
-        out.pointee.status = code.rawValue
-        withUnsafeMutableBytes(of: &out.pointee.message) { buffer in
-            var utf8 = Array(message.utf8.prefix(buffer.count - 1))
-            if utf8.count < message.utf8.count {
-                // Drop a character cut in half: its continuation bytes, then its lead byte.
-                while let last = utf8.last, last & 0xC0 == 0x80 { utf8.removeLast() }
-                if let last = utf8.last, last & 0x80 != 0 { utf8.removeLast() }
-            }
-            buffer.copyBytes(from: utf8)
-            buffer[utf8.count] = 0
-        }
+        out?.pointee.set(code.rawValue, message)
         return code.rawValue
     }
 }

@@ -21,8 +21,16 @@ final class Workspace {
         return "\(repository)/.build/debug/nekoctl"
     }()
 
+    /// The neko-worker binary `make test` built, for isolated plugins.
+    static let worker: String = {
+        if let bin = ProcessInfo.processInfo.environment["NEKO_BIN"] { return "\(bin)/neko-worker" }
+        return "\(repository)/.build/debug/neko-worker"
+    }()
+
     let root: String
     let cache: String
+    /// Whether hosts made by `options()` run every plugin in a worker process.
+    var isolateAll = false
 
     init() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("neko-test-\(UUID().uuidString)").path
@@ -39,6 +47,10 @@ final class Workspace {
     func options() -> HostOptions {
         var options = HostOptions(roots: [root])
         options.cacheDirectory = cache
+        options.workerExecutable = Self.worker
+        options.isolateAll = isolateAll
+        // Crashes on purpose are the point of some tests: no backtraces.
+        options.workerEnvironment = ["SWIFT_BACKTRACE": "enable=no"]
         return options
     }
 

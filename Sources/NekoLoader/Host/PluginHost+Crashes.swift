@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import NekoCore
+
+extension PluginHost {
+    /// The manifest as this host runs it: `isolateAll` makes every plugin isolated.
+    func applyingHostPolicy(_ manifest: PluginManifest) -> PluginManifest {
+        guard options.isolateAll else { return manifest }
+        var isolated = manifest
+        isolated.runtime.isolation = .process
+        return isolated
+    }
+
+    /// Watches the worker of an isolated plugin that just came up: if it
+    /// dies, the plugin is marked `crashed` and restarted.
+    func watchWorker(_ id: String, _ plugin: LoadedPlugin) {
+        plugin.library.worker?.onUnexpectedExit { [weak self] exit in
+            self?.workerDied(id, plugin, exit)
+        }
+    }
+
+    /// A worker died: its calls in flight have failed with `plugin_crashed`.
+    /// Marks the plugin `crashed` and restarts it after the policy's delay,
+    /// or marks it `failed` after too many crashes.
+    private func workerDied(_ id: String, _ plugin: LoadedPlugin, _ exit: WorkerExit) {
+        let policy = options.restartPolicy
+        let restart: (delay: Duration, generation: Int)? = registry.withLock { registry in
+            guard let index = registry.byID[id], registry.records[index].loaded === plugin else { return nil }
+            let now = ContinuousClock.now
+            var record = registry.records[index]
+            record.crashTimes = record.crashTimes.filter { now - $0 < policy.window } + [now]
+            record.lastCrash = "\(exit)"
+            record.loaded = nil
+            registry.loadOrder.removeAll { $0 == id }
+            let crashes = record.crashTimes.count
+            defer { registry.records[index] = record }
+            if crashes > policy.maximumCrashes {
+                record.state = .failed(LoadFailure(.startup, "its worker process crashed \(crashes) times within \(policy.window), last: \(exit); it stays down until it is reloaded"))
+                return nil
+            }
+            record.state = .crashed("\(exit)")
+            return (policy.delay(afterCrash: crashes), record.generation)
+        }
+        // What is left of the dead generation: its timers and its gate.
+        DetachedThread.start { plugin.stopAndDestroy(drain: .zero) }
+        guard let restart else {
+            if registry.withLock({ $0.record(id)?.loaded == nil }) {
+                logger.error("\(id) crashed too often; it stays down until reload", metadata: ["plugin": "\(id)"])
+            }
+            return
+        }
+        logger.warning("\(id) crashed (\(exit)); restarting in \(restart.delay)", metadata: ["plugin": "\(id)"])
+        // A thread of its own, not Dispatch's pool, which grows only about once
+        // a second when its threads block: a busy host would restart late.
+        DetachedThread.start { [weak self] in
+            usleep(UInt32(clamping: restart.delay.clampedNanoseconds / 1000))
+            self?.restartAfterCrash(id, generation: restart.generation)
+        }
+    }
+
+    /// Brings a crashed plugin back, unless something else (a reload, an
+    /// unload, shutdown) took over meanwhile.
+    private func restartAfterCrash(_ id: String, generation: Int) {
+        guard !closed.load(ordering: .acquiring) else { return }
+        withLifecycle {
+            let current = registry.withLock { $0.record(id) }
+            guard let current, case .crashed = current.state, current.generation == generation else { return }
+            if case .success = loadLocked(id) {
+                registry.withLock { registry in
+                    if let index = registry.byID[id] { registry.records[index].restarts += 1 }
+                }
+            }
+        }
+    }
+}

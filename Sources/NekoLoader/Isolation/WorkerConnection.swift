@@ -1,0 +1,413 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Logging
+import NekoABI
+import NekoCore
+import NekoWire
+import Synchronization
+
+/// The host's end of one worker process: its two lanes, the requests
+/// waiting for replies, and what happens when the process ends.
+///
+/// The fast lane carries one sync call at a time, whose caller reads the
+/// reply itself (no thread hand-off: two process wake-ups per call). Every
+/// other exchange goes over the main lane, read by a thread of its own.
+final class WorkerConnection: @unchecked Sendable {
+    // Immutable after init, except what the Mutex and atomics guard.
+    /// The plugin it runs.
+    let pluginID: String
+    /// The worker's process id.
+    let pid: pid_t
+    let fast: FrameChannel
+    let main: FrameChannel
+    /// The entry ids and async flags, by index, for messages and lane choice.
+    private(set) var entryIDs: [String] = []
+    private(set) var asyncEntries: [Bool] = []
+    private let spin: Duration
+    /// How long a worker may overrun a deadline before it is killed.
+    let grace: Duration
+    /// How long `stop`, `destroy`, a timer tick or a settings call may take.
+    let lifecycleLimit: Duration
+    let logger: Logger
+    private let fastBusy = Atomic<Bool>(false)
+    private let nextID = Atomic<UInt64>(1)
+    /// The host table of the instance, set by `create`: where the plugin's requests go.
+    let hostTableAddress = Atomic<UInt>(0)
+    /// Whether the instance has the settings extension (set by `create`).
+    let hasSettings = Atomic<Bool>(false)
+    private let state = Mutex(State())
+
+    private struct State {
+        var waiting: [UInt64: Waiting] = [:]
+        var exit: WorkerExit?
+        var killReason: String?
+        var reaping = false
+        var expectingExit = false
+        var onExit: (@Sendable (WorkerExit) -> Void)?
+    }
+
+    /// What waits for a reply of the worker.
+    private enum Waiting: @unchecked Sendable {  // the call is the caller's, valid until completed
+        case slot(ReplySlot)
+        case call(UnsafePointer<neko_call>)
+    }
+
+    private init(pluginID: String, pid: pid_t, fast: FrameChannel, main: FrameChannel, options: HostOptions) {
+        self.pluginID = pluginID
+        self.pid = pid
+        self.fast = fast
+        self.main = main
+        spin = options.workerSpin
+        grace = options.hangGrace
+        lifecycleLimit = options.drainTimeout + options.hangGrace
+        logger = options.logger
+    }
+
+    // MARK: - Starting
+
+    /// Starts a worker for `manifest`'s library (its private copy at `path`)
+    /// and waits for its `hello`, at most the manifest's startup timeout.
+    /// - Returns: the connection and the plugin's descriptor, as the worker read it.
+    static func start(_ manifest: PluginManifest, libraryCopy path: String, options: HostOptions) throws(LoadFailure) -> (WorkerConnection, DescriptorMessage) {
+        let executable = try WorkerProcess.locate(options.workerExecutable).get()
+        guard let fastPair = FrameChannel.socketPair() else { throw LoadFailure(.open, "cannot make the worker's sockets: \(errnoText())") }
+        guard let mainPair = FrameChannel.socketPair() else {
+            close(fastPair.0)
+            close(fastPair.1)
+            throw LoadFailure(.open, "cannot make the worker's sockets: \(errnoText())")
+        }
+        var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.workerSpin.clampedNanoseconds / 1000)"]
+        if let limit = manifest.runtime.memoryLimitMiB { arguments += ["--memory-limit-mib", "\(limit)"] }
+        if let limit = manifest.runtime.openFiles { arguments += ["--open-files", "\(limit)"] }
+        let spawned = WorkerProcess.spawn(executable, arguments: arguments, environment: options.workerEnvironment, fast: fastPair.1, main: mainPair.1)
+        close(fastPair.1)
+        close(mainPair.1)
+        let fast = FrameChannel(descriptor: fastPair.0)
+        let main = FrameChannel(descriptor: mainPair.0)
+        let pid = try spawned.get()
+        let connection = WorkerConnection(pluginID: manifest.id, pid: pid, fast: fast, main: main, options: options)
+        let descriptor = try connection.awaitHello(manifest).get()
+        if descriptor.isComplete {
+            connection.entryIDs = descriptor.entries.map { $0.id ?? "" }
+            connection.asyncEntries = descriptor.entries.map { $0.flags & UInt32(NEKO_ENTRY_ASYNC) != 0 }
+        }
+        guard DetachedThread.start({ connection.readMainLane() }) else {
+            connection.killAndReap("no thread to read it")
+            throw LoadFailure(.open, "cannot start a thread for the worker of '\(manifest.id)'")
+        }
+        return (connection, descriptor)
+    }
+
+    /// Reads the worker's first frame: the descriptor, or why it refused.
+    private func awaitHello(_ manifest: PluginManifest) -> Result<DescriptorMessage, LoadFailure> {
+        let library = manifest.libraryPath
+        let limit = manifest.runtime.startupTimeout
+        do throws(WireError) {
+            guard let frame = try main.receive(until: ContinuousClock.now + limit) else {
+                killAndReap("it did not open the library within \(limit)")
+                return .failure(LoadFailure(.open, "\(library): the worker process did not open the library within \(limit) ([plugin_runtime].timeout in \(manifest.manifestPath))"))
+            }
+            switch frame.kind {
+            case .hello:
+                return .success(try DescriptorMessage(decoding: frame.payload))
+            case .refused:
+                let refused = try RefusedMessage(decoding: frame.payload)
+                killAndReap("it refused the library")
+                return .failure(LoadFailure(refused.phase == "register" ? .register : .open, "\(library): \(refused.message) (in the worker process)"))
+            default:
+                throw .malformed("expected hello, got \(frame.kind)")
+            }
+        } catch {
+            if case .malformed(let why) = error {
+                killAndReap("its first frame was malformed")
+                return .failure(LoadFailure(.open, "\(library): the worker process sent a malformed frame: \(why)"))
+            }
+            let exit = killAndReap(nil)
+            return .failure(LoadFailure(.open, "\(library): the worker process ended before it opened the library: \(exit)"))
+        }
+    }
+
+    // MARK: - Ending
+
+    /// Kills the worker (once), recording why; its end is then handled as a crash.
+    func kill(because reason: String) {
+        state.withLock { state in
+            guard state.exit == nil, !state.reaping, state.killReason == nil else { return }
+            state.killReason = reason
+            // Under the lock: the pid cannot be reaped (and reused) meanwhile.
+            _ = Glibc.kill(pid, SIGKILL)
+        }
+    }
+
+    /// Kills and reaps a worker that never got its reader thread.
+    @discardableResult
+    private func killAndReap(_ reason: String?) -> WorkerExit {
+        if let reason { kill(because: reason) } else { _ = Glibc.kill(pid, SIGKILL) }
+        let reason = state.withLock { $0.killReason }
+        let exit = Self.reap(pid, killReason: reason)
+        state.withLock { $0.exit = exit }
+        return exit
+    }
+
+    /// Says that the worker will now exit on purpose (`destroy`): no restart.
+    func expectExit() {
+        state.withLock { $0.expectingExit = true }
+    }
+
+    /// How the worker ended, or nil while it runs.
+    var exit: WorkerExit? { state.withLock { $0.exit } }
+
+    /// Runs `handler` when the worker ends unexpectedly (at once if it has).
+    func onUnexpectedExit(_ handler: @escaping @Sendable (WorkerExit) -> Void) {
+        let ended = state.withLock { state -> WorkerExit? in
+            if let exit = state.exit { return state.expectingExit ? nil : exit }
+            state.onExit = handler
+            return nil
+        }
+        if let ended { handler(ended) }
+    }
+
+    /// Waits (at most `limit`) for the reader thread to record the end.
+    func waitForExit(atMost limit: Duration = .seconds(5)) -> WorkerExit {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let exit { return exit }
+            usleep(100)
+        }
+        return exit ?? WorkerExit(unknown: "its lanes closed, but it did not end within \(limit)")
+    }
+
+    private static func reap(_ pid: pid_t, killReason: String?) -> WorkerExit {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return WorkerExit(unknown: "cannot wait for process \(pid): \(errnoText())") }
+        }
+        return WorkerExit(waitStatus: status, killReason: killReason)
+    }
+
+    /// The end of the main lane: the process died, or broke the protocol and
+    /// was killed. Reaps it, fails every request still waiting, and reports.
+    private func finish(_ error: WireError) {
+        switch error {
+        case .closed: break
+        case .malformed(let why): kill(because: "it sent a malformed frame: \(why)")
+        case .io(let why): kill(because: "its main lane failed: \(why)")
+        }
+        let killReason = state.withLock { state -> String? in
+            state.reaping = true
+            return state.killReason
+        }
+        let exit = Self.reap(pid, killReason: killReason)
+        let (waiting, handler) = state.withLock { state -> ([Waiting], (@Sendable (WorkerExit) -> Void)?) in
+            state.exit = exit
+            defer { state.waiting = [:] }
+            return (Array(state.waiting.values), state.expectingExit ? nil : state.onExit)
+        }
+        let failure = crashed(exit)
+        for item in waiting {
+            switch item {
+            case .slot(let slot): slot.fill(.ended(exit))
+            case .call(let call): Forwarding.fail(call, failure)
+            }
+        }
+        if let handler {
+            logger.error("\(pluginID): worker process \(pid) ended: \(exit)", metadata: ["plugin": "\(pluginID)"])
+            handler(exit)
+        }
+    }
+
+    /// The error of a call the worker's end cut short.
+    func crashed(_ exit: WorkerExit) -> CallError {
+        CallError(.crashed, "plugin '\(pluginID)' crashed: its worker process (pid \(pid)) \(exit.killReason == nil ? "died of " : "was ")\(exit)")
+    }
+
+    // MARK: - Requests
+
+    /// Registers what waits for a reply. - Returns: the request id, or the
+    /// worker's end when it is over.
+    private func register(_ waiting: Waiting) -> Result<UInt64, WorkerExit> {
+        state.withLock { state in
+            if let exit = state.exit { return .failure(exit) }
+            let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+            state.waiting[id] = waiting
+            return .success(id)
+        }
+    }
+
+    /// Sends a request on the main lane and waits for its reply until `timeout`.
+    func request(_ timeout: Duration?, _ makeFrame: (UInt64) -> [UInt8]) -> WorkerAnswer {
+        let slot = ReplySlot()
+        let id: UInt64
+        switch register(.slot(slot)) {
+        case .success(let registered): id = registered
+        case .failure(let exit): return .ended(exit)
+        }
+        try? main.send(makeFrame(id))  // a failed send ends the lane: the reader fails the slot
+        let answer = slot.wait(until: timeout.map { ContinuousClock.now + $0 })
+        if case .timedOut = answer { _ = state.withLock { $0.waiting.removeValue(forKey: id) } }
+        return answer
+    }
+
+    /// Whether request `id` still waits (its reply has not come).
+    private func isWaiting(_ id: UInt64) -> Bool {
+        state.withLock { $0.waiting[id] != nil }
+    }
+
+    // MARK: - Calls
+
+    /// Calls a sync entry and completes `call` before returning: over the
+    /// fast lane when it is free, else over the main lane. A call that
+    /// overruns its deadline completes with `timeout`; if the worker has not
+    /// answered `grace` later, it is killed (a sync entry cannot be canceled).
+    func invokeSync(_ call: UnsafePointer<neko_call>) {
+        let timeout = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let entry = entryName(call.pointee.entry_index)
+        if let exit { return Forwarding.fail(call, crashed(exit)) }
+        let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
+        if !fastBusy.exchange(true, ordering: .acquiring) {
+            let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+            do throws(WireError) {
+                try fast.send(CallMessage.invokeFrame(
+                    id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
+                    timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
+                guard let frame = try fast.receive(until: deadline, spinning: spin) else {
+                    Forwarding.fail(call, overran(entry, timeout!))
+                    return watchFastLane(id, entry, timeout!)
+                }
+                guard frame.kind == .reply, frame.id == id else {
+                    throw .malformed("the fast lane answered request \(id) with \(frame.kind) #\(frame.id)")
+                }
+                let reply = try ReplyMessage(decoding: frame.payload)
+                Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
+                fastBusy.store(false, ordering: .releasing)
+            } catch {
+                if case .malformed(let why) = error { kill(because: "it sent a malformed frame on the fast lane: \(why)") }
+                if case .io(let why) = error { kill(because: "its fast lane failed: \(why)") }
+                // The lane stays taken: this worker is over.
+                Forwarding.fail(call, crashed(waitForExit()))
+            }
+            return
+        }
+        let slot = ReplySlot()
+        let id: UInt64
+        switch register(.slot(slot)) {
+        case .success(let registered): id = registered
+        case .failure(let exit): return Forwarding.fail(call, crashed(exit))
+        }
+        try? main.send(CallMessage.invokeFrame(
+            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
+            timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
+        switch slot.wait(until: deadline) {
+        case .reply(let reply):
+            reply.data.withUnsafeBytes { Self.complete(call, status: reply.status, field: reply.field, data: $0) }
+        case .ended(let exit):
+            Forwarding.fail(call, crashed(exit))
+        case .timedOut:
+            Forwarding.fail(call, overran(entry, timeout!))
+            DetachedThread.start { [self] in
+                usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
+                if isWaiting(id) { kill(because: "\(entry) did not answer within \(timeout!) + \(grace)") }
+            }
+        }
+    }
+
+    /// After a fast-lane call overran: waits `grace` more for its late reply
+    /// (then the lane is free again), else kills the worker.
+    private func watchFastLane(_ id: UInt64, _ entry: String, _ timeout: Duration) {
+        let grace = self.grace
+        DetachedThread.start { [self] in
+            do throws(WireError) {
+                if let frame = try fast.receive(until: ContinuousClock.now + grace), frame.kind == .reply, frame.id == id {
+                    fastBusy.store(false, ordering: .releasing)
+                    return
+                }
+                kill(because: "\(entry) did not answer within \(timeout) + \(grace)")
+            } catch {
+                if case .closed = error { return }  // it died: the main lane's reader reports it
+                kill(because: "its fast lane failed: \(error)")
+            }
+        }
+    }
+
+    /// Starts a call of an async entry; `call` completes when the reply comes
+    /// (or the worker ends).
+    func invokeAsync(_ call: UnsafePointer<neko_call>) {
+        let id: UInt64
+        switch register(.call(call)) {
+        case .success(let registered): id = registered
+        case .failure(let exit): return Forwarding.fail(call, crashed(exit))
+        }
+        try? main.send(CallMessage.invokeFrame(
+            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
+            timeoutMilliseconds: call.pointee.timeout_ms,
+            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)))
+    }
+
+    /// Asks the worker to cancel call `callID`.
+    func cancel(_ callID: UInt64) {
+        try? main.send(SmallFrame.make(.cancel, id: callID))
+    }
+
+    /// "plugin:entry" for messages.
+    func entryName(_ index: UInt32) -> String {
+        "\(pluginID):\(entryIDs.indices.contains(Int(index)) ? entryIDs[Int(index)] : "#\(index)")"
+    }
+
+    private func overran(_ entry: String, _ timeout: Duration) -> CallError {
+        CallError(.timeout, "\(entry) did not answer within \(timeout) (it runs in a worker process, which is killed if it does not answer within \(grace) more)")
+    }
+
+    /// Completes `call` with a result whose parts are borrowed.
+    static func complete(_ call: UnsafePointer<neko_call>, status: neko_status, field: String?, data: UnsafeRawBufferPointer) {
+        func run(_ field: UnsafePointer<CChar>?) {
+            var result = neko_result(
+                struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
+                data: data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: data.count, field: field)
+            call.pointee.complete(call, &result)
+        }
+        guard let field else { return run(nil) }
+        field.withCString { run($0) }
+    }
+
+    // MARK: - The main lane's reader
+
+    private func readMainLane() {
+        while true {
+            do throws(WireError) {
+                guard let frame = try main.receive() else { continue }
+                try handle(frame)
+            } catch {
+                return finish(error)
+            }
+        }
+    }
+
+    private func handle(_ frame: ReceivedFrame) throws(WireError) {
+        switch frame.kind {
+        case .reply:
+            let reply = try ReplyMessage(decoding: frame.payload)
+            guard let waiting = state.withLock({ $0.waiting.removeValue(forKey: frame.id) }) else { return }
+            switch waiting {
+            case .slot(let slot):
+                slot.fill(.reply(WorkerReply(status: reply.status, field: reply.field, data: Array(reply.data))))
+            case .call(let call):
+                Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
+            }
+        case .log, .emit, .call:
+            guard let table = UnsafePointer<neko_host>(bitPattern: hostTableAddress.load(ordering: .acquiring)) else {
+                throw .malformed("\(frame.kind) before the instance was created")
+            }
+            try serveRequest(frame, table: table)
+        default:
+            throw .malformed("a worker does not send \(frame.kind) frames after hello")
+        }
+    }
+}
+
+extension WorkerConnection {
+    /// The pid while the worker runs, nil once it has ended.
+    var livePID: Int32? { exit == nil ? pid : nil }
+}

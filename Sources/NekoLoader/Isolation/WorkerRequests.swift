@@ -1,0 +1,77 @@
+import Dispatch
+import NekoABI
+import NekoCore
+import NekoWire
+
+extension WorkerConnection {
+    /// Serves a request of the plugin in the worker (a log line, a message,
+    /// a call to another plugin) through the instance's host table, as if
+    /// the plugin had called it in-process. [main-lane reader]
+    func serveRequest(_ frame: ReceivedFrame, table: UnsafePointer<neko_host>) throws(WireError) {
+        switch frame.kind {
+        case .log:
+            let message = try LogMessage(decoding: frame.payload)
+            table.pointee.log?(table, message.level, message.text.baseAddress?.assumingMemoryBound(to: CChar.self), message.text.count)
+        case .emit:
+            let message = try EmitMessage(decoding: frame.payload)
+            let status = message.topic.withCString { topic in
+                table.pointee.emit?(table, topic, message.payload.baseAddress?.assumingMemoryBound(to: UInt8.self), message.payload.count)
+            } ?? ErrorCode.unavailable.rawValue
+            try? main.send(ReplyMessage.frame(id: frame.id, status: status, data: UnsafeRawBufferPointer(start: nil, count: 0)))
+        case .call:
+            // Not on this thread: the target may be this very plugin, whose
+            // reply this thread must be free to read.
+            let message = try CallMessage(call: frame.payload)
+            let link = RemoteCallLink(self, requestID: frame.id, arguments: Array(message.arguments), timeoutMilliseconds: message.timeoutMilliseconds)
+            let (plugin, entry, address) = (message.plugin ?? "", message.entry ?? "", UInt(bitPattern: table))
+            DetachedThread.start { link.start(UnsafePointer(bitPattern: address)!, plugin, entry) }
+        default:
+            throw .malformed("\(frame.kind) is not a request of a plugin")
+        }
+    }
+}
+
+/// A call a plugin in a worker makes to another plugin: the host's
+/// `neko_call`, whose completion sends the reply to the worker.
+private final class RemoteCallLink: @unchecked Sendable {
+    // The call is written once before the host table's `call` takes it.
+    let connection: WorkerConnection
+    let requestID: UInt64
+    let arguments: [UInt8]
+    let timeoutMilliseconds: UInt32
+    let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+
+    init(_ connection: WorkerConnection, requestID: UInt64, arguments: [UInt8], timeoutMilliseconds: UInt32) {
+        self.connection = connection
+        self.requestID = requestID
+        self.arguments = arguments
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    deinit { call.deallocate() }
+
+    func start(_ table: UnsafePointer<neko_host>, _ plugin: String, _ entry: String) {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        arguments.withUnsafeBufferPointer { bytes in
+            call.initialize(to: neko_call(
+                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
+                args: bytes.baseAddress, args_len: bytes.count, timeout_ms: timeoutMilliseconds, reserved: 0,
+                context: context, complete: completeRemoteCall))
+            guard let function = table.pointee.call else {
+                return Forwarding.fail(call, CallError(.unavailable, "this host does not forward calls"))
+            }
+            plugin.withCString { plugin in entry.withCString { entry in function(table, plugin, entry, call) } }
+        }
+    }
+}
+
+private let completeRemoteCall: neko_complete_fn = { call, result in
+    guard let call, let context = call.pointee.context else { return }
+    let link = Unmanaged<RemoteCallLink>.fromOpaque(context).takeRetainedValue()
+    let frame = result.map {
+        ReplyMessage.frame(
+            id: link.requestID, status: $0.pointee.status, field: $0.pointee.status == Int32(NEKO_OK) ? nil : $0.pointee.field,
+            data: UnsafeRawBufferPointer(start: $0.pointee.data, count: $0.pointee.data == nil ? 0 : $0.pointee.len))
+    } ?? ReplyMessage.frame(id: link.requestID, status: ErrorCode.internal.rawValue, text: "the call completed without a result")
+    try? link.connection.main.send(frame)
+}

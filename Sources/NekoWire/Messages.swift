@@ -1,0 +1,388 @@
+import NekoABI
+
+/// The plugin's descriptor as the worker read it: the payload of `hello`.
+/// The host checks it exactly as it checks an in-process descriptor.
+public struct DescriptorMessage: Sendable {
+    /// One `neko_entry`.
+    public struct Entry: Sendable, Equatable {
+        public var structSize: UInt32, flags: UInt32
+        public var id: String?, name: String?, description: String?, schema: String?
+        public var timeoutMilliseconds: UInt32
+    }
+
+    /// One `neko_timer`.
+    public struct Timer: Sendable, Equatable {
+        public var structSize: UInt32, flags: UInt32
+        public var id: String?
+        public var intervalMilliseconds: UInt64
+    }
+
+    /// Which optional functions the descriptor has.
+    public struct Functions: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let create = Functions(rawValue: 1 << 0)
+        public static let start = Functions(rawValue: 1 << 1)
+        public static let invoke = Functions(rawValue: 1 << 2)
+        public static let cancel = Functions(rawValue: 1 << 3)
+        public static let onTimer = Functions(rawValue: 1 << 4)
+        public static let stop = Functions(rawValue: 1 << 5)
+        public static let destroy = Functions(rawValue: 1 << 6)
+        public static let saveState = Functions(rawValue: 1 << 7)
+        public static let restoreState = Functions(rawValue: 1 << 8)
+        public static let getExtension = Functions(rawValue: 1 << 9)
+    }
+
+    public var structSize: UInt32
+    public var abi: neko_abi_version
+    /// Whether the rest was read: only when the major and the size are this
+    /// build's (a descriptor of another major may be laid out otherwise).
+    public var isComplete: Bool
+    public var pluginID: String?, version: String?, swiftVersion: String?, sdk: String?
+    public var entries: [Entry] = []
+    public var timers: [Timer] = []
+    public var functions: Functions = []
+
+    /// Reads a descriptor the way the host's checks do: the size and ABI
+    /// first, the rest only when they match this build. [worker]
+    public init(reading descriptor: UnsafePointer<neko_plugin>) {
+        let raw = UnsafeRawPointer(descriptor)
+        structSize = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.struct_size)!, as: UInt32.self)
+        abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
+        isComplete = abi.major == UInt32(NEKO_ABI_VERSION_MAJOR) && Int(structSize) >= MemoryLayout<neko_plugin>.size
+        guard isComplete else { return }
+        let plugin = descriptor.pointee
+        func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
+        pluginID = text(plugin.plugin_id)
+        version = text(plugin.plugin_version)
+        swiftVersion = text(plugin.swift_version)
+        sdk = text(plugin.sdk)
+        if let list = plugin.entries {
+            entries = (0..<Int(plugin.entry_count)).map { position in
+                let entry = list[position]
+                return Entry(
+                    structSize: entry.struct_size, flags: entry.flags, id: text(entry.id), name: text(entry.name),
+                    description: text(entry.description), schema: text(entry.args_schema), timeoutMilliseconds: entry.timeout_ms)
+            }
+        }
+        if let list = plugin.timers {
+            timers = (0..<Int(plugin.timer_count)).map { position in
+                let timer = list[position]
+                return Timer(structSize: timer.struct_size, flags: timer.flags, id: text(timer.id), intervalMilliseconds: timer.interval_ms)
+            }
+        }
+        entryCount = plugin.entry_count
+        timerCount = plugin.timer_count
+        var functions: Functions = []
+        if plugin.create != nil { functions.insert(.create) }
+        if plugin.start != nil { functions.insert(.start) }
+        if plugin.invoke != nil { functions.insert(.invoke) }
+        if plugin.cancel != nil { functions.insert(.cancel) }
+        if plugin.on_timer != nil { functions.insert(.onTimer) }
+        if plugin.stop != nil { functions.insert(.stop) }
+        if plugin.destroy != nil { functions.insert(.destroy) }
+        if plugin.save_state != nil { functions.insert(.saveState) }
+        if plugin.restore_state != nil { functions.insert(.restoreState) }
+        if plugin.get_extension != nil { functions.insert(.getExtension) }
+        self.functions = functions
+    }
+
+    /// The counts as declared (a NULL list with a count is the host's to refuse).
+    public var entryCount: UInt32 = 0
+    public var timerCount: UInt32 = 0
+
+    /// The `hello` frame.
+    public func frame() -> [UInt8] {
+        var writer = WireWriter(.hello, id: 0, capacity: 512)
+        writer.append(structSize)
+        writer.append(abi.major)
+        writer.append(abi.minor)
+        writer.append(UInt8(isComplete ? 1 : 0))
+        guard isComplete else { return writer.finish() }
+        for text in [pluginID, version, swiftVersion, sdk] { writer.append(text) }
+        writer.append(functions.rawValue)
+        writer.append(entryCount)
+        writer.append(UInt32(entries.count))
+        for entry in entries {
+            writer.append(entry.structSize)
+            writer.append(entry.flags)
+            for text in [entry.id, entry.name, entry.description, entry.schema] { writer.append(text) }
+            writer.append(entry.timeoutMilliseconds)
+        }
+        writer.append(timerCount)
+        writer.append(UInt32(timers.count))
+        for timer in timers {
+            writer.append(timer.structSize)
+            writer.append(timer.flags)
+            writer.append(timer.id)
+            writer.append(timer.intervalMilliseconds)
+        }
+        return writer.finish()
+    }
+
+    /// Decodes the payload of a `hello` frame. [host]
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        structSize = try reader.uint32("hello.struct_size")
+        abi = neko_abi_version(major: try reader.uint32("hello.abi.major"), minor: try reader.uint32("hello.abi.minor"))
+        isComplete = try reader.byte("hello.complete") == 1
+        guard isComplete else {
+            try reader.expectEnd("hello")
+            return
+        }
+        pluginID = try reader.string("hello.plugin_id")
+        version = try reader.string("hello.plugin_version")
+        swiftVersion = try reader.string("hello.swift_version")
+        sdk = try reader.string("hello.sdk")
+        functions = Functions(rawValue: try reader.uint32("hello.functions"))
+        entryCount = try reader.uint32("hello.entry_count")
+        let entryTotal = try reader.count("hello.entries", minimumSize: 28)
+        for _ in 0..<entryTotal {
+            entries.append(Entry(
+                structSize: try reader.uint32("entry.struct_size"), flags: try reader.uint32("entry.flags"),
+                id: try reader.string("entry.id"), name: try reader.string("entry.name"),
+                description: try reader.string("entry.description"), schema: try reader.string("entry.args_schema"),
+                timeoutMilliseconds: try reader.uint32("entry.timeout_ms")))
+        }
+        timerCount = try reader.uint32("hello.timer_count")
+        let timerTotal = try reader.count("hello.timers", minimumSize: 20)
+        for _ in 0..<timerTotal {
+            timers.append(Timer(
+                structSize: try reader.uint32("timer.struct_size"), flags: try reader.uint32("timer.flags"),
+                id: try reader.string("timer.id"), intervalMilliseconds: try reader.uint64("timer.interval_ms")))
+        }
+        try reader.expectEnd("hello")
+    }
+}
+
+/// What the worker needs to build the plugin's host table: the payload of `create`.
+public struct CreateMessage: Sendable, Equatable {
+    public var hostName: String, pluginID: String, pluginFolder: String, dataFolder: String
+    public var config: [UInt8]
+
+    public init(hostName: String, pluginID: String, pluginFolder: String, dataFolder: String, config: [UInt8]) {
+        self.hostName = hostName
+        self.pluginID = pluginID
+        self.pluginFolder = pluginFolder
+        self.dataFolder = dataFolder
+        self.config = config
+    }
+
+    /// The `create` frame.
+    public func frame(id: UInt64) -> [UInt8] {
+        var writer = WireWriter(.create, id: id, capacity: 256 + config.count)
+        for text in [hostName, pluginID, pluginFolder, dataFolder] { writer.append(text) }
+        writer.append(bytes: config)
+        return writer.finish()
+    }
+
+    /// Decodes a `create` payload. [worker]
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        hostName = try reader.requiredString("create.host_name")
+        pluginID = try reader.requiredString("create.plugin_id")
+        pluginFolder = try reader.requiredString("create.plugin_dir")
+        dataFolder = try reader.requiredString("create.data_dir")
+        config = Array(try reader.bytes("create.config_json"))
+        try reader.expectEnd("create")
+    }
+}
+
+/// The payload of a `reply`: a status, the failing field, and bytes (the
+/// result's JSON, an error message, saved state...).
+public struct ReplyMessage {
+    public var status: neko_status
+    public var field: String?
+    /// Borrowed from the frame.
+    public var data: UnsafeRawBufferPointer
+
+    /// A `reply` frame.
+    public static func frame(id: UInt64, status: neko_status, field: UnsafePointer<CChar>? = nil, data: UnsafeRawBufferPointer) -> [UInt8] {
+        var writer = WireWriter(.reply, id: id, capacity: Frame.headerSize + 12 + data.count)
+        writer.append(status)
+        writer.append(cString: field)
+        writer.append(bytes: data)
+        return writer.finish()
+    }
+
+    /// A `reply` frame with a text.
+    public static func frame(id: UInt64, status: neko_status, text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { frame(id: id, status: status, data: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Decodes a `reply` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        status = try reader.int32("reply.status")
+        field = try reader.string("reply.field")
+        data = try reader.bytes("reply.data")
+        try reader.expectEnd("reply")
+    }
+
+    /// The data as text (an error message).
+    public var text: String { String(decoding: data, as: UTF8.self) }
+}
+
+/// The payload of `invoke` (host to worker) and of `call` (worker to host,
+/// with the target's ids).
+public struct CallMessage {
+    public var entryIndex: UInt32
+    public var callID: UInt64
+    public var timeoutMilliseconds: UInt32
+    /// The target of a plugin's call (`call` frames only).
+    public var plugin: String?, entry: String?
+    /// Borrowed from the frame.
+    public var arguments: UnsafeRawBufferPointer
+
+    /// An `invoke` frame.
+    public static func invokeFrame(id: UInt64, entryIndex: UInt32, callID: UInt64, timeoutMilliseconds: UInt32, arguments: UnsafeRawBufferPointer) -> [UInt8] {
+        var writer = WireWriter(.invoke, id: id, capacity: Frame.headerSize + 20 + arguments.count)
+        writer.append(entryIndex)
+        writer.append(callID)
+        writer.append(timeoutMilliseconds)
+        writer.append(bytes: arguments)
+        return writer.finish()
+    }
+
+    /// A `call` frame.
+    public static func callFrame(id: UInt64, plugin: UnsafePointer<CChar>?, entry: UnsafePointer<CChar>?, timeoutMilliseconds: UInt32, arguments: UnsafeRawBufferPointer) -> [UInt8] {
+        var writer = WireWriter(.call, id: id, capacity: 64 + arguments.count)
+        writer.append(cString: plugin)
+        writer.append(cString: entry)
+        writer.append(timeoutMilliseconds)
+        writer.append(bytes: arguments)
+        return writer.finish()
+    }
+
+    /// Decodes an `invoke` payload.
+    public init(invoke payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        entryIndex = try reader.uint32("invoke.entry_index")
+        callID = try reader.uint64("invoke.call_id")
+        timeoutMilliseconds = try reader.uint32("invoke.timeout_ms")
+        arguments = try reader.bytes("invoke.args")
+        try reader.expectEnd("invoke")
+    }
+
+    /// Decodes a `call` payload.
+    public init(call payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        plugin = try reader.string("call.plugin_id") ?? ""
+        entry = try reader.string("call.entry_id") ?? ""
+        timeoutMilliseconds = try reader.uint32("call.timeout_ms")
+        arguments = try reader.bytes("call.args")
+        entryIndex = 0
+        callID = 0
+        try reader.expectEnd("call")
+    }
+}
+
+/// The payload of `emit`: a topic and a JSON payload.
+public struct EmitMessage {
+    public var topic: String
+    /// Borrowed from the frame.
+    public var payload: UnsafeRawBufferPointer
+
+    /// An `emit` frame.
+    public static func frame(id: UInt64, topic: UnsafePointer<CChar>?, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        var writer = WireWriter(.emit, id: id, capacity: 64 + payload.count)
+        writer.append(cString: topic)
+        writer.append(bytes: payload)
+        return writer.finish()
+    }
+
+    /// Decodes an `emit` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        topic = try reader.string("emit.topic") ?? ""
+        self.payload = try reader.bytes("emit.payload")
+        try reader.expectEnd("emit")
+    }
+}
+
+/// The payload of `log`: a level and a line.
+public struct LogMessage {
+    public var level: neko_log_level
+    /// Borrowed from the frame.
+    public var text: UnsafeRawBufferPointer
+
+    /// A `log` frame.
+    public static func frame(level: neko_log_level, text: UnsafeRawBufferPointer) -> [UInt8] {
+        var writer = WireWriter(.log, id: 0, capacity: 32 + text.count)
+        writer.append(level)
+        writer.append(bytes: text)
+        return writer.finish()
+    }
+
+    /// Decodes a `log` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        level = try reader.int32("log.level")
+        text = try reader.bytes("log.text")
+        try reader.expectEnd("log")
+    }
+}
+
+/// The payload of `refused`: the worker could not bring the library up.
+public struct RefusedMessage: Error, Sendable, Equatable {
+    /// Where it failed: `open` (dlopen, the symbol) or `register`.
+    public var phase: String
+    /// What failed and why.
+    public var message: String
+
+    public init(phase: String, message: String) {
+        self.phase = phase
+        self.message = message
+    }
+
+    /// The `refused` frame.
+    public func frame() -> [UInt8] {
+        var writer = WireWriter(.refused, id: 0)
+        writer.append(phase)
+        writer.append(message)
+        return writer.finish()
+    }
+
+    /// Decodes a `refused` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        phase = try reader.requiredString("refused.phase")
+        message = try reader.requiredString("refused.message")
+        try reader.expectEnd("refused")
+    }
+}
+
+/// A frame whose payload is one `UInt32` (`tick`) or nothing.
+public enum SmallFrame {
+    /// A frame of `kind` with a `UInt32` payload.
+    public static func make(_ kind: FrameKind, id: UInt64, value: UInt32) -> [UInt8] {
+        var writer = WireWriter(kind, id: id)
+        writer.append(value)
+        return writer.finish()
+    }
+
+    /// A frame of `kind` with raw bytes as its payload (`restoreState`,
+    /// `changeSettings`) or none.
+    public static func make(_ kind: FrameKind, id: UInt64, bytes: UnsafeRawBufferPointer? = nil) -> [UInt8] {
+        var writer = WireWriter(kind, id: id, capacity: Frame.headerSize + 4 + (bytes?.count ?? 0))
+        if let bytes { writer.append(bytes: bytes) }
+        return writer.finish()
+    }
+
+    /// Reads the `UInt32` payload of a frame.
+    public static func value(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UInt32 {
+        var reader = WireReader(payload)
+        let value = try reader.uint32(what)
+        try reader.expectEnd(what)
+        return value
+    }
+
+    /// Reads the raw-bytes payload of a frame.
+    public static func bytes(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UnsafeRawBufferPointer {
+        var reader = WireReader(payload)
+        let bytes = try reader.bytes(what)
+        try reader.expectEnd(what)
+        return bytes
+    }
+}

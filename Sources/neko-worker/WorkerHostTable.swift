@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoABI
+import NekoWire
+
+/// The `neko_host` the plugin gets inside the worker: its strings come from
+/// the host's `create`; its functions send frames to the host.
+/// Lives as long as the process (the plugin may keep the table until `destroy`).
+final class WorkerHostTable: @unchecked Sendable {
+    // Written once in init, then only read.
+    let table = UnsafeMutablePointer<neko_host>.allocate(capacity: 1)
+
+    init(_ message: CreateMessage) {
+        let config = UnsafeMutablePointer<UInt8>.allocate(capacity: max(message.config.count, 1))
+        config.initialize(from: message.config, count: message.config.count)
+        let abi = neko_abi_version(major: UInt32(NEKO_ABI_VERSION_MAJOR), minor: UInt32(NEKO_ABI_VERSION_MINOR))
+        table.initialize(to: neko_host(
+            struct_size: UInt32(MemoryLayout<neko_host>.size), abi: abi,
+            host_name: UnsafePointer(strdup(message.hostName)), plugin_id: UnsafePointer(strdup(message.pluginID)),
+            plugin_dir: UnsafePointer(strdup(message.pluginFolder)), data_dir: UnsafePointer(strdup(message.dataFolder)),
+            config_json: config, config_json_len: message.config.count, host_data: nil,
+            log: workerLog, emit: workerEmit, call: workerCall, get_extension: { _, _ in nil }))
+    }
+}
+
+private let workerLog: @convention(c) (UnsafePointer<neko_host>?, neko_log_level, UnsafePointer<CChar>?, Int) -> Void = {
+    _, level, message, length in
+    guard let message else { return }
+    let session = currentSession!
+    session.send(LogMessage.frame(level: level, text: UnsafeRawBufferPointer(start: message, count: length)), on: session.main)
+}
+
+private let workerEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int) -> neko_status = {
+    _, topic, payload, length in
+    let receipt = Receipt()
+    currentSession.request(.receipt(receipt)) { id in
+        EmitMessage.frame(id: id, topic: topic, payload: UnsafeRawBufferPointer(start: payload, count: length))
+    }
+    return receipt.wait()
+}
+
+private let workerCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<neko_call>?) -> Void = {
+    _, plugin, entry, call in
+    guard let call else { return }
+    currentSession.request(.call(call)) { id in
+        CallMessage.callFrame(
+            id: id, plugin: plugin, entry: entry, timeoutMilliseconds: call.pointee.timeout_ms,
+            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len))
+    }
+}

@@ -1,0 +1,324 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import NekoABI
+import NekoCore
+import NekoWire
+import Synchronization
+
+/// The one session of this worker process, for the C callbacks (which carry
+/// no context of their own). Set once, before any callback can run.
+nonisolated(unsafe) var currentSession: WorkerSession!
+
+/// Serves one plugin instance over the two lanes: sync calls on the fast
+/// lane, run on the main thread; everything else on the main lane, read by
+/// a thread of its own and run on Dispatch queues.
+final class WorkerSession: @unchecked Sendable {
+    // `instance` is written once by `create` (on the lifecycle queue) before
+    // the host sends any call; the fast-lane fields are used by one call at a time.
+    let plugin: UnsafePointer<neko_plugin>
+    let fast: FrameChannel
+    let main: FrameChannel
+    private let spin: Duration
+    private let instanceAddress = Atomic<UInt>(0)
+    private var table: WorkerHostTable?
+    private let lifecycle = DispatchQueue(label: "neko.worker.lifecycle")
+    private let timerQueues: [DispatchQueue]
+    private let asyncEntries: Set<UInt32>
+    private let outgoing = Mutex<[UInt64: Outgoing]>([:])
+    private let nextID = Atomic<UInt64>(1)
+    private let fastCall = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+    /// The id of the fast-lane request being served; 0 once answered.
+    private let fastRequest = Atomic<UInt64>(0)
+
+    /// A request of the plugin's waiting for the host's reply.
+    enum Outgoing: @unchecked Sendable {  // the call pointer is the plugin's, valid until completed
+        case receipt(Receipt)
+        case call(UnsafePointer<neko_call>)
+    }
+
+    init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: Duration) {
+        self.plugin = plugin
+        self.fast = fast
+        self.main = main
+        self.spin = spin
+        let descriptor = plugin.pointee
+        timerQueues = (0..<Int(descriptor.timer_count)).map { DispatchQueue(label: "neko.worker.timer.\($0)") }
+        var asyncEntries = Set<UInt32>()
+        for index in 0..<Int(descriptor.entry_count) where descriptor.entries[index].flags & UInt32(NEKO_ENTRY_ASYNC) != 0 {
+            asyncEntries.insert(UInt32(index))
+        }
+        self.asyncEntries = asyncEntries
+        currentSession = self
+    }
+
+    var instance: UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: instanceAddress.load(ordering: .acquiring))
+    }
+
+    /// Serves until the host closes the lanes or asks for `destroy`.
+    func serve() -> Never {
+        guard DetachedThread.start({ self.readMainLane() }) else { end(.io("cannot start the main-lane thread")) }
+        readFastLane()
+    }
+
+    // MARK: - The fast lane
+
+    private func readFastLane() -> Never {
+        while true {
+            let frame: ReceivedFrame
+            do {
+                guard let received = try fast.receive(spinning: spin) else { continue }
+                frame = received
+            } catch {
+                end(error)
+            }
+            guard frame.kind == .invoke, let message = try? CallMessage(invoke: frame.payload), let instance else {
+                end(.malformed("the fast lane carries only invoke frames after create (got \(frame.kind))"))
+            }
+            fastRequest.store(frame.id, ordering: .releasing)
+            fastCall.initialize(to: neko_call(
+                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
+                args: message.arguments.baseAddress?.assumingMemoryBound(to: UInt8.self), args_len: message.arguments.count,
+                timeout_ms: message.timeoutMilliseconds, reserved: 0, context: nil, complete: completeFast))
+            plugin.pointee.invoke(instance, fastCall)
+        }
+    }
+
+    /// Sends the reply of the fast-lane call; a second completion is dropped.
+    fileprivate func answerFast(_ result: UnsafePointer<neko_result>?) {
+        let id = fastRequest.exchange(0, ordering: .acquiringAndReleasing)
+        guard id != 0 else { return }
+        send(Self.reply(id: id, result), on: fast)
+    }
+
+    // MARK: - The main lane
+
+    private func readMainLane() {
+        while true {
+            let frame: ReceivedFrame
+            do {
+                guard let received = try main.receive() else { continue }
+                frame = received
+            } catch {
+                end(error)
+            }
+            do throws(WireError) { try handle(frame) } catch { end(error) }
+        }
+    }
+
+    private func handle(_ frame: ReceivedFrame) throws(WireError) {
+        let id = frame.id
+        switch frame.kind {
+        case .reply:
+            let reply = try ReplyMessage(decoding: frame.payload)
+            deliver(reply, to: id)
+        case .invoke:
+            let message = try CallMessage(invoke: frame.payload)
+            guard instance != nil else { throw .malformed("invoke before create") }
+            let arguments = Array(message.arguments)
+            let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+            call.initialize(to: neko_call(
+                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
+                args: nil, args_len: 0, timeout_ms: message.timeoutMilliseconds, reserved: 0,
+                context: UnsafeMutableRawPointer(bitPattern: UInt(id)), complete: completeMain))
+            let address = UInt(bitPattern: call)
+            let run = { @Sendable [self] in
+                let call = UnsafeMutablePointer<neko_call>(bitPattern: address)!
+                arguments.withUnsafeBufferPointer { bytes in
+                    call.pointee.args = bytes.baseAddress
+                    call.pointee.args_len = bytes.count
+                    plugin.pointee.invoke(self.instance!, call)
+                }
+            }
+            // An async entry returns at once; a sync one runs on a thread of its
+            // own (it may block, and Dispatch's pool grows only about once a second).
+            if asyncEntries.contains(message.entryIndex) { run() } else if !DetachedThread.start(run) {
+                send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_UNAVAILABLE), text: "the worker cannot start a thread for this call"), on: main)
+            }
+        case .cancel:
+            if let instance { plugin.pointee.cancel?(instance, id) }
+        case .tick:
+            let index = Int(try SmallFrame.value(frame.payload, "tick.timer_index"))
+            guard timerQueues.indices.contains(index), instance != nil else { throw .malformed("tick of timer #\(index), which does not exist") }
+            timerQueues[index].async { [self] in
+                plugin.pointee.on_timer?(instance!, UInt32(index))
+                send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
+            }
+        case .ping:
+            send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
+        case .create:
+            let message = try CreateMessage(decoding: frame.payload)
+            lifecycle.async { [self] in create(message, id: id) }
+        case .start, .stop, .destroy, .saveState, .readSettings:
+            let kind = frame.kind
+            lifecycle.async { [self] in runLifecycle(kind, id: id, bytes: []) }
+        case .restoreState, .changeSettings:
+            let bytes = Array(try SmallFrame.bytes(frame.payload, "\(frame.kind).data"))
+            let kind = frame.kind
+            lifecycle.async { [self] in runLifecycle(kind, id: id, bytes: bytes) }
+        case .hello, .refused, .log, .emit, .call:
+            throw .malformed("a host does not send \(frame.kind) frames")
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    private func create(_ message: CreateMessage, id: UInt64) {
+        let table = WorkerHostTable(message)
+        self.table = table
+        var error = neko_error.empty
+        guard let made = plugin.pointee.create(table.table, &error) else {
+            return send(ReplyMessage.frame(id: id, status: error.failedStatus, text: error.text), on: main)
+        }
+        instanceAddress.store(UInt(bitPattern: made), ordering: .releasing)
+        var flags: UInt8 = 0
+        if settingsTable() != nil { flags |= 1 }
+        send(withUnsafeBytes(of: flags) { ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: $0) }, on: main)
+    }
+
+    private func runLifecycle(_ kind: FrameKind, id: UInt64, bytes: [UInt8]) {
+        guard let instance else {
+            return send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "\(kind) before create"), on: main)
+        }
+        let descriptor = plugin.pointee
+        var error = neko_error.empty
+        var status = Int32(NEKO_OK)
+        var output: [UInt8] = []
+        switch kind {
+        case .start:
+            status = descriptor.start?(instance, &error) ?? Int32(NEKO_OK)
+        case .stop:
+            for queue in timerQueues { queue.sync {} }
+            descriptor.stop?(instance)
+        case .destroy:
+            for queue in timerQueues { queue.sync {} }
+            descriptor.destroy(instance)
+            send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
+            _exit(0)
+        case .saveState:
+            for queue in timerQueues { queue.sync {} }
+            if let save = descriptor.save_state {
+                output = ByteSink.collect { status = save(instance, $0, &error) }
+            }
+        case .restoreState:
+            if let restore = descriptor.restore_state {
+                status = bytes.withUnsafeBufferPointer { restore(instance, $0.baseAddress, $0.count, &error) }
+            }
+        case .readSettings, .changeSettings:
+            guard let settings = settingsTable() else {
+                return send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_NOT_FOUND), text: "the plugin keeps no settings"), on: main)
+            }
+            if kind == .readSettings {
+                output = ByteSink.collect { status = settings.pointee.read(instance, $0, &error) }
+            } else {
+                status = bytes.withUnsafeBufferPointer { settings.pointee.change(instance, $0.baseAddress, $0.count, &error) }
+                if status == Int32(NEKO_OK) { output = ByteSink.collect { _ = settings.pointee.read(instance, $0, &error) } }
+            }
+        default:
+            return
+        }
+        if status != Int32(NEKO_OK) {
+            return send(ReplyMessage.frame(id: id, status: status, text: error.text), on: main)
+        }
+        send(output.withUnsafeBytes { ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: $0) }, on: main)
+    }
+
+    private func settingsTable() -> UnsafePointer<neko_plugin_config>? {
+        guard let instance, let get = plugin.pointee.get_extension,
+              let found = NEKO_PLUGIN_CONFIG_EXTENSION.withCString({ get(instance, $0) }) else { return nil }
+        let table = found.assumingMemoryBound(to: neko_plugin_config.self)
+        guard Int(table.pointee.struct_size) >= MemoryLayout<neko_plugin_config>.size else { return nil }
+        return table
+    }
+
+    // MARK: - Requests of the plugin to the host
+
+    /// Sends a request of the plugin's and registers what waits for its reply.
+    func request(_ waiting: Outgoing, _ makeFrame: (UInt64) -> [UInt8]) {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        outgoing.withLock { $0[id] = waiting }
+        send(makeFrame(id), on: main)
+    }
+
+    private func deliver(_ reply: ReplyMessage, to id: UInt64) {
+        guard let waiting = outgoing.withLock({ $0.removeValue(forKey: id) }) else { return }
+        switch waiting {
+        case .receipt(let receipt):
+            receipt.finish(reply.status)
+        case .call(let call):
+            let field = reply.field
+            withOptionalCString(field) { field in
+                var result = neko_result(
+                    struct_size: UInt32(MemoryLayout<neko_result>.size), status: reply.status,
+                    data: reply.data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: reply.data.count, field: field)
+                call.pointee.complete(call, &result)
+            }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    /// Sends a frame; a host that is gone ends the worker.
+    func send(_ frame: [UInt8], on channel: FrameChannel) {
+        do { try channel.send(frame) } catch { end(error) }
+    }
+
+    /// Ends the process: the host closed the lanes, or broke the protocol.
+    private func end(_ error: WireError) -> Never {
+        if error != .closed {
+            var line = "neko-worker: \(error); exiting\n"
+            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            _exit(3)
+        }
+        _exit(0)
+    }
+
+    /// A `reply` frame for a plugin's `neko_result`.
+    static func reply(id: UInt64, _ result: UnsafePointer<neko_result>?) -> [UInt8] {
+        guard let result else {
+            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
+        }
+        let value = result.pointee
+        guard value.data != nil || value.len == 0 else {
+            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(value.len)")
+        }
+        return ReplyMessage.frame(
+            id: id, status: value.status, field: value.status == Int32(NEKO_OK) ? nil : value.field,
+            data: UnsafeRawBufferPointer(start: value.data, count: value.len))
+    }
+}
+
+private let completeFast: neko_complete_fn = { _, result in
+    currentSession.answerFast(result)
+}
+
+private let completeMain: neko_complete_fn = { call, result in
+    guard let call else { return }
+    let id = UInt64(UInt(bitPattern: call.pointee.context))
+    let session = currentSession!
+    session.send(WorkerSession.reply(id: id, result), on: session.main)
+    UnsafeMutablePointer(mutating: call).deallocate()
+}
+
+/// Waits for the host's receipt of an `emit`.
+final class Receipt: Sendable {
+    private let status = Atomic<Int32>(Int32(NEKO_ERR_UNAVAILABLE))
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ value: neko_status) {
+        status.store(value, ordering: .releasing)
+        done.signal()
+    }
+
+    func wait() -> neko_status {
+        done.wait()
+        return status.load(ordering: .acquiring)
+    }
+}
+
+func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}

@@ -1,0 +1,35 @@
+// neko-worker: runs one plugin in a process of its own, for a Neko host
+// (`isolation = "process"` in plugin.toml). The host starts it with two
+// connected sockets: fd 3, the fast lane (one sync call at a time, run on
+// the main thread), and fd 4, the main lane (everything else). See
+// docs/ISOLATION.md. It is not meant to be run by hand.
+//
+//   neko-worker --library PATH --host-name NAME [--spin-us N]
+//               [--memory-limit-mib N] [--open-files N]
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoABI
+import NekoWire
+
+let arguments = WorkerArguments.parse(CommandLine.arguments)
+WorkerSetup.closeInheritedDescriptors(keeping: [0, 1, 2, 3, 4])
+let main = FrameChannel(descriptor: 4)
+if let problem = WorkerSetup.applyLimits(arguments) {
+    try? main.send(RefusedMessage(phase: "open", message: problem).frame())
+    _exit(2)
+}
+let descriptor: UnsafePointer<neko_plugin>
+switch WorkerSetup.open(arguments.library, hostName: arguments.hostName) {
+case .success(let found): descriptor = found
+case .failure(let refused):
+    try? main.send(refused.frame())
+    _exit(2)
+}
+do {
+    try main.send(DescriptorMessage(reading: descriptor).frame())
+} catch {
+    _exit(0)
+}
+let session = WorkerSession(plugin: descriptor, fast: FrameChannel(descriptor: 3), main: main, spin: .microseconds(arguments.spinMicroseconds))
+session.serve()
