@@ -5,7 +5,9 @@ import Synchronization
 import Testing
 
 /// Hot reload through the loader: a new generation from a new build, the old
-/// one's state handed over, and not one call failed while it switches.
+/// one's state handed over, and not one call failed while it switches; the
+/// same for plugins in worker processes (`isolated`), where the new
+/// generation is a new worker and the old one's worker ends.
 @Suite(.timeLimit(.minutes(3))) struct ReloadTests {
     let workspace: Workspace
     let source = "\(Workspace.repository)/Tests/Fixtures/c/versioned.c"
@@ -24,7 +26,8 @@ import Testing
 
     struct Hit: Decodable { var version: Int; var count: Int }
 
-    @Test func fourClientsTwentyReloadsNotOneFailedCall() throws {
+    @Test(arguments: [false, true]) func fourClientsTwentyReloadsNotOneFailedCall(isolated: Bool) throws {
+        workspace.isolateAll = isolated
         let builds = try (2...21).map { try build($0) }
         let host = workspace.host()
         defer { host.shutdown() }
@@ -58,9 +61,15 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(10)
             while calls.load(ordering: .relaxed) < before + 20, ContinuousClock.now < deadline { usleep(100) }
             try workspace.replaceLibrary(of: "versioned", with: library)
+            let oldWorker = host.plugin("versioned")?.workerPID
             let report = try host.reload("versioned").get()
             #expect(report.generation == index + 2)
             #expect(report.stateBytes > 0)
+            if isolated {
+                let oldWorker = try #require(oldWorker)
+                #expect(kill(oldWorker, 0) == -1, "the old generation's worker has ended")
+                #expect(host.plugin("versioned")?.workerPID.map { $0 != oldWorker } == true)
+            }
         }
         stop.store(true, ordering: .relaxed)
         group.wait()
@@ -72,7 +81,8 @@ import Testing
         #expect(host.plugin("versioned")?.generation == 21)
     }
 
-    @Test func aBrokenBuildLeavesThePreviousGenerationServing() throws {
+    @Test(arguments: [false, true]) func aBrokenBuildLeavesThePreviousGenerationServing(isolated: Bool) throws {
+        workspace.isolateAll = isolated
         let failing = try build(2, failingStart: true)
         let good = try build(3)
         try workspace.compile("versioned", source: "\(Workspace.repository)/Tests/Fixtures/c/abi_major.c", output: "\(workspace.root)/../abi-major.so")
@@ -100,19 +110,25 @@ import Testing
         #expect(host.plugin("versioned")?.lastReload?.failure == nil)
     }
 
-    @Test func unloadLetsCallsInFlightFinishThenNewCallsAreNotFound() throws {
+    @Test(arguments: [false, true]) func unloadLetsCallsInFlightFinishThenNewCallsAreNotFound(isolated: Bool) throws {
+        workspace.isolateAll = isolated
         let host = workspace.host()
         defer { host.shutdown() }
         host.loadAll()
         let napped = Mutex<Result<[UInt8], CallError>?>(nil)
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
+        let calling = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        // A thread of its own: Dispatch's pool may be busy with other tests.
+        DetachedThread.start {
+            calling.signal()
             let outcome = Result { () throws(CallError) in try host.callBlocking("versioned", "nap", arguments: []) }
             napped.withLock { $0 = outcome }
+            done.signal()
         }
+        calling.wait()
         usleep(50_000)  // the nap (200 ms) is in flight
         try host.unload("versioned")
-        group.wait()
+        done.wait()
         #expect(try napped.withLock { try $0?.get() }?.text == #"{"napped":true}"#)
         #expect(throws: CallError(.notFound, "plugin 'versioned' was unloaded (load or reload brings it back)")) {
             try host.callBlocking("versioned", "hit", arguments: [])
@@ -122,7 +138,8 @@ import Testing
         #expect(try host.callBlocking("versioned", "hit", arguments: []).text == #"{"version":1,"count":1}"#)
     }
 
-    @Test func aSwiftPluginsStateSurvivesAReload() async throws {
+    @Test(arguments: [false, true]) func aSwiftPluginsStateSurvivesAReload(isolated: Bool) async throws {
+        workspace.isolateAll = isolated
         try workspace.install("thread_safe")
         let host = workspace.host()
         defer { host.shutdown() }
