@@ -11,6 +11,9 @@ struct HostOptionsGroup: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log what the host does (or set NEKO_LOG=debug).")
     var verbose = false
 
+    @Flag(help: "Run every plugin in a worker process of its own, whatever its plugin.toml says (isolation = \"process\").")
+    var isolate = false
+
     /// The roots: --dir, else $NEKO_PLUGIN_PATH, else ./plugins.
     var resolvedRoots: [String] {
         Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
@@ -21,6 +24,7 @@ struct HostOptionsGroup: ParsableArguments {
         Terminal.bootstrapLogging(verbose: verbose)
         var options = HostOptions(roots: resolvedRoots)
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
+        options.isolateAll = isolate
         return PluginHost(options: options)
     }
 }

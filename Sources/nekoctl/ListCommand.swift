@@ -40,11 +40,12 @@ struct List: AsyncParsableCommand {
             Terminal.out("no plugins under \(roots.joined(separator: ":"))")
             return
         }
-        var rows = [["ID", "VERSION", "STATE", "ENTRIES", "DETAIL"]]
+        var rows = [["ID", "VERSION", "STATE", "ENTRIES", "RUNS IN", "DETAIL"]]
         for status in statuses {
             rows.append([
                 status["id"]?.stringValue ?? "-", status["version"]?.stringValue ?? "-", status["state"]?.stringValue ?? "-",
-                status["entries"]?.intValue.map { String($0) } ?? "-", status["detail"]?.stringValue ?? "",
+                status["entries"]?.intValue.map { String($0) } ?? "-", status["runs_in"]?.stringValue ?? "-",
+                status["detail"]?.stringValue ?? "",
             ])
         }
         Table.print(rows)

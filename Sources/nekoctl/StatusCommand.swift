@@ -23,19 +23,27 @@ struct Status: AsyncParsableCommand {
             Terminal.out("no plugins under \(running.roots.joined(separator: ":")) (served at \(running.path))")
             return
         }
-        var rows = [["ID", "STATE", "GEN", "SERVED", "FAILED", "LAST ERROR", "LAST RELOAD"]]
+        var rows = [["ID", "STATE", "RUNS IN", "GEN", "SERVED", "FAILED", "RESTARTS", "LAST ERROR", "LAST RELOAD"]]
         for plugin in plugins {
             var error = "-"
             if let last = plugin["last_error"], !last.isNull {
                 error = "\(last["code"]?.stringValue ?? "-"): \(last["message"]?.stringValue ?? "")"
             }
             rows.append([
-                plugin["id"]?.stringValue ?? "-", plugin["state"]?.stringValue ?? "-", plugin["generation"]?.description ?? "-",
+                plugin["id"]?.stringValue ?? "-", plugin["state"]?.stringValue ?? "-", Self.runsIn(plugin),
+                plugin["generation"]?.description ?? "-",
                 plugin["calls_served"]?.description ?? "0", plugin["calls_failed"]?.description ?? "0",
+                plugin["restarts"]?.description ?? "0",
                 error, Self.reloadText(plugin["last_reload"] ?? .null),
             ])
         }
         Table.print(rows)
+    }
+
+    /// "host", "pid 1234" or "worker".
+    private static func runsIn(_ plugin: JSON) -> String {
+        guard plugin["isolation"]?.stringValue == "process" else { return "host" }
+        return plugin["pid"]?.intValue.map { "pid \($0)" } ?? "worker"
     }
 
     /// "gen 2 in 3.1 ms", "failed: startup: ...", or "-".

@@ -35,6 +35,24 @@ import Testing
         #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 12)
     }
 
+    @Test func isolatedPluginsShowTheirWorkerAndACrashExitsOne() throws {
+        try workspace.install("crashy")
+        let table = try nekoctl("list", "--isolate")
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("RUNS IN") == true)
+        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains(" pid ") }, "\(table.stdout)")
+        let json = try JSON.parse(try nekoctl("list", "--json").stdout)
+        let crashy = try #require(json.arrayValue?.first { $0["id"] == "crashy" })
+        #expect(crashy["isolation"] == "process", "crashy's manifest isolates it")
+        #expect(crashy["pid"]?.intValue != nil)
+        #expect(json.arrayValue?.first { $0["id"] == "hello" }?["runs_in"] == "host")
+
+        let crash = try nekoctl("call", "crashy", "abort")
+        #expect(crash.status == 1)
+        #expect(crash.stderr.contains("plugin_crashed") && crash.stderr.contains("SIGABRT"), "\(crash.stderr)")
+    }
+
     @Test func infoShowsEntriesAndSchemas() throws {
         let info = try nekoctl("info", "hello")
         #expect(info.status == 0)

@@ -115,6 +115,8 @@ extension ControlServer {
                 "id": .string(status.id), "state": .string(status.state.name), "generation": .int(Int64(status.generation)),
                 "calls_served": .int(Int64(counts.served)), "calls_failed": .int(Int64(counts.failed)),
                 "calls_in_flight": .int(Int64(counts.inFlight)),
+                "isolation": .string(status.isolation.rawValue), "pid": status.workerPID.map { .int(Int64($0)) } ?? .null,
+                "restarts": .int(Int64(status.restarts)), "last_crash": status.lastCrash.map { .string($0) } ?? .null,
                 "last_error": counts.lastError.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
                 "last_reload": status.lastReload.map { reload in
                     [

@@ -9,15 +9,21 @@ extension PluginStatus {
         case .unloaded: "auto_start = false: loads on first call"
         case .stopped: "unloaded on request"
         case .crashed(let how): "crashed: \(how); restarting"
-        case .loaded:
-            [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? "", workerPID.map { "worker pid \($0)" } ?? ""]
-                .filter { !$0.isEmpty }.joined(separator: ", ")
+        case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
         }
     }
 
+    /// Where it runs, for a table: "host" (in-process), "pid 1234" (its
+    /// worker), or "worker" (isolated, no worker running).
+    public var runsIn: String {
+        guard isolation == .process else { return "host" }
+        return workerPID.map { "pid \($0)" } ?? "worker"
+    }
+
     /// The status as `nekoctl list --json` and the `list` op show it: id,
-    /// folder, state, version, entries (a count), swift, sdk, detail, and
-    /// for a failed plugin the phase and reason.
+    /// folder, state, version, entries (a count), swift, sdk, detail,
+    /// isolation, pid, restarts, last_crash, and for a failed plugin the
+    /// phase and reason.
     public var json: JSON {
         var object: JSONObject = [
             "id": .string(id), "folder": .string(folder), "state": .string(state.name),
@@ -30,6 +36,7 @@ extension PluginStatus {
             "pid": workerPID.map { .int(Int64($0)) } ?? .null,
             "restarts": .int(Int64(restarts)),
             "last_crash": lastCrash.map { .string($0) } ?? .null,
+            "runs_in": .string(runsIn),
         ]
         if case .failed(let failure) = state {
             object["phase"] = .string(failure.phase.rawValue)
