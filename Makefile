@@ -53,6 +53,9 @@ demo:
 	$(NEKOCTL) call persistent save key=greeting value="hello from SQLite"
 	$(NEKOCTL) call persistent get key=greeting
 	$(NEKOCTL) config configurable
+	$(NEKOCTL) call crashy pid
+	@echo "# crashy runs in a worker process (isolation = \"process\"): its segfault is an error result (exit code 1):"
+	@SWIFT_BACKTRACE=enable=no $(NEKOCTL) call crashy segfault || true
 	@echo "# two error results, on purpose (exit code 1):"
 	@$(NEKOCTL) call hello greet name:=42 || true
 	@$(NEKOCTL) call hello fail message="a thrown error becomes an error result" || true
