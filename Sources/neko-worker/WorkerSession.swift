@@ -44,10 +44,14 @@ final class WorkerSession: @unchecked Sendable {
         self.main = main
         self.spin = spin
         let descriptor = plugin.pointee
-        timerQueues = (0..<Int(descriptor.timer_count)).map { DispatchQueue(label: "neko.worker.timer.\($0)") }
+        // The host refuses a descriptor whose timers are not valid; until it has, stay bounded.
+        let timers = descriptor.timers == nil ? 0 : min(Int(descriptor.timer_count), 1 << 16)
+        timerQueues = (0..<timers).map { DispatchQueue(label: "neko.worker.timer.\($0)") }
         var asyncEntries = Set<UInt32>()
-        for index in 0..<Int(descriptor.entry_count) where descriptor.entries[index].flags & UInt32(NEKO_ENTRY_ASYNC) != 0 {
-            asyncEntries.insert(UInt32(index))
+        if let entries = descriptor.entries {
+            for index in 0..<Int(descriptor.entry_count) where entries[index].flags & UInt32(NEKO_ENTRY_ASYNC) != 0 {
+                asyncEntries.insert(UInt32(index))
+            }
         }
         self.asyncEntries = asyncEntries
         currentSession = self
