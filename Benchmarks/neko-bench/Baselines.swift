@@ -33,40 +33,6 @@ enum Baseline {
     }
 }
 
-/// The Python peers of ../shared/peers, measured in the same run.
-enum Peers {
-    /// pluggy's in-process hook call, in microseconds, or nil if Python or pluggy is missing.
-    static func pluggy() -> Double? {
-        let script = "import pluggy, statistics, time\n" + """
-            spec = pluggy.HookspecMarker("neko"); impl = pluggy.HookimplMarker("neko")
-            class Spec:
-                @spec(firstresult=True)
-                def save(self, key, value): ...
-            class Plug:
-                @impl
-                def save(self, key, value): return {"saved": True}
-            pm = pluggy.PluginManager("neko"); pm.add_hookspecs(Spec); pm.register(Plug())
-            out = []
-            for _ in range(5):
-                t = time.perf_counter_ns()
-                for _ in range(20000): pm.hook.save(key='a', value='b')
-                out.append((time.perf_counter_ns() - t) / 20000 / 1000)
-            print(statistics.median(out))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return Double(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-}
-
 /// 100 distinct C plugins made from the C template, for the load figure.
 enum HundredPlugins {
     static func make(in folder: String, template: String) -> HostOptions {

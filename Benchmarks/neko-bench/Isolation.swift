@@ -89,9 +89,12 @@ enum IsolationBench {
     }
 }
 
-/// The peers of ../shared/peers, measured in the same run.
+/// The peers of ../shared/peers (Python: pluggy, a plugin process over a
+/// Pipe and over ZeroMQ; C: the ping-pong floor), measured in the same run.
 enum ProcessPeers {
     struct Figures {
+        /// pluggy's in-process hook call, dict in and out; µs.
+        var pluggy: Double?
         /// Python plugin in its own process over a multiprocessing Pipe, JSON; µs.
         var pythonPipe: Double?
         /// N.E.K.O-like: ZeroMQ PAIR sockets, JSON; µs.
@@ -109,6 +112,7 @@ enum ProcessPeers {
         var figures = Figures()
         let peers = FileManager.default.currentDirectoryPath + "/../shared/peers"
         if let output = run("/usr/bin/env", ["python3", "\(peers)/py_peers.py", "20000"]) {
+            figures.pluggy = number(after: "pluggy hook call (dict in/out):", in: output)
             figures.pythonPipe = number(after: "over a Pipe (JSON):", in: output)
             figures.pythonZMQ = number(after: "ZMQ process call (JSON):", in: output)
             figures.pythonStart = number(after: "start+join:", in: output)

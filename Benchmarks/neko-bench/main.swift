@@ -153,7 +153,8 @@ host.shutdown()
 
 // MARK: - Report
 
-let pluggy = Peers.pluggy()
+let peers = ProcessPeers.run(in: "\(scratch)/peers")
+let pluggy = peers.pluggy
 Report.section("Calls (in-process, one thread)")
 Report.row("direct Swift function call", direct)
 Report.row("raw C function-pointer call", pointer)
@@ -174,7 +175,7 @@ if let pluggy {
     Report.row("peer: pluggy hook call, dict in/out (Python)", pluggy * 1000,
                note: String(format: "Neko's same call (hello.save) is %.2fx its time", saveHandle / (pluggy * 1000)))
 } else {
-    Report.note("peer: pluggy not measured (python3 with pluggy is needed: pip install pluggy)")
+    Report.note("peer: pluggy not measured (python3 with pluggy, and ../shared/peers, are needed)")
 }
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
@@ -193,7 +194,6 @@ Report.section("Through nekoctl serve's control socket (one client, one connecti
 Report.row("hello.save, request and response over the socket", socket.perCall, note: String(format: "%.0f calls/s", socket.perSecond))
 
 let isolated = IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated")
-let peers = ProcessPeers.run(in: "\(scratch)/peers")
 Report.section("Isolated plugins (isolation = \"process\": a worker process each)")
 Report.row("hello.save round trip to the worker (fast lane)", isolated.roundTrip, note: "spinning 50 µs before sleeping (the default)")
 Report.row("the same, never spinning (HostOptions.workerSpin = 0)", isolated.roundTripNoSpin)

@@ -58,19 +58,6 @@ import Testing
         #expect(throws: WireError.closed) { _ = try b.receive() }
     }
 
-    /// SplitMix64: reproducible random bytes.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    }
-
     /// Decodes a payload as every message kind: each must either decode or
     /// throw `WireError`, never read out of bounds.
     func decodeEveryWay(_ payload: UnsafeRawBufferPointer) -> Int {
@@ -90,7 +77,7 @@ import Testing
     }
 
     @Test func randomAndMutatedBytesAreRefusedWithoutACrash() throws {
-        var random = Random(state: 0x5EED)
+        var random = SeededGenerator(state: 0x5EED)
         let valid = CreateMessage(hostName: "h", pluginID: "p", pluginFolder: "/p", dataFolder: "/d", config: Array("{}".utf8)).frame(id: 1)
         let deadline = ContinuousClock.now + .seconds(2)
         var rounds = 0, frames = 0, refusedFrames = 0, refusedPayloads = 0
@@ -123,4 +110,9 @@ import Testing
         #expect(rounds >= 1_000, "fuzzed \(rounds) rounds")
         #expect(refusedFrames > 0 && refusedPayloads > 0 && frames > 0, "frames \(frames), refused \(refusedFrames) frames and \(refusedPayloads) payloads")
     }
+}
+
+extension SeededGenerator {
+    /// `count` reproducible random bytes.
+    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }

@@ -292,14 +292,7 @@ final class WorkerConnection: @unchecked Sendable {
             return
         }
         let slot = ReplySlot()
-        let id: UInt64
-        switch register(.slot(slot)) {
-        case .success(let registered): id = registered
-        case .failure(let exit): return Forwarding.fail(call, crashed(exit))
-        }
-        try? main.send(CallMessage.invokeFrame(
-            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
-            timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
+        guard let id = sendOnMainLane(call, waiting: .slot(slot)) else { return }
         switch slot.wait(until: deadline) {
         case .reply(let reply):
             reply.data.withUnsafeBytes { Self.complete(call, status: reply.status, field: reply.field, data: $0) }
@@ -335,15 +328,26 @@ final class WorkerConnection: @unchecked Sendable {
     /// Starts a call of an async entry; `call` completes when the reply comes
     /// (or the worker ends).
     func invokeAsync(_ call: UnsafePointer<neko_call>) {
+        _ = sendOnMainLane(call, waiting: .call(call))
+    }
+
+    /// Registers what waits for the reply and sends `call` on the main lane.
+    /// - Returns: the request id, or nil when the worker has ended (then
+    ///   `call` is completed with `plugin_crashed`).
+    private func sendOnMainLane(_ call: UnsafePointer<neko_call>, waiting: Waiting) -> UInt64? {
         let id: UInt64
-        switch register(.call(call)) {
+        switch register(waiting) {
         case .success(let registered): id = registered
-        case .failure(let exit): return Forwarding.fail(call, crashed(exit))
+        case .failure(let exit):
+            Forwarding.fail(call, crashed(exit))
+            return nil
         }
+        // A failed send ends the lane: the reader then fails what waits.
         try? main.send(CallMessage.invokeFrame(
             id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
             timeoutMilliseconds: call.pointee.timeout_ms,
             arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)))
+        return id
     }
 
     /// Asks the worker to cancel call `callID`.
