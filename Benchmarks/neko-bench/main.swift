@@ -1,7 +1,8 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
+// --isolation: only the figures of isolated plugins and their peers.
 
 import Foundation
 import NekoABI
@@ -22,6 +23,10 @@ func workspace(_ name: String, plugins: [String]) -> (root: String, options: Hos
 }
 
 Report.header()
+if CommandLine.arguments.contains("--isolation") {
+    IsolationBench.report(IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated"), peers: ProcessPeers.run(in: "\(scratch)/peers"))
+    exit(0)
+}
 
 // MARK: - Loading (first, while no plugin is mapped yet)
 
@@ -193,28 +198,7 @@ Report.note(String(format: "resident memory per reload: %.0f KiB (old images sta
 Report.section("Through nekoctl serve's control socket (one client, one connection)")
 Report.row("hello.save, request and response over the socket", socket.perCall, note: String(format: "%.0f calls/s", socket.perSecond))
 
-let isolated = IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated")
-Report.section("Isolated plugins (isolation = \"process\": a worker process each)")
-Report.row("hello.save round trip to the worker (fast lane)", isolated.roundTrip, note: "spinning 50 µs before sleeping (the default)")
-Report.row("the same, never spinning (HostOptions.workerSpin = 0)", isolated.roundTripNoSpin)
-Report.row("an async entry (ping_async) round trip (main lane)", isolated.asyncRoundTrip)
-Report.note(String(format: "4 threads calling hello.save at once: %.0f calls/s", isolated.fourThreadsPerSecond))
-if let pipe = peers.pythonPipe {
-    Report.row("peer: Python plugin process over a multiprocessing Pipe", pipe * 1000,
-               note: String(format: "Neko isolated is %.2fx its time", isolated.roundTrip / (pipe * 1000)))
-} else {
-    Report.note("peer: the Python Pipe peer was not measured (needs python3 with pluggy, and ../shared/peers)")
-}
-if let zmq = peers.pythonZMQ { Report.row("peer: N.E.K.O-like ZeroMQ process call (Python)", zmq * 1000) }
-if let pinned = peers.cPinned {
-    Report.row("floor: C ping-pong, 64 B, both processes on one CPU", pinned * 1000,
-               note: String(format: "Neko isolated is %.2fx the floor", isolated.roundTrip / (pinned * 1000)))
-}
-if let unpinned = peers.cUnpinned { Report.row("the same C ping-pong, not pinned", unpinned * 1000) }
-Report.row("worker start -> first call answered (Swift plugin)", Measure.middle(isolated.startSwift), note: "median of 20; goal: at most 20 ms")
-Report.row("worker start -> first call answered (C plugin)", Measure.middle(isolated.startC), note: "median of 20")
-if let start = peers.pythonStart { Report.row("peer: Python worker process start + join", start * 1_000_000) }
-Report.note(String(format: "memory per isolated plugin (hello's worker): %.1f MiB resident, %.1f MiB proportional (shared libraries split)", isolated.rssKiB / 1024, isolated.pssKiB / 1024))
+IsolationBench.report(IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated"), peers: peers)
 
 Report.section("Loading")
 Report.row("C plugin (cgreet): copy + dlopen + register + start", Measure.nanoseconds(cLoad))

@@ -381,7 +381,8 @@ final class WorkerConnection: @unchecked Sendable {
     private func readMainLane() {
         while true {
             do throws(WireError) {
-                guard let frame = try main.receive() else { continue }
+                // Spinning here too: an async call's reply usually follows its request closely.
+                guard let frame = try main.receive(spinning: spin) else { continue }
                 try handle(frame)
             } catch {
                 return finish(error)
