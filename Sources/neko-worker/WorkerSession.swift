@@ -103,7 +103,7 @@ final class WorkerSession: @unchecked Sendable {
         while true {
             let frame: ReceivedFrame
             do {
-                guard let received = try main.receive(spinning: spin) else { continue }
+                guard let received = try main.receive() else { continue }
                 frame = received
             } catch {
                 end(error)
