@@ -19,7 +19,7 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
     case restoreState = 6
     /// Call an entry.
     case invoke = 7
-    /// Cancel the call whose host call id is in the payload; no reply.
+    /// Cancel the call whose host call id is the frame's id; no payload, no reply.
     case cancel = 8
     /// Run a timer once.
     case tick = 9
@@ -64,6 +64,12 @@ public enum Frame {
     public static let headerSize = 4 + 1 + 8
     /// The longest frame accepted (length field included): 64 MiB.
     public static let maximumLength = 64 << 20
+
+    /// Whether a frame whose variable parts take `payload` bytes stays
+    /// within `maximumLength` (with room for its fixed fields).
+    public static func fits(payload: Int) -> Bool {
+        payload >= 0 && payload <= maximumLength - 4096
+    }
 }
 
 /// Why a frame could not be read or written.

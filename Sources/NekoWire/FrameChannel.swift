@@ -41,6 +41,14 @@ public final class FrameChannel: @unchecked Sendable {
 
     // MARK: - Writing
 
+    /// Bounds how long a `send` may wait for the other side to read: past
+    /// it, `send` fails with `.io` (the other side is hung, not just slow).
+    public func setSendTimeout(_ timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Writes a whole frame (as `WireWriter.finish` made it).
     public func send(_ frame: [UInt8]) throws(WireError) {
         let sent: WireError? = frame.withUnsafeBytes { raw in
@@ -61,6 +69,7 @@ public final class FrameChannel: @unchecked Sendable {
                 switch errno {
                 case EINTR: continue
                 case EPIPE, ECONNRESET, EBADF: return .closed
+                case EAGAIN: return .io("the other side has not read its end within the send timeout")
                 default: return .io(String(cString: strerror(errno)))
                 }
             }

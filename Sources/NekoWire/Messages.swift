@@ -137,6 +137,9 @@ public struct DescriptorMessage: Sendable {
         functions = Functions(rawValue: try reader.uint32("hello.functions"))
         entryCount = try reader.uint32("hello.entry_count")
         let entryTotal = try reader.count("hello.entries", minimumSize: 28)
+        guard entryTotal == 0 || entryTotal == Int(entryCount) else {
+            throw .malformed("hello: entry_count is \(entryCount) but \(entryTotal) entries follow")
+        }
         for _ in 0..<entryTotal {
             entries.append(Entry(
                 structSize: try reader.uint32("entry.struct_size"), flags: try reader.uint32("entry.flags"),
@@ -146,6 +149,9 @@ public struct DescriptorMessage: Sendable {
         }
         timerCount = try reader.uint32("hello.timer_count")
         let timerTotal = try reader.count("hello.timers", minimumSize: 20)
+        guard timerTotal == 0 || timerTotal == Int(timerCount) else {
+            throw .malformed("hello: timer_count is \(timerCount) but \(timerTotal) timers follow")
+        }
         for _ in 0..<timerTotal {
             timers.append(Timer(
                 structSize: try reader.uint32("timer.struct_size"), flags: try reader.uint32("timer.flags"),

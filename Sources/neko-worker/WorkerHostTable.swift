@@ -28,11 +28,13 @@ private let workerLog: @convention(c) (UnsafePointer<neko_host>?, neko_log_level
     _, level, message, length in
     guard let message else { return }
     let session = currentSession!
-    session.send(LogMessage.frame(level: level, text: UnsafeRawBufferPointer(start: message, count: length)), on: session.main)
+    let text = UnsafeRawBufferPointer(start: message, count: min(length, 1 << 20))  // a log line of 1 MiB is plenty
+    session.send(LogMessage.frame(level: level, text: text), on: session.main)
 }
 
 private let workerEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int) -> neko_status = {
     _, topic, payload, length in
+    guard Frame.fits(payload: length) else { return Int32(NEKO_ERR_INVALID_ARGUMENT) }
     let receipt = Receipt()
     currentSession.request(.receipt(receipt)) { id in
         EmitMessage.frame(id: id, topic: topic, payload: UnsafeRawBufferPointer(start: payload, count: length))
@@ -43,6 +45,15 @@ private let workerEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer
 private let workerCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<neko_call>?) -> Void = {
     _, plugin, entry, call in
     guard let call else { return }
+    guard Frame.fits(payload: call.pointee.args_len) else {
+        var text = "arguments of \(call.pointee.args_len) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins"
+        return text.withUTF8 { bytes in
+            var result = neko_result(
+                struct_size: UInt32(MemoryLayout<neko_result>.size), status: Int32(NEKO_ERR_INVALID_ARGUMENT),
+                data: bytes.baseAddress, len: bytes.count, field: nil)
+            call.pointee.complete(call, &result)
+        }
+    }
     currentSession.request(.call(call)) { id in
         CallMessage.callFrame(
             id: id, plugin: plugin, entry: entry, timeoutMilliseconds: call.pointee.timeout_ms,

@@ -78,9 +78,10 @@ final class WorkerSession: @unchecked Sendable {
             } catch {
                 end(error)
             }
-            guard frame.kind == .invoke, let message = try? CallMessage(invoke: frame.payload), let instance else {
-                end(.malformed("the fast lane carries only invoke frames after create (got \(frame.kind))"))
-            }
+            guard frame.kind == .invoke else { end(.malformed("the fast lane carries only invoke frames (got \(frame.kind))")) }
+            guard let instance else { end(.malformed("an invoke came on the fast lane before create")) }
+            let message: CallMessage
+            do { message = try CallMessage(invoke: frame.payload) } catch { end(error) }
             fastRequest.store(frame.id, ordering: .releasing)
             fastCall.initialize(to: neko_call(
                 struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
@@ -117,7 +118,7 @@ final class WorkerSession: @unchecked Sendable {
         switch frame.kind {
         case .reply:
             let reply = try ReplyMessage(decoding: frame.payload)
-            deliver(reply, to: id)
+            deliver(reply, to: id)  // a completion of the plugin's runs on a Dispatch thread, not here
         case .invoke:
             let message = try CallMessage(invoke: frame.payload)
             guard instance != nil else { throw .malformed("invoke before create") }
@@ -136,13 +137,15 @@ final class WorkerSession: @unchecked Sendable {
                     plugin.pointee.invoke(self.instance!, call)
                 }
             }
-            // An async entry returns at once; a sync one runs on a thread of its
-            // own (it may block, and Dispatch's pool grows only about once a second).
-            if asyncEntries.contains(message.entryIndex) { run() } else if !DetachedThread.start(run) {
+            // Never on this thread, which must stay free to read replies (an
+            // entry may emit, and wait for the receipt). An async entry returns
+            // at once: Dispatch; a sync one may block: a thread of its own
+            // (Dispatch's pool grows only about once a second when its threads block).
+            if asyncEntries.contains(message.entryIndex) { DispatchQueue.global().async(execute: run) } else if !DetachedThread.start(run) {
                 send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_UNAVAILABLE), text: "the worker cannot start a thread for this call"), on: main)
             }
         case .cancel:
-            if let instance { plugin.pointee.cancel?(instance, id) }
+            if instance != nil { DispatchQueue.global().async { [self] in plugin.pointee.cancel?(instance!, id) } }
         case .tick:
             let index = Int(try SmallFrame.value(frame.payload, "tick.timer_index"))
             guard timerQueues.indices.contains(index), instance != nil else { throw .malformed("tick of timer #\(index), which does not exist") }
@@ -252,12 +255,17 @@ final class WorkerSession: @unchecked Sendable {
         case .receipt(let receipt):
             receipt.finish(reply.status)
         case .call(let call):
-            let field = reply.field
-            withOptionalCString(field) { field in
-                var result = neko_result(
-                    struct_size: UInt32(MemoryLayout<neko_result>.size), status: reply.status,
-                    data: reply.data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: reply.data.count, field: field)
-                call.pointee.complete(call, &result)
+            let (status, field, data, address) = (reply.status, reply.field, Array(reply.data), UInt(bitPattern: call))
+            DispatchQueue.global().async {
+                let call = UnsafePointer<neko_call>(bitPattern: address)!
+                withOptionalCString(field) { field in
+                    data.withUnsafeBufferPointer { bytes in
+                        var result = neko_result(
+                            struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
+                            data: bytes.baseAddress, len: bytes.count, field: field)
+                        call.pointee.complete(call, &result)
+                    }
+                }
             }
         }
     }
@@ -279,7 +287,8 @@ final class WorkerSession: @unchecked Sendable {
         _exit(0)
     }
 
-    /// A `reply` frame for a plugin's `neko_result`.
+    /// A `reply` frame for a plugin's `neko_result`; a result too large for
+    /// a frame becomes an error the host can read.
     static func reply(id: UInt64, _ result: UnsafePointer<neko_result>?) -> [UInt8] {
         guard let result else {
             return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
@@ -287,6 +296,9 @@ final class WorkerSession: @unchecked Sendable {
         let value = result.pointee
         guard value.data != nil || value.len == 0 else {
             return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(value.len)")
+        }
+        guard Frame.fits(payload: value.len) else {
+            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the result of \(value.len) bytes exceeds the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
         }
         return ReplyMessage.frame(
             id: id, status: value.status, field: value.status == Int32(NEKO_OK) ? nil : value.field,

@@ -14,6 +14,10 @@ import NekoWire
 
 let arguments = WorkerArguments.parse(CommandLine.arguments)
 WorkerSetup.closeInheritedDescriptors(keeping: [0, 1, 2, 3, 4])
+// The lanes must not leak into a program the plugin runs: it would keep them
+// open after this process died, and the host would never see the end.
+_ = fcntl(3, F_SETFD, FD_CLOEXEC)
+_ = fcntl(4, F_SETFD, FD_CLOEXEC)
 let main = FrameChannel(descriptor: 4)
 if let problem = WorkerSetup.applyLimits(arguments) {
     try? main.send(RefusedMessage(phase: "open", message: problem).frame())

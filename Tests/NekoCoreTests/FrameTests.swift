@@ -51,6 +51,29 @@ import Testing
         }
     }
 
+    @Test func aDescriptorWhoseCountsDisagreeWithItsListsIsRefused() throws {
+        var writer = WireWriter(.hello, id: 0)
+        writer.append(UInt32(MemoryLayout<neko_plugin>.size))
+        writer.append(UInt32(1))
+        writer.append(UInt32(0))
+        writer.append(UInt8(1))
+        for text in ["p", "1.0.0", nil, "c"] as [String?] { writer.append(text) }
+        writer.append(UInt32(0))        // functions
+        writer.append(UInt32(1000))     // entry_count
+        writer.append(UInt32(1))        // but one entry follows
+        writer.append(UInt32(MemoryLayout<neko_entry>.size))
+        writer.append(UInt32(0))
+        for text in ["go", nil, nil, nil] as [String?] { writer.append(text) }
+        writer.append(UInt32(0))
+        writer.append(UInt32(0))        // timer_count
+        writer.append(UInt32(0))
+        let frame = writer.finish()
+        let error = try #require(throws: WireError.self) {
+            try frame.withUnsafeBytes { try DescriptorMessage(decoding: UnsafeRawBufferPointer(rebasing: $0[Frame.headerSize...])) }
+        }
+        #expect("\(error)".contains("entry_count is 1000 but 1 entries follow"))
+    }
+
     @Test func theEndOfTheStreamIsClosedNotAHang() throws {
         let (a, b) = try channels()
         try a.send([0x20, 0x00, 0x00, 0x00, 64])  // half a frame, then the end

@@ -180,6 +180,27 @@ import Testing
         #expect(failure.message.contains("from 64"))
     }
 
+    @Test func anAsyncEntryThatEmitsInsideInvokeGetsItsReceipt() async throws {
+        try workspace.fixture("emits_in_invoke", as: "emitter")
+        let host = makeHost { $0.isolateAll = true }
+        defer { host.shutdown() }
+        var messages = host.messages.makeAsyncIterator()
+        let result = try await host.call("emitter", "go", arguments: [])
+        #expect(String(decoding: result, as: UTF8.self) == #"{"receipt":0}"#)
+        let message = await messages.next()
+        #expect(message == PluginMessage(plugin: "emitter", topic: "started", payload: ["from": "invoke"]))
+    }
+
+    @Test func argumentsTooLargeForAFrameAreRefusedNotACrash() throws {
+        let host = makeHost()
+        defer { host.shutdown() }
+        let huge = Array(#"{"pad":""#.utf8) + [UInt8](repeating: 0x61, count: 65 << 20) + Array(#""}"#.utf8)
+        let error = try #require(throws: CallError.self) { try host.callBlocking("crashy", "pid", arguments: huge) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.contains("64 MiB frame limit"))
+        #expect(try identity(host).calls == 1, "the same worker, not a restart")
+    }
+
     /// The fake worker (Tests/Fixtures/c/garbage_worker.c), built once per test.
     func buildGarbageWorker() throws -> String {
         let output = "\(workspace.root)/../garbage-worker"

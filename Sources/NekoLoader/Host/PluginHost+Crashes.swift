@@ -65,6 +65,8 @@ extension PluginHost {
     private func restartAfterCrash(_ id: String, generation: Int) {
         guard !closed.load(ordering: .acquiring) else { return }
         withLifecycle {
+            // Again under the lock: a shutdown may have come first.
+            guard !closed.load(ordering: .acquiring) else { return }
             let current = registry.withLock { $0.record(id) }
             guard let current, case .crashed = current.state, current.generation == generation else { return }
             if case .success = loadLocked(id) {

@@ -162,6 +162,8 @@ extension PluginHost {
             let index = registry.byID[id]!
             registry.records[index].loaded = new
             registry.records[index].library = library
+            // The old generation's worker may have crashed meanwhile, taking the id out.
+            if !registry.loadOrder.contains(id) { registry.loadOrder.append(id) }
             registry.records[index].state = .loaded
             registry.records[index].generation += 1
             let report = ReloadReport(generation: registry.records[index].generation, duration: ContinuousClock.now - start, stateBytes: state?.count ?? 0)

@@ -13,7 +13,7 @@ extension WorkerConnection {
             hostName: text(table.host_name), pluginID: text(table.plugin_id), pluginFolder: text(table.plugin_dir),
             dataFolder: text(table.data_dir), config: Array(UnsafeBufferPointer(start: table.config_json, count: table.config_json_len)))
         // Before `create`: the plugin may log from it.
-        hostTableAddress.store(UInt(bitPattern: host), ordering: .releasing)
+        binding = HostBinding.binding(host)
         switch lifecycle("create", timeout: nil, { message.frame(id: $0) }) {
         case .success(let reply):
             hasSettings.store(reply.data.first == 1, ordering: .releasing)
@@ -50,16 +50,19 @@ extension WorkerConnection {
     /// exit in time is killed. The real unload of an isolated plugin.
     func destroy() {
         expectExit()
-        if case .failure = lifecycle("destroy", timeout: lifecycleLimit, { SmallFrame.make(.destroy, id: $0) }) { return }
+        _ = lifecycle("destroy", timeout: lifecycleLimit) { SmallFrame.make(.destroy, id: $0) }
+        // Until it has ended, its requests may still be served from the host table.
         if exit == nil {
             _ = waitForExit(atMost: grace)
             if exit == nil { kill(because: "it did not exit after destroy") }
+            _ = waitForExit(atMost: grace)
         }
     }
 
     /// One timer tick, run in the worker; a tick that does not end in time kills it.
     func tick(_ index: UInt32) {
-        _ = lifecycle("timer #\(index)", timeout: lifecycleLimit) { SmallFrame.make(.tick, id: $0, value: index) }
+        let name = timerIDs.indices.contains(Int(index)) ? "timer '\(timerIDs[Int(index)])'" : "timer #\(index)"
+        _ = lifecycle(name, timeout: lifecycleLimit) { SmallFrame.make(.tick, id: $0, value: index) }
     }
 
     /// `neko.plugin.config/1` `read`.

@@ -22,9 +22,12 @@ final class WorkerConnection: @unchecked Sendable {
     let pid: pid_t
     let fast: FrameChannel
     let main: FrameChannel
-    /// The entry ids and async flags, by index, for messages and lane choice.
+    /// The entry ids and async flags, and the timer ids, by index, for
+    /// messages and lane choice: written once in `start`, before the reader
+    /// thread starts and before any call.
     private(set) var entryIDs: [String] = []
     private(set) var asyncEntries: [Bool] = []
+    private(set) var timerIDs: [String] = []
     private let spin: Duration
     /// How long a worker may overrun a deadline before it is killed.
     let grace: Duration
@@ -33,8 +36,10 @@ final class WorkerConnection: @unchecked Sendable {
     let logger: Logger
     private let fastBusy = Atomic<Bool>(false)
     private let nextID = Atomic<UInt64>(1)
-    /// The host table of the instance, set by `create`: where the plugin's requests go.
-    let hostTableAddress = Atomic<UInt>(0)
+    /// Calls from the plugin to other plugins in flight, each on a thread
+    /// of the host's: bounded, so a plugin cannot exhaust the host's threads.
+    let remoteCalls = Atomic<Int>(0)
+    static let maximumRemoteCalls = 256
     /// Whether the instance has the settings extension (set by `create`).
     let hasSettings = Atomic<Bool>(false)
     private let state = Mutex(State())
@@ -46,6 +51,10 @@ final class WorkerConnection: @unchecked Sendable {
         var reaping = false
         var expectingExit = false
         var onExit: (@Sendable (WorkerExit) -> Void)?
+        /// The binding whose host table the instance got (set by `create`,
+        /// dropped at the end): where the plugin's requests go. Held here so
+        /// that it outlives any request still being served.
+        var binding: HostBinding?
     }
 
     /// What waits for a reply of the worker.
@@ -63,6 +72,24 @@ final class WorkerConnection: @unchecked Sendable {
         grace = options.hangGrace
         lifecycleLimit = options.drainTimeout + options.hangGrace
         logger = options.logger
+        // A worker that stops reading must not hang the host's threads in send.
+        fast.setSendTimeout(lifecycleLimit)
+        main.setSendTimeout(lifecycleLimit)
+    }
+
+    /// The binding of the instance, once created and until the worker ends.
+    var binding: HostBinding? {
+        get { state.withLock { $0.binding } }
+        set { state.withLock { $0.binding = newValue } }
+    }
+
+    /// Sends a frame on the main lane; a worker that cannot take it is killed
+    /// (whatever waits for its reply then fails as crashed).
+    func send(_ frame: [UInt8]) {
+        do throws(WireError) { try main.send(frame) } catch {
+            if case .closed = error { return }  // it died: the reader reports it
+            kill(because: "its main lane failed: \(error)")
+        }
     }
 
     // MARK: - Starting
@@ -92,6 +119,7 @@ final class WorkerConnection: @unchecked Sendable {
         if descriptor.isComplete {
             connection.entryIDs = descriptor.entries.map { $0.id ?? "" }
             connection.asyncEntries = descriptor.entries.map { $0.flags & UInt32(NEKO_ENTRY_ASYNC) != 0 }
+            connection.timerIDs = descriptor.timers.map { $0.id ?? "" }
         }
         guard DetachedThread.start({ connection.readMainLane() }) else {
             connection.killAndReap("no thread to read it")
@@ -202,6 +230,7 @@ final class WorkerConnection: @unchecked Sendable {
         let exit = Self.reap(pid, killReason: killReason)
         let (waiting, handler) = state.withLock { state -> ([Waiting], (@Sendable (WorkerExit) -> Void)?) in
             state.exit = exit
+            state.binding = nil
             defer { state.waiting = [:] }
             return (Array(state.waiting.values), state.expectingExit ? nil : state.onExit)
         }
@@ -220,7 +249,7 @@ final class WorkerConnection: @unchecked Sendable {
 
     /// The error of a call the worker's end cut short.
     func crashed(_ exit: WorkerExit) -> CallError {
-        CallError(.crashed, "plugin '\(pluginID)' crashed: its worker process (pid \(pid)) \(exit.killReason == nil ? "died of " : "was ")\(exit)")
+        CallError(.crashed, "plugin '\(pluginID)' crashed: its worker process (pid \(pid)) \(exit.verbPhrase)")
     }
 
     // MARK: - Requests
@@ -244,7 +273,7 @@ final class WorkerConnection: @unchecked Sendable {
         case .success(let registered): id = registered
         case .failure(let exit): return .ended(exit)
         }
-        try? main.send(makeFrame(id))  // a failed send ends the lane: the reader fails the slot
+        send(makeFrame(id))
         let answer = slot.wait(until: timeout.map { ContinuousClock.now + $0 })
         if case .timedOut = answer { _ = state.withLock { $0.waiting.removeValue(forKey: id) } }
         return answer
@@ -267,6 +296,7 @@ final class WorkerConnection: @unchecked Sendable {
         let entry = entryName(call.pointee.entry_index)
         if let exit { return Forwarding.fail(call, crashed(exit)) }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
+        guard Frame.fits(payload: arguments.count) else { return Forwarding.fail(call, Self.tooLarge(arguments.count)) }
         if !fastBusy.exchange(true, ordering: .acquiring) {
             let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
             do throws(WireError) {
@@ -300,10 +330,11 @@ final class WorkerConnection: @unchecked Sendable {
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
             Forwarding.fail(call, overran(entry, timeout!))
-            DetachedThread.start { [self] in
+            let watching = DetachedThread.start { [self] in
                 usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
                 if isWaiting(id) { kill(because: "\(entry) did not answer within \(timeout!) + \(grace)") }
             }
+            if !watching { kill(because: "\(entry) did not answer within \(timeout!), and no thread could wait for it") }
         }
     }
 
@@ -311,7 +342,7 @@ final class WorkerConnection: @unchecked Sendable {
     /// (then the lane is free again), else kills the worker.
     private func watchFastLane(_ id: UInt64, _ entry: String, _ timeout: Duration) {
         let grace = self.grace
-        DetachedThread.start { [self] in
+        let watching = DetachedThread.start { [self] in
             do throws(WireError) {
                 if let frame = try fast.receive(until: ContinuousClock.now + grace), frame.kind == .reply, frame.id == id {
                     fastBusy.store(false, ordering: .releasing)
@@ -323,6 +354,7 @@ final class WorkerConnection: @unchecked Sendable {
                 kill(because: "its fast lane failed: \(error)")
             }
         }
+        if !watching { kill(because: "\(entry) did not answer within \(timeout), and no thread could wait for it") }
     }
 
     /// Starts a call of an async entry; `call` completes when the reply comes
@@ -335,6 +367,10 @@ final class WorkerConnection: @unchecked Sendable {
     /// - Returns: the request id, or nil when the worker has ended (then
     ///   `call` is completed with `plugin_crashed`).
     private func sendOnMainLane(_ call: UnsafePointer<neko_call>, waiting: Waiting) -> UInt64? {
+        guard Frame.fits(payload: call.pointee.args_len) else {
+            Forwarding.fail(call, Self.tooLarge(call.pointee.args_len))
+            return nil
+        }
         let id: UInt64
         switch register(waiting) {
         case .success(let registered): id = registered
@@ -342,8 +378,7 @@ final class WorkerConnection: @unchecked Sendable {
             Forwarding.fail(call, crashed(exit))
             return nil
         }
-        // A failed send ends the lane: the reader then fails what waits.
-        try? main.send(CallMessage.invokeFrame(
+        send(CallMessage.invokeFrame(
             id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
             timeoutMilliseconds: call.pointee.timeout_ms,
             arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)))
@@ -352,7 +387,12 @@ final class WorkerConnection: @unchecked Sendable {
 
     /// Asks the worker to cancel call `callID`.
     func cancel(_ callID: UInt64) {
-        try? main.send(SmallFrame.make(.cancel, id: callID))
+        send(SmallFrame.make(.cancel, id: callID))
+    }
+
+    /// The error of arguments too large for a frame.
+    static func tooLarge(_ count: Int) -> CallError {
+        CallError(.invalidArgument, "arguments of \(count) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
     }
 
     /// "plugin:entry" for messages.
@@ -403,10 +443,8 @@ final class WorkerConnection: @unchecked Sendable {
                 Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
             }
         case .log, .emit, .call:
-            guard let table = UnsafePointer<neko_host>(bitPattern: hostTableAddress.load(ordering: .acquiring)) else {
-                throw .malformed("\(frame.kind) before the instance was created")
-            }
-            try serveRequest(frame, table: table)
+            guard let binding else { throw .malformed("\(frame.kind) before the instance was created") }
+            try serveRequest(frame, binding: binding)
         default:
             throw .malformed("a worker does not send \(frame.kind) frames after hello")
         }

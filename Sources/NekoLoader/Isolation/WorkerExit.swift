@@ -10,6 +10,8 @@ public struct WorkerExit: Error, Sendable, Equatable, CustomStringConvertible {
     public let status: Int32?
     /// Why the host killed it, when it did (a hang, a broken frame, an unload).
     public let killReason: String?
+    /// What the host saw when it could not learn how the process ended.
+    public let unknown: String?
 
     /// Reads a `waitpid` status.
     init(waitStatus: Int32, killReason: String?) {
@@ -22,13 +24,15 @@ public struct WorkerExit: Error, Sendable, Equatable, CustomStringConvertible {
             status = nil
         }
         self.killReason = killReason
+        unknown = nil
     }
 
     /// An end the host could not observe (the process could not be waited for).
     init(unknown reason: String) {
         signal = nil
         status = nil
-        killReason = reason
+        killReason = nil
+        unknown = reason
     }
 
     /// The signal's name, eg "SIGSEGV".
@@ -39,12 +43,21 @@ public struct WorkerExit: Error, Sendable, Equatable, CustomStringConvertible {
     /// eg "SIGSEGV (Segmentation fault)", "exited with status 3",
     /// "killed by the host (SIGKILL): entry 'spin' did not answer within 1.2 s".
     public var description: String {
+        if let unknown { return "ended in a way the host could not learn: \(unknown)" }
         if let killReason { return "killed by the host (SIGKILL): \(killReason)" }
         if let signal, let name = signalName {
             let text = strsignal(signal).map { String(cString: $0) } ?? ""
             return text.isEmpty ? name : "\(name) (\(text))"
         }
         return "exited with status \(status ?? -1)"
+    }
+
+    /// The end as the end of a sentence about the worker: "died of SIGSEGV
+    /// (...)", "was killed by the host (SIGKILL): ...", "exited with status 3".
+    var verbPhrase: String {
+        if killReason != nil { return "was \(description)" }
+        if signal != nil { return "died of \(description)" }
+        return description
     }
 
     private static let names: [Int32: String] = [

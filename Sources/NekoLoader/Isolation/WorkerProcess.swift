@@ -39,12 +39,23 @@ enum WorkerProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fastEnd, 3)
         posix_spawn_file_actions_adddup2(&actions, mainEnd, 4)
+        // The worker starts with no signal blocked and every signal at its
+        // default, whatever the spawning thread had (serve blocks SIGTERM).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         var status: Int32
         if extra.isEmpty {
-            status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         } else {
             var inherited: [String] = []
             var cursor = environ
@@ -55,7 +66,7 @@ enum WorkerProcess {
             }
             let envp: [UnsafeMutablePointer<CChar>?] = (inherited + extra.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
             defer { envp.forEach { free($0) } }
-            status = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         }
         guard status == 0 else {
             return .failure(LoadFailure(.open, "\(executable): cannot start the worker process: \(String(cString: strerror(status)))"))

@@ -7,7 +7,8 @@ extension WorkerConnection {
     /// Serves a request of the plugin in the worker (a log line, a message,
     /// a call to another plugin) through the instance's host table, as if
     /// the plugin had called it in-process. [main-lane reader]
-    func serveRequest(_ frame: ReceivedFrame, table: UnsafePointer<neko_host>) throws(WireError) {
+    func serveRequest(_ frame: ReceivedFrame, binding: HostBinding) throws(WireError) {
+        let table = binding.table
         switch frame.kind {
         case .log:
             let message = try LogMessage(decoding: frame.payload)
@@ -17,14 +18,22 @@ extension WorkerConnection {
             let status = message.topic.withCString { topic in
                 table.pointee.emit?(table, topic, message.payload.baseAddress?.assumingMemoryBound(to: UInt8.self), message.payload.count)
             } ?? ErrorCode.unavailable.rawValue
-            try? main.send(ReplyMessage.frame(id: frame.id, status: status, data: UnsafeRawBufferPointer(start: nil, count: 0)))
+            send(ReplyMessage.frame(id: frame.id, status: status, data: UnsafeRawBufferPointer(start: nil, count: 0)))
         case .call:
             // Not on this thread: the target may be this very plugin, whose
             // reply this thread must be free to read.
             let message = try CallMessage(call: frame.payload)
-            let link = RemoteCallLink(self, requestID: frame.id, arguments: Array(message.arguments), timeoutMilliseconds: message.timeoutMilliseconds)
-            let (plugin, entry, address) = (message.plugin ?? "", message.entry ?? "", UInt(bitPattern: table))
-            DetachedThread.start { link.start(UnsafePointer(bitPattern: address)!, plugin, entry) }
+            let refuse = { (text: String) in self.send(ReplyMessage.frame(id: frame.id, status: ErrorCode.unavailable.rawValue, text: text)) }
+            guard remoteCalls.wrappingAdd(1, ordering: .relaxed).oldValue < Self.maximumRemoteCalls else {
+                remoteCalls.wrappingSubtract(1, ordering: .relaxed)
+                return refuse("plugin '\(pluginID)' has \(Self.maximumRemoteCalls) calls to other plugins in flight already")
+            }
+            let link = RemoteCallLink(self, binding: binding, requestID: frame.id, arguments: Array(message.arguments), timeoutMilliseconds: message.timeoutMilliseconds)
+            let (plugin, entry) = (message.plugin ?? "", message.entry ?? "")
+            guard DetachedThread.start({ link.start(plugin, entry) }) else {
+                remoteCalls.wrappingSubtract(1, ordering: .relaxed)
+                return refuse("the host cannot start a thread for this call: \(errnoText())")
+            }
         default:
             throw .malformed("\(frame.kind) is not a request of a plugin")
         }
@@ -36,13 +45,16 @@ extension WorkerConnection {
 private final class RemoteCallLink: @unchecked Sendable {
     // The call is written once before the host table's `call` takes it.
     let connection: WorkerConnection
+    /// Keeps the host table alive until the call completes.
+    let binding: HostBinding
     let requestID: UInt64
     let arguments: [UInt8]
     let timeoutMilliseconds: UInt32
     let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
 
-    init(_ connection: WorkerConnection, requestID: UInt64, arguments: [UInt8], timeoutMilliseconds: UInt32) {
+    init(_ connection: WorkerConnection, binding: HostBinding, requestID: UInt64, arguments: [UInt8], timeoutMilliseconds: UInt32) {
         self.connection = connection
+        self.binding = binding
         self.requestID = requestID
         self.arguments = arguments
         self.timeoutMilliseconds = timeoutMilliseconds
@@ -50,7 +62,8 @@ private final class RemoteCallLink: @unchecked Sendable {
 
     deinit { call.deallocate() }
 
-    func start(_ table: UnsafePointer<neko_host>, _ plugin: String, _ entry: String) {
+    func start(_ plugin: String, _ entry: String) {
+        let table = binding.table
         let context = Unmanaged.passRetained(self).toOpaque()
         arguments.withUnsafeBufferPointer { bytes in
             call.initialize(to: neko_call(
@@ -73,5 +86,6 @@ private let completeRemoteCall: neko_complete_fn = { call, result in
             id: link.requestID, status: $0.pointee.status, field: $0.pointee.status == Int32(NEKO_OK) ? nil : $0.pointee.field,
             data: UnsafeRawBufferPointer(start: $0.pointee.data, count: $0.pointee.data == nil ? 0 : $0.pointee.len))
     } ?? ReplyMessage.frame(id: link.requestID, status: ErrorCode.internal.rawValue, text: "the call completed without a result")
-    try? link.connection.main.send(frame)
+    link.connection.remoteCalls.wrappingSubtract(1, ordering: .relaxed)
+    link.connection.send(frame)
 }

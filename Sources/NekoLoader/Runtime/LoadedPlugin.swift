@@ -144,6 +144,7 @@ final class LoadedPlugin: @unchecked Sendable {
             descriptor.pointee.destroy(instance)
         } else if let worker = library.worker {
             // Isolated: ending the process ends its calls (they fail as crashed).
+            worker.expectExit()
             worker.kill(because: "calls were still in flight after \(drain) when it was stopped")
         } else {
             // Kept for good: its host table must outlive whatever still runs in it.

@@ -78,6 +78,7 @@ struct PluginLibrary: @unchecked Sendable {
 
     /// Ends the worker of a library that will not be used (a failed load or reload).
     func discard(_ reason: String) {
+        worker?.expectExit()
         worker?.kill(because: reason)
     }
 
