@@ -94,7 +94,11 @@ enum IsolationBench {
         } else {
             Report.note("peer: the Python Pipe peer was not measured (needs python3 with pluggy, and ../shared/peers)")
         }
-        if let zmq = peers.pythonZMQ { Report.row("peer: N.E.K.O-like ZeroMQ process call (Python)", zmq * 1000) }
+        if let zmq = peers.pythonZMQ {
+            Report.row("peer: N.E.K.O-like ZeroMQ process call (Python)", zmq * 1000)
+        } else if peers.pythonPipe != nil {
+            Report.note("peer: the N.E.K.O-like ZeroMQ call was not measured (pip install pyzmq)")
+        }
         if let pinned = peers.cPinned {
             Report.row("floor: C ping-pong, 64 B, both processes on one CPU", pinned * 1000,
                        note: String(format: "Neko isolated is %.2fx the floor", isolated.roundTrip / (pinned * 1000)))
