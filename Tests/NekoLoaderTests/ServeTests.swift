@@ -136,6 +136,20 @@ import Testing
         #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("hello ") && $0.contains(" 3 ") })
     }
 
+    @Test func isolatedServeShowsWorkersAndEndsThemOnSIGTERM() throws {
+        let serve = try ServeProcess(extra: ["--isolate"])
+        let client = try ControlClient(path: serve.socket)
+        let status = try #require(try client.request("status").get().arrayValue)
+        let pids = status.compactMap { $0["pid"]?.intValue }
+        #expect(pids.count == 2, "hello and cgreet each in a worker: \(status)")
+        #expect(status.allSatisfy { $0["isolation"] == "process" })
+        #expect(try client.request("call", ["plugin": "hello", "entry": "relay", "args": ["name": "Ada"]]).get() == ["greeting": "Hello, Ada!"])
+        let table = try serve.nekoctl("status", "--socket", serve.socket)
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("hello ") && $0.contains("pid ") }, "\(table.stdout)")
+        #expect(try serve.terminate() == 0)
+        for pid in pids { #expect(kill(Int32(pid), 0) == -1, "worker \(pid) ended with its host") }
+    }
+
     @Test func loadAddsAFolderFromAnywhereAndConfigGoesThrough() throws {
         let serve = try ServeProcess()
         let elsewhere = "\(serve.base)/elsewhere"
