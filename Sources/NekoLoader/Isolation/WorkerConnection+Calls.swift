@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NekoABI
+import NekoCore
+import NekoWire
+
+/// Calls of entries: sync ones over the fast lane when it is free (else the
+/// main lane), async ones over the main lane.
+extension WorkerConnection {
+    /// Calls a sync entry and completes `call` before returning: over the
+    /// fast lane when it is free, else over the main lane. A call that
+    /// overruns its deadline completes with `timeout`; if the worker has not
+    /// answered `grace` later, it is killed (a sync entry cannot be canceled).
+    func invokeSync(_ call: UnsafePointer<neko_call>) {
+        let timeout = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let entry = entryName(call.pointee.entry_index)
+        if let exit { return Forwarding.fail(call, crashed(exit)) }
+        let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
+        guard Frame.fits(payload: arguments.count) else { return Forwarding.fail(call, Self.tooLarge(arguments.count)) }
+        if !fastBusy.exchange(true, ordering: .acquiring) {
+            let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+            do throws(WireError) {
+                try fast.send(CallMessage.invokeFrame(
+                    id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
+                    timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
+                guard let frame = try fast.receive(until: deadline, spinning: spin) else {
+                    Forwarding.fail(call, overran(entry, timeout!))
+                    return watchFastLane(id, entry, timeout!)
+                }
+                guard frame.kind == .reply, frame.id == id else {
+                    throw .malformed("the fast lane answered request \(id) with \(frame.kind) #\(frame.id)")
+                }
+                let reply = try ReplyMessage(decoding: frame.payload)
+                Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
+                fastBusy.store(false, ordering: .releasing)
+            } catch {
+                if case .malformed(let why) = error { kill(because: "it sent a malformed frame on the fast lane: \(why)") }
+                if case .io(let why) = error { kill(because: "its fast lane failed: \(why)") }
+                // The lane stays taken: this worker is over.
+                Forwarding.fail(call, crashed(waitForExit()))
+            }
+            return
+        }
+        let slot = ReplySlot()
+        guard let id = sendOnMainLane(call, waiting: .slot(slot)) else { return }
+        switch slot.wait(until: deadline) {
+        case .reply(let reply):
+            reply.data.withUnsafeBytes { Self.complete(call, status: reply.status, field: reply.field, data: $0) }
+        case .ended(let exit):
+            Forwarding.fail(call, crashed(exit))
+        case .timedOut:
+            Forwarding.fail(call, overran(entry, timeout!))
+            let watching = DetachedThread.start { [self] in
+                usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
+                if isWaiting(id) { kill(because: "\(entry) did not answer within \(timeout!) + \(grace)") }
+            }
+            if !watching { kill(because: "\(entry) did not answer within \(timeout!), and no thread could wait for it") }
+        }
+    }
+
+    /// After a fast-lane call overran: waits `grace` more for its late reply
+    /// (then the lane is free again), else kills the worker.
+    private func watchFastLane(_ id: UInt64, _ entry: String, _ timeout: Duration) {
+        let grace = self.grace
+        let watching = DetachedThread.start { [self] in
+            do throws(WireError) {
+                if let frame = try fast.receive(until: ContinuousClock.now + grace), frame.kind == .reply, frame.id == id {
+                    fastBusy.store(false, ordering: .releasing)
+                    return
+                }
+                kill(because: "\(entry) did not answer within \(timeout) + \(grace)")
+            } catch {
+                if case .closed = error { return }  // it died: the main lane's reader reports it
+                kill(because: "its fast lane failed: \(error)")
+            }
+        }
+        if !watching { kill(because: "\(entry) did not answer within \(timeout), and no thread could wait for it") }
+    }
+
+    /// Starts a call of an async entry; `call` completes when the reply comes
+    /// (or the worker ends).
+    func invokeAsync(_ call: UnsafePointer<neko_call>) {
+        _ = sendOnMainLane(call, waiting: .call(call))
+    }
+
+    /// Registers what waits for the reply and sends `call` on the main lane.
+    /// - Returns: the request id, or nil when the worker has ended (then
+    ///   `call` is completed with `plugin_crashed`).
+    private func sendOnMainLane(_ call: UnsafePointer<neko_call>, waiting: Waiting) -> UInt64? {
+        guard Frame.fits(payload: call.pointee.args_len) else {
+            Forwarding.fail(call, Self.tooLarge(call.pointee.args_len))
+            return nil
+        }
+        let id: UInt64
+        switch register(waiting) {
+        case .success(let registered): id = registered
+        case .failure(let exit):
+            Forwarding.fail(call, crashed(exit))
+            return nil
+        }
+        send(CallMessage.invokeFrame(
+            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
+            timeoutMilliseconds: call.pointee.timeout_ms,
+            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)))
+        return id
+    }
+
+    /// Asks the worker to cancel call `callID`.
+    func cancel(_ callID: UInt64) {
+        send(SmallFrame.make(.cancel, id: callID))
+    }
+
+    /// The error of arguments too large for a frame.
+    static func tooLarge(_ count: Int) -> CallError {
+        CallError(.invalidArgument, "arguments of \(count) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
+    }
+
+    /// "plugin:entry" for messages.
+    func entryName(_ index: UInt32) -> String {
+        "\(pluginID):\(entryIDs.indices.contains(Int(index)) ? entryIDs[Int(index)] : "#\(index)")"
+    }
+
+    private func overran(_ entry: String, _ timeout: Duration) -> CallError {
+        CallError(.timeout, "\(entry) did not answer within \(timeout) (it runs in a worker process, which is killed if it does not answer within \(grace) more)")
+    }
+
+    /// Completes `call` with a result whose parts are borrowed.
+    static func complete(_ call: UnsafePointer<neko_call>, status: neko_status, field: String?, data: UnsafeRawBufferPointer) {
+        func run(_ field: UnsafePointer<CChar>?) {
+            var result = neko_result(
+                struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
+                data: data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: data.count, field: field)
+            call.pointee.complete(call, &result)
+        }
+        guard let field else { return run(nil) }
+        field.withCString { run($0) }
+    }
+}
