@@ -15,7 +15,7 @@ extension WorkerConnection {
     func invokeSync(_ call: UnsafePointer<neko_call>) {
         let timeout = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
         let deadline = timeout.map { ContinuousClock.now + $0 }
-        let entry = entryName(call.pointee.entry_index)
+        let index = call.pointee.entry_index
         if let exit { return Forwarding.fail(call, crashed(exit)) }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
         guard Frame.fits(payload: arguments.count) else { return Forwarding.fail(call, Self.tooLarge(arguments.count)) }
@@ -26,8 +26,8 @@ extension WorkerConnection {
                     id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
                     timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
                 guard let frame = try fast.receive(until: deadline, spinning: spin) else {
-                    Forwarding.fail(call, overran(entry, timeout!))
-                    return watchFastLane(id, entry, timeout!)
+                    Forwarding.fail(call, overran(index, timeout!))
+                    return watchFastLane(id, index, timeout!)
                 }
                 guard frame.kind == .reply, frame.id == id else {
                     throw .malformed("the fast lane answered request \(id) with \(frame.kind) #\(frame.id)")
@@ -51,18 +51,18 @@ extension WorkerConnection {
         case .ended(let exit):
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
-            Forwarding.fail(call, overran(entry, timeout!))
+            Forwarding.fail(call, overran(index, timeout!))
             let watching = DetachedThread.start { [self] in
                 usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
-                if isWaiting(id) { kill(because: "\(entry) did not answer within \(timeout!) + \(grace)") }
+                if isWaiting(id) { kill(because: hung(index, timeout!)) }
             }
-            if !watching { kill(because: "\(entry) did not answer within \(timeout!), and no thread could wait for it") }
+            if !watching { kill(because: hung(index, timeout!, watched: false)) }
         }
     }
 
     /// After a fast-lane call overran: waits `grace` more for its late reply
     /// (then the lane is free again), else kills the worker.
-    private func watchFastLane(_ id: UInt64, _ entry: String, _ timeout: Duration) {
+    private func watchFastLane(_ id: UInt64, _ index: UInt32, _ timeout: Duration) {
         let grace = self.grace
         let watching = DetachedThread.start { [self] in
             do throws(WireError) {
@@ -70,13 +70,13 @@ extension WorkerConnection {
                     fastBusy.store(false, ordering: .releasing)
                     return
                 }
-                kill(because: "\(entry) did not answer within \(timeout) + \(grace)")
+                kill(because: hung(index, timeout))
             } catch {
                 if case .closed = error { return }  // it died: the main lane's reader reports it
                 kill(because: "its fast lane failed: \(error)")
             }
         }
-        if !watching { kill(because: "\(entry) did not answer within \(timeout), and no thread could wait for it") }
+        if !watching { kill(because: hung(index, timeout, watched: false)) }
     }
 
     /// Starts a call of an async entry; `call` completes when the reply comes
@@ -122,8 +122,14 @@ extension WorkerConnection {
         "\(pluginID):\(entryIDs.indices.contains(Int(index)) ? entryIDs[Int(index)] : "#\(index)")"
     }
 
-    private func overran(_ entry: String, _ timeout: Duration) -> CallError {
-        CallError(.timeout, "\(entry) did not answer within \(timeout) (it runs in a worker process, which is killed if it does not answer within \(grace) more)")
+    /// Why a worker is killed for a call it did not answer.
+    private func hung(_ index: UInt32, _ timeout: Duration, watched: Bool = true) -> String {
+        watched ? "\(entryName(index)) did not answer within \(timeout) + \(grace)"
+            : "\(entryName(index)) did not answer within \(timeout), and no thread could wait for it"
+    }
+
+    private func overran(_ index: UInt32, _ timeout: Duration) -> CallError {
+        CallError(.timeout, "\(entryName(index)) did not answer within \(timeout) (it runs in a worker process, which is killed if it does not answer within \(grace) more)")
     }
 
     /// Completes `call` with a result whose parts are borrowed.
