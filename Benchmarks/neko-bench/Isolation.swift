@@ -29,7 +29,7 @@ enum IsolationBench {
             let space = workspace("isolated-\(spin)", plugins: ["cgreet", "hello", "crashy"])
             var options = space.options
             options.isolateAll = true
-            options.workerSpin = spin
+            options.answerSpin = spin
             let host = PluginHost(options: options)
             let report = host.loadAll()
             precondition(report.failed.isEmpty, "\(report.failed)")
@@ -85,7 +85,7 @@ enum IsolationBench {
     static func report(_ isolated: Figures, peers: ProcessPeers.Figures) {
         Report.section("Isolated plugins (isolation = \"process\": a worker process each)")
         Report.row("hello.save round trip to the worker (fast lane)", isolated.roundTrip, note: "spinning 50 µs before sleeping (the default)")
-        Report.row("the same, never spinning (HostOptions.workerSpin = 0)", isolated.roundTripNoSpin)
+        Report.row("the same, never spinning (HostOptions.answerSpin = 0)", isolated.roundTripNoSpin)
         Report.row("an async entry (ping_async) round trip (main lane)", isolated.asyncRoundTrip)
         Report.note(String(format: "4 threads calling hello.save at once: %.0f calls/s", isolated.fourThreadsPerSecond))
         if let pipe = peers.pythonPipe {

@@ -73,7 +73,7 @@ public struct EntryHandle: Sendable {
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.abiMilliseconds)
-        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds))
+        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds), spinning: host.options.answerSpin)
         if outcome == nil {
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
             outcome = waiter.outcome

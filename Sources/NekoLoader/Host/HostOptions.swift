@@ -34,9 +34,11 @@ public struct HostOptions: Sendable {
     /// `["SWIFT_BACKTRACE": "enable=no"]` to keep Swift's crash backtraces
     /// (written to the host's standard error) quiet.
     public var workerEnvironment: [String: String] = [:]
-    /// How long a thread waiting for an isolated plugin's answer polls
-    /// before it sleeps: an answer that comes within it costs no wake-up.
-    public var workerSpin: Duration = .microseconds(50)
+    /// How long a thread waiting for an answer that is not there yet (an
+    /// async entry's, on the blocking API; an isolated plugin's) polls before
+    /// it sleeps: an answer that comes within it costs no wake-up, which on
+    /// a small VM is worth tens of microseconds. Zero: sleep at once.
+    public var answerSpin: Duration = .microseconds(50)
     /// How long an isolated plugin may overrun a deadline before its worker
     /// is killed (a sync entry, a timer tick, `stop`, cannot be interrupted otherwise).
     public var hangGrace: Duration = .seconds(1)

@@ -68,7 +68,7 @@ final class WorkerConnection: @unchecked Sendable {
         self.pid = pid
         self.fast = fast
         self.main = main
-        spin = options.workerSpin
+        spin = options.answerSpin
         grace = options.hangGrace
         lifecycleLimit = options.drainTimeout + options.hangGrace
         logger = options.logger
@@ -105,7 +105,7 @@ final class WorkerConnection: @unchecked Sendable {
             close(fastPair.1)
             throw LoadFailure(.open, "cannot make the worker's sockets: \(errnoText())")
         }
-        var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.workerSpin.clampedNanoseconds / 1000)"]
+        var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.answerSpin.clampedNanoseconds / 1000)"]
         if let limit = manifest.runtime.memoryLimitMiB { arguments += ["--memory-limit-mib", "\(limit)"] }
         if let limit = manifest.runtime.openFiles { arguments += ["--open-files", "\(limit)"] }
         let spawned = WorkerProcess.spawn(executable, arguments: arguments, environment: options.workerEnvironment, fast: fastPair.1, main: mainPair.1)

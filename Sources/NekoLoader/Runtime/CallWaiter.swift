@@ -82,10 +82,17 @@ final class CallWaiter: Sendable {
         }
     }
 
-    /// Blocks until the outcome is set or `deadline` passes.
+    /// Blocks until the outcome is set or `deadline` passes, polling for
+    /// `spin` first (HostOptions.answerSpin).
     /// - Returns: the outcome, or nil on timeout.
-    func wait(until deadline: DispatchTime) -> CallOutcome? {
+    func wait(until deadline: DispatchTime, spinning spin: Duration = .zero) -> CallOutcome? {
         if let outcome { return outcome }
+        if spin > .zero {
+            let end = ContinuousClock.now + spin
+            repeat {
+                if let outcome { return outcome }
+            } while ContinuousClock.now < end
+        }
         _ = finished.wait(timeout: deadline)
         return outcome
     }
