@@ -211,6 +211,25 @@ public struct ReplyMessage {
         return writer.finish()
     }
 
+    /// A `reply` frame for a plugin's `neko_result` (borrowed). A missing
+    /// result, NULL data with a length, or a result too large for a frame
+    /// becomes an `internal` error saying so.
+    public static func frame(id: UInt64, result: UnsafePointer<neko_result>?) -> [UInt8] {
+        guard let result else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
+        }
+        let value = result.pointee
+        guard value.data != nil || value.len == 0 else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(value.len)")
+        }
+        guard Frame.fits(payload: value.len) else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the result of \(value.len) bytes exceeds the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
+        }
+        return frame(
+            id: id, status: value.status, field: value.status == Int32(NEKO_OK) ? nil : value.field,
+            data: UnsafeRawBufferPointer(start: value.data, count: value.len))
+    }
+
     /// A `reply` frame with a text.
     public static func frame(id: UInt64, status: neko_status, text: String) -> [UInt8] {
         var text = text

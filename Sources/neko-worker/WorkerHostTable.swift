@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NekoABI
+import NekoCore
 import NekoWire
 
 /// The `neko_host` the plugin gets inside the worker: its strings come from
@@ -46,13 +47,9 @@ private let workerCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer
     _, plugin, entry, call in
     guard let call else { return }
     guard Frame.fits(payload: call.pointee.args_len) else {
-        var text = "arguments of \(call.pointee.args_len) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins"
-        return text.withUTF8 { bytes in
-            var result = neko_result(
-                struct_size: UInt32(MemoryLayout<neko_result>.size), status: Int32(NEKO_ERR_INVALID_ARGUMENT),
-                data: bytes.baseAddress, len: bytes.count, field: nil)
-            call.pointee.complete(call, &result)
-        }
+        return call.complete(
+            status: Int32(NEKO_ERR_INVALID_ARGUMENT),
+            message: "arguments of \(call.pointee.args_len) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
     }
     currentSession.request(.call(call)) { id in
         CallMessage.callFrame(

@@ -95,7 +95,7 @@ final class WorkerSession: @unchecked Sendable {
     fileprivate func answerFast(_ result: UnsafePointer<neko_result>?) {
         let id = fastRequest.exchange(0, ordering: .acquiringAndReleasing)
         guard id != 0 else { return }
-        send(Self.reply(id: id, result), on: fast)
+        send(ReplyMessage.frame(id: id, result: result), on: fast)
     }
 
     // MARK: - The main lane
@@ -258,14 +258,7 @@ final class WorkerSession: @unchecked Sendable {
             let (status, field, data, address) = (reply.status, reply.field, Array(reply.data), UInt(bitPattern: call))
             DispatchQueue.global().async {
                 let call = UnsafePointer<neko_call>(bitPattern: address)!
-                withOptionalCString(field) { field in
-                    data.withUnsafeBufferPointer { bytes in
-                        var result = neko_result(
-                            struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
-                            data: bytes.baseAddress, len: bytes.count, field: field)
-                        call.pointee.complete(call, &result)
-                    }
-                }
+                data.withUnsafeBytes { call.complete(status: status, data: $0, field: field) }
             }
         }
     }
@@ -287,23 +280,6 @@ final class WorkerSession: @unchecked Sendable {
         _exit(0)
     }
 
-    /// A `reply` frame for a plugin's `neko_result`; a result too large for
-    /// a frame becomes an error the host can read.
-    static func reply(id: UInt64, _ result: UnsafePointer<neko_result>?) -> [UInt8] {
-        guard let result else {
-            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
-        }
-        let value = result.pointee
-        guard value.data != nil || value.len == 0 else {
-            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(value.len)")
-        }
-        guard Frame.fits(payload: value.len) else {
-            return ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the result of \(value.len) bytes exceeds the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
-        }
-        return ReplyMessage.frame(
-            id: id, status: value.status, field: value.status == Int32(NEKO_OK) ? nil : value.field,
-            data: UnsafeRawBufferPointer(start: value.data, count: value.len))
-    }
 }
 
 private let completeFast: neko_complete_fn = { _, result in
@@ -314,7 +290,7 @@ private let completeMain: neko_complete_fn = { call, result in
     guard let call else { return }
     let id = UInt64(UInt(bitPattern: call.pointee.context))
     let session = currentSession!
-    session.send(WorkerSession.reply(id: id, result), on: session.main)
+    session.send(ReplyMessage.frame(id: id, result: result), on: session.main)
     UnsafeMutablePointer(mutating: call).deallocate()
 }
 
@@ -334,7 +310,3 @@ final class Receipt: Sendable {
     }
 }
 
-func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
-    guard let string else { return body(nil) }
-    return string.withCString { body($0) }
-}

@@ -73,25 +73,4 @@ enum WorkerSetup {
         return nil
     }
 
-    /// Opens the library and calls its register function, as the host does in-process.
-    static func open(_ path: String, hostName: String) -> Result<UnsafePointer<neko_plugin>, RefusedMessage> {
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            return .failure(RefusedMessage(phase: "open", message: "cannot open the library: \(reason)"))
-        }
-        guard let symbol = dlsym(handle, NEKO_REGISTER_SYMBOL) else {
-            return .failure(RefusedMessage(phase: "open", message: "exports no '\(NEKO_REGISTER_SYMBOL)': it is not a Neko plugin (see docs/ABI.md)"))
-        }
-        let register = unsafeBitCast(symbol, to: neko_register_fn.self)
-        let abi = neko_abi_version(major: UInt32(NEKO_ABI_VERSION_MAJOR), minor: UInt32(NEKO_ABI_VERSION_MINOR))
-        var info = neko_host_info(struct_size: UInt32(MemoryLayout<neko_host_info>.size), abi: abi, host_name: nil)
-        let found = hostName.withCString { name in
-            info.host_name = name
-            return register(&info)
-        }
-        guard let found else {
-            return .failure(RefusedMessage(phase: "register", message: "\(NEKO_REGISTER_SYMBOL) returned NULL: the plugin refused this host (ABI \(abi.major).\(abi.minor))"))
-        }
-        return .success(found)
-    }
 }

@@ -10,6 +10,7 @@
 import Glibc
 #endif
 import NekoABI
+import NekoCore
 import NekoWire
 
 let arguments = WorkerArguments.parse(CommandLine.arguments)
@@ -24,10 +25,10 @@ if let problem = WorkerSetup.applyLimits(arguments) {
     _exit(2)
 }
 let descriptor: UnsafePointer<neko_plugin>
-switch WorkerSetup.open(arguments.library, hostName: arguments.hostName) {
+switch PluginImage.register(arguments.library, hostName: arguments.hostName) {
 case .success(let found): descriptor = found
-case .failure(let refused):
-    try? main.send(refused.frame())
+case .failure(let failure):
+    try? main.send(RefusedMessage(phase: failure.phase, message: failure.message).frame())
     _exit(2)
 }
 do {

@@ -33,7 +33,7 @@ extension WorkerConnection {
                     throw .malformed("the fast lane answered request \(id) with \(frame.kind) #\(frame.id)")
                 }
                 let reply = try ReplyMessage(decoding: frame.payload)
-                Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
+                call.complete(status: reply.status, data: reply.data, field: reply.field)
                 fastBusy.store(false, ordering: .releasing)
             } catch {
                 if case .malformed(let why) = error { kill(because: "it sent a malformed frame on the fast lane: \(why)") }
@@ -47,7 +47,7 @@ extension WorkerConnection {
         guard let id = sendOnMainLane(call, waiting: .slot(slot)) else { return }
         switch slot.wait(until: deadline) {
         case .reply(let reply):
-            reply.data.withUnsafeBytes { Self.complete(call, status: reply.status, field: reply.field, data: $0) }
+            reply.data.withUnsafeBytes { call.complete(status: reply.status, data: $0, field: reply.field) }
         case .ended(let exit):
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
@@ -132,15 +132,4 @@ extension WorkerConnection {
         CallError(.timeout, "\(entryName(index)) did not answer within \(timeout) (it runs in a worker process, which is killed if it does not answer within \(grace) more)")
     }
 
-    /// Completes `call` with a result whose parts are borrowed.
-    static func complete(_ call: UnsafePointer<neko_call>, status: neko_status, field: String?, data: UnsafeRawBufferPointer) {
-        func run(_ field: UnsafePointer<CChar>?) {
-            var result = neko_result(
-                struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
-                data: data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: data.count, field: field)
-            call.pointee.complete(call, &result)
-        }
-        guard let field else { return run(nil) }
-        field.withCString { run($0) }
-    }
 }

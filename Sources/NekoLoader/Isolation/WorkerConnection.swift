@@ -308,7 +308,7 @@ final class WorkerConnection: @unchecked Sendable {
             case .slot(let slot):
                 slot.fill(.reply(WorkerReply(status: reply.status, field: reply.field, data: Array(reply.data))))
             case .call(let call):
-                Self.complete(call, status: reply.status, field: reply.field, data: reply.data)
+                call.complete(status: reply.status, data: reply.data, field: reply.field)
             }
         case .log, .emit, .call:
             guard let binding else { throw .malformed("\(frame.kind) before the instance was created") }

@@ -81,11 +81,7 @@ private final class RemoteCallLink: @unchecked Sendable {
 private let completeRemoteCall: neko_complete_fn = { call, result in
     guard let call, let context = call.pointee.context else { return }
     let link = Unmanaged<RemoteCallLink>.fromOpaque(context).takeRetainedValue()
-    let frame = result.map {
-        ReplyMessage.frame(
-            id: link.requestID, status: $0.pointee.status, field: $0.pointee.status == Int32(NEKO_OK) ? nil : $0.pointee.field,
-            data: UnsafeRawBufferPointer(start: $0.pointee.data, count: $0.pointee.data == nil ? 0 : $0.pointee.len))
-    } ?? ReplyMessage.frame(id: link.requestID, status: ErrorCode.internal.rawValue, text: "the call completed without a result")
+    let frame = ReplyMessage.frame(id: link.requestID, result: result)
     link.connection.remoteCalls.wrappingSubtract(1, ordering: .relaxed)
     link.connection.send(frame)
 }

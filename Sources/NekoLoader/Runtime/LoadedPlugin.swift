@@ -202,13 +202,7 @@ enum Forwarding {
 
     /// Completes a caller's call with an error of the host's.
     static func fail(_ call: UnsafePointer<neko_call>, _ error: CallError) {
-        var message = error.message
-        message.withUTF8 { bytes in
-            var result = neko_result(
-                struct_size: UInt32(MemoryLayout<neko_result>.size), status: error.code.rawValue,
-                data: bytes.baseAddress, len: bytes.count, field: nil)
-            call.pointee.complete(call, &result)
-        }
+        call.complete(status: error.code.rawValue, message: error.message)
     }
 
     private static let completeLink: neko_complete_fn = { call, result in

@@ -39,24 +39,12 @@ struct PluginLibrary: @unchecked Sendable {
     /// Opens `path` (a private copy of `manifest`'s library), calls its
     /// `neko_plugin_register`, and checks what it returns against `manifest`.
     static func open(_ path: String, for manifest: PluginManifest, hostName: String) throws(LoadFailure) -> PluginLibrary {
-        let library = manifest.libraryPath
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw LoadFailure(.open, "\(library): cannot open the library: \(reason)")
+        switch PluginImage.register(path, hostName: hostName) {
+        case .success(let descriptor):
+            return try check(descriptor, path: path, manifest: manifest)
+        case .failure(let failure):
+            throw LoadFailure(failure.phase == "register" ? .register : .open, "\(manifest.libraryPath): \(failure.message)")
         }
-        guard let symbol = dlsym(handle, NEKO_REGISTER_SYMBOL) else {
-            throw LoadFailure(.open, "\(library): exports no '\(NEKO_REGISTER_SYMBOL)': it is not a Neko plugin (see docs/ABI.md)")
-        }
-        let register = unsafeBitCast(symbol, to: neko_register_fn.self)
-        var info = neko_host_info(struct_size: UInt32(MemoryLayout<neko_host_info>.size), abi: BuildStamp.abi, host_name: nil)
-        let found = hostName.withCString { name in
-            info.host_name = name
-            return register(&info)
-        }
-        guard let descriptor = found else {
-            throw LoadFailure(.register, "\(library): \(NEKO_REGISTER_SYMBOL) returned NULL: the plugin refused this host (ABI \(BuildStamp.abi.major).\(BuildStamp.abi.minor))")
-        }
-        return try check(descriptor, path: path, manifest: manifest)
     }
 
     /// Starts a worker process that opens `path` (a private copy of
