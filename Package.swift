@@ -39,16 +39,21 @@ let package = Package(
         .target(name: "NekoLoader", dependencies: [
             "NekoABI", "NekoCore", "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "nekoctl", dependencies: [
-            "NekoLoader", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // A long-running host: the control socket (`nekoctl serve`) and the folder watcher (hot reload).
+        // Apart from the loader, so that an application embedding plugins links no server.
+        .target(name: "NekoServe", dependencies: [
+            "NekoLoader", "NekoCore", .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
+        .executableTarget(name: "nekoctl", dependencies: [
+            "NekoLoader", "NekoServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore", "NekoWire"]),
         .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),
         .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin", "NekoTestSupport"]),
-        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoCore", "NekoTestSupport"]),
+        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoServe", "NekoCore", "NekoTestSupport"]),
     ] + swiftExamples.map {
         .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
     },

@@ -1,5 +1,6 @@
 import Foundation
 import NekoLoader
+import NekoServe
 
 /// Hot reload, in-process: from a new library renamed into place to the
 /// first call answered by the new generation, and what each reload keeps

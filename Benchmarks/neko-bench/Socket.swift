@@ -1,6 +1,7 @@
 import Foundation
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// Calls through `nekoctl serve`'s control socket: one client, one
 /// connection, the pluggy peer's call (hello.save), request after request.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NekoLoader
+import NekoServe
 
 /// `nekoctl check DIR`: validates a plugin folder without running it.
 struct Check: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl config ID [key=value...]`: shows or changes a plugin's settings.
 struct Config: AsyncParsableCommand {

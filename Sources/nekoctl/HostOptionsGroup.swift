@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// The options every command that reads plugins takes.
 struct HostOptionsGroup: ParsableArguments {

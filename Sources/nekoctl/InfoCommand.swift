@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl info ID`: a plugin's manifest and entries.
 struct Info: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl list`: every plugin under the roots, with its state.
 struct List: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl load PATH`: adds a plugin folder from anywhere.
 struct Load: AsyncParsableCommand {

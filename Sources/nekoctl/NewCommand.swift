@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import NekoLoader
+import NekoServe
 
 /// `nekoctl new NAME`: scaffolds a plugin folder from `PluginTemplates/`.
 struct New: ParsableCommand {

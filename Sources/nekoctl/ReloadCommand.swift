@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl reload ID`: a new generation of a plugin in a running `nekoctl serve`.
 struct Reload: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import NekoCore
 import NekoLoader
+import NekoServe
 
 #if canImport(Glibc)
 import Glibc

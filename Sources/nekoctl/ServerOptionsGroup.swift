@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// The `--socket` option of the commands that can talk to a running
 /// `nekoctl serve`, and the routing rule they share.

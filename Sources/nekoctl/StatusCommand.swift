@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl status`: what a running `nekoctl serve` is doing, per plugin.
 struct Status: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NekoCore
 import NekoLoader
+import NekoServe
 
 /// `nekoctl unload ID`: stops a plugin in a running `nekoctl serve`.
 struct Unload: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import NekoCore
 import NekoLoader
+import NekoServe
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import NekoCore
 import NekoLoader
+import NekoServe
 import Testing
 
 /// The watcher: plugins reload, load and unload on their own when their files

@@ -25,7 +25,7 @@ public final class PluginHost: Sendable {
     /// plugin gets a receipt saying so).
     public let messages: AsyncStream<PluginMessage>
 
-    let logger: Logger
+    package let logger: Logger
     let inbox: AsyncStream<PluginMessage>.Continuation
     let registry = Mutex(Registry())
     /// Serializes loading and stopping, which may block for a long time,

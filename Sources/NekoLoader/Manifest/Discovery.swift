@@ -167,19 +167,19 @@ public enum Discovery {
     }
 
     /// The last component of a standardized absolute path (`""` for `/`).
-    static func lastComponent(_ path: String) -> String {
+    package static func lastComponent(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? ""
     }
 
     // MARK: - File system
 
     /// What is at a path, following symbolic links.
-    enum FileStatus {
+    package enum FileStatus {
         case regularFile, directory, other, missing
         /// Cannot tell: the message says why, eg `permission denied (...)`.
         case error(String)
 
-        static func of(_ path: String) -> FileStatus {
+        package static func of(_ path: String) -> FileStatus {
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let code = errno
@@ -193,18 +193,18 @@ public enum Discovery {
         }
 
         /// Why this process cannot read the file at `path`, or `nil` when it can.
-        static func readProblem(_ path: String) -> String? {
+        package static func readProblem(_ path: String) -> String? {
             access(path, R_OK) == 0 ? nil : describe(errno, path: path)
         }
     }
 
     /// The names in a folder (without `.` and `..`), or why they cannot be listed.
-    enum Listing {
+    package enum Listing {
         case names([String])
         case problem(String)
     }
 
-    static func listFolder(_ path: String) -> Listing {
+    package static func listFolder(_ path: String) -> Listing {
         guard let folder = opendir(path) else { return .problem(describe(errno, path: path)) }
         defer { closedir(folder) }
         var names: [String] = []
@@ -241,7 +241,7 @@ public enum Discovery {
     ///
     /// A permission problem names its real cause: the file's mode and owner, or
     /// the first folder on the way that this process may not enter.
-    static func describe(_ code: Int32, path: String) -> String {
+    package static func describe(_ code: Int32, path: String) -> String {
         var text = String(cString: strerror(code))
         if let first = text.first { text = first.lowercased() + text.dropFirst() }
         guard code == EACCES || code == EPERM else { return text }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NekoCore
 
 /// Makes the private copy of a plugin library that the host opens.
 ///

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Synchronization
+import NekoCore
+import NekoLoader
 
 /// Watches the plugin roots and keeps a host in step with them.
 ///

@@ -1,3 +1,5 @@
+import NekoCore
+import NekoLoader
 /// One thing a ``PluginWatcher`` did, or tried to do, about a plugin.
 public struct WatchEvent: Sendable, Equatable, CustomStringConvertible {
     /// What the watcher did.

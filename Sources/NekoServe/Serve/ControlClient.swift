@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NekoCore
+import NekoLoader
 
 /// A connection to the control socket of `nekoctl serve`: sends a request,
 /// waits (bounded) for its response.

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import NekoCore
 import Synchronization
+import NekoLoader
 
 /// A Unix domain socket server around a `PluginHost`: the control socket of
 /// `nekoctl serve`. Newline-delimited JSON, one request per line, one

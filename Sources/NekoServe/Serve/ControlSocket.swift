@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NekoCore
+import NekoLoader
 
 /// Where the control socket of `nekoctl serve` lives, and the POSIX plumbing
 /// both ends of it share: addresses, whole writes, lines read with a bound.

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Synchronization
+import NekoCore
+import NekoLoader
 
 /// The inotify side of a ``PluginWatcher``: made by `start()`, then owned by
 /// the watcher's thread alone, which reads events, debounces them per plugin

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NekoCore
+import NekoLoader
 
 extension ControlServer {
     /// The ops a request may name, in the order docs/SERVE.md lists them.

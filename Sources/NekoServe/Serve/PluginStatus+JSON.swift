@@ -1,4 +1,5 @@
 import NekoCore
+import NekoLoader
 
 extension PluginStatus {
     /// One line on why a plugin is where it is, eg "auto_start = false: loads on first call".
