@@ -53,7 +53,9 @@ let package = Package(
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),
         .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin", "NekoTestSupport"]),
-        .testTarget(name: "NekoLoaderTests", dependencies: ["NekoLoader", "NekoServe", "NekoCore", "NekoTestSupport"]),
+        .testTarget(name: "NekoLoaderTests", dependencies: [
+            "NekoLoader", "NekoServe", "NekoCore", "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
     ] + swiftExamples.map {
         .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
     },

@@ -6,7 +6,7 @@ import NekoServe
 /// `nekoctl status`: what a running `nekoctl serve` is doing, per plugin.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a running 'nekoctl serve': per plugin its state, generation, calls served and failed, last error, last reload.")
+        abstract: "Show a running 'nekoctl serve': per plugin its state and for how long, generation, calls served and failed, last error, last reload.")
 
     @OptionGroup var server: ServerOptionsGroup
 
@@ -31,7 +31,7 @@ struct Status: AsyncParsableCommand {
                 error = "\(last["code"]?.stringValue ?? "-"): \(last["message"]?.stringValue ?? "")"
             }
             rows.append([
-                plugin["id"]?.stringValue ?? "-", plugin["state"]?.stringValue ?? "-", Self.runsIn(plugin),
+                plugin["id"]?.stringValue ?? "-", Self.stateText(plugin), Self.runsIn(plugin),
                 plugin["generation"]?.description ?? "-",
                 plugin["calls_served"]?.description ?? "0", plugin["calls_failed"]?.description ?? "0",
                 plugin["restarts"]?.description ?? "0",
@@ -39,6 +39,13 @@ struct Status: AsyncParsableCommand {
             ])
         }
         Table.print(rows)
+    }
+
+    /// The state and how long the plugin has been in it, eg "loaded 2m13s".
+    private static func stateText(_ plugin: JSON) -> String {
+        let state = plugin["state"]?.stringValue ?? "-"
+        guard let since = plugin["since"]?.doubleValue else { return state }
+        return "\(state) \(Age.text(seconds: WallClock.now() - since))"
     }
 
     /// "host", "pid 1234" or "worker".

@@ -71,9 +71,11 @@ extension PluginHost {
             throw CallError(.unavailable, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)")
         case .crashed(let how):
             throw CallError(.crashed, "plugin '\(id)' crashed (\(how)) and is restarting; try again shortly")
-        case .stopped:
+        case .restarting:
+            throw CallError(.crashed, "plugin '\(id)' crashed and is restarting; try again shortly")
+        case .stopped, .stopping:
             throw CallError(.notFound, "plugin '\(id)' was unloaded (load or reload brings it back)")
-        case .loaded, .unloaded:
+        case .loaded, .unloaded, .loading, .reloading:
             guard loadOnDemand else {
                 throw CallError(.unavailable, "plugin '\(id)' is not running; a plugin can call only plugins that are loaded (list it in [plugin].dependencies to load it first)")
             }

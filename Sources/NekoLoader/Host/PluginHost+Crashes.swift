@@ -37,10 +37,10 @@ extension PluginHost {
             let crashes = record.crashTimes.count
             defer { registry.records[index] = record }
             if crashes > policy.maximumCrashes {
-                record.state = .failed(LoadFailure(.startup, "its worker process crashed \(crashes) times within \(policy.window), last: \(exit); it stays down until it is reloaded"))
+                record.move(to: .failed(LoadFailure(.startup, "its worker process crashed \(crashes) times within \(policy.window), last: \(exit); it stays down until it is reloaded")), logger: logger)
                 return nil
             }
-            record.state = .crashed("\(exit)")
+            record.move(to: .crashed("\(exit)"), logger: logger)
             return (policy.delay(afterCrash: crashes), record.generation)
         }
         // What is left of the dead generation: its timers and its gate.
@@ -67,8 +67,12 @@ extension PluginHost {
         withLifecycle {
             // Again under the lock: a shutdown may have come first.
             guard !closed.load(ordering: .acquiring) else { return }
-            let current = registry.withLock { $0.record(id) }
-            guard let current, case .crashed = current.state, current.generation == generation else { return }
+            let restarting = registry.withLock { registry -> Bool in
+                guard let index = registry.byID[id], case .crashed = registry.records[index].state,
+                      registry.records[index].generation == generation else { return false }
+                return registry.records[index].move(to: .restarting, logger: logger)
+            }
+            guard restarting else { return }
             if case .success = loadLocked(id) {
                 registry.withLock { registry in
                     if let index = registry.byID[id] { registry.records[index].restarts += 1 }

@@ -97,14 +97,19 @@ extension PluginHost {
         withLifecycle {
             let order = registry.withLock { $0.loadOrder }
             for id in order.reversed() {
-                guard let plugin = registry.withLock({ $0.record(id)?.loaded }) else { continue }
+                let plugin = registry.withLock { registry -> LoadedPlugin? in
+                    guard let index = registry.byID[id], let plugin = registry.records[index].loaded else { return nil }
+                    registry.records[index].move(to: .stopping, logger: logger)
+                    return plugin
+                }
+                guard let plugin else { continue }
                 if !plugin.stopAndDestroy(drain: options.drainTimeout) {
                     logger.warning("\(id) still had calls in flight after \(options.drainTimeout); its instance is stopped but kept", metadata: ["plugin": "\(id)"])
                 }
                 registry.withLock { registry in
                     guard let index = registry.byID[id] else { return }
                     registry.records[index].loaded = nil
-                    registry.records[index].state = .unloaded
+                    registry.records[index].move(to: .unloaded, logger: logger)
                 }
             }
             registry.withLock { $0.loadOrder = [] }
@@ -121,7 +126,10 @@ extension PluginHost {
         case .loaded: return .success(())
         case .failed(let failure): return .failure(failure)
         case .disabled: return .failure(LoadFailure(.dependencies, "plugin '\(id)' is disabled ([plugin_runtime].enabled = false)"))
-        case .unloaded, .stopped, .crashed: break
+        case .reloading, .stopping:
+            // Only under the lifecycle lock, which this thread holds: not reachable.
+            return .failure(LoadFailure(.startup, "plugin '\(id)' is \(record.state.name)"))
+        case .unloaded, .stopped, .crashed, .loading, .restarting: break
         }
         guard case .success(let manifest) = record.discovered.manifest else { return .success(()) }
         for dependency in manifest.dependencies {
@@ -133,6 +141,7 @@ extension PluginHost {
         }
         let start = ContinuousClock.now
         var library: PluginLibrary?
+        if record.state != .restarting { setState(id, .loading, loaded: nil, library: nil) }
         do throws(LoadFailure) {
             try PluginManifest.checkABI(manifest)
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
@@ -221,7 +230,7 @@ extension PluginHost {
     private func setState(_ id: String, _ state: PluginState, loaded: LoadedPlugin?, library: PluginLibrary?) {
         registry.withLock { registry in
             guard let index = registry.byID[id] else { return }
-            registry.records[index].state = state
+            registry.records[index].move(to: state, logger: logger)
             registry.records[index].loaded = loaded
             if let library { registry.records[index].library = library }
         }

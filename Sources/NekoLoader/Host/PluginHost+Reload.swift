@@ -45,13 +45,18 @@ extension PluginHost {
                 guard let index = registry.byID[id] else { return (false, nil) }
                 let loaded = registry.records[index].loaded
                 registry.records[index].loaded = nil
-                registry.records[index].state = .stopped
+                registry.records[index].move(to: loaded == nil ? .stopped : .stopping, logger: logger)
                 registry.loadOrder.removeAll { $0 == id }
                 return (true, loaded)
             }
             guard found.0 else { return .failure(CallError(.notFound, "no plugin '\(id)' to unload")) }
-            if let loaded = found.1, !loaded.stopAndDestroy(drain: options.drainTimeout) {
-                logger.warning("\(id) still had calls in flight after \(options.drainTimeout); its instance is stopped but kept", metadata: ["plugin": "\(id)"])
+            if let loaded = found.1 {
+                if !loaded.stopAndDestroy(drain: options.drainTimeout) {
+                    logger.warning("\(id) still had calls in flight after \(options.drainTimeout); its instance is stopped but kept", metadata: ["plugin": "\(id)"])
+                }
+                registry.withLock { registry in
+                    if let index = registry.byID[id] { registry.records[index].move(to: .stopped, logger: logger) }
+                }
             }
             return .success(found.1 != nil)
         }
@@ -99,7 +104,7 @@ extension PluginHost {
             registry.withLock { registry in
                 guard let index = registry.byID[id] else { return }
                 switch registry.records[index].state {
-                case .failed, .crashed: registry.records[index].state = .unloaded
+                case .failed, .crashed: registry.records[index].move(to: .unloaded, logger: logger)
                 default: break
                 }
             }
@@ -108,10 +113,16 @@ extension PluginHost {
             }
         }
         let start = ContinuousClock.now
+        registry.withLock { registry in
+            if let index = registry.byID[id] { registry.records[index].move(to: .reloading, logger: logger) }
+        }
         func failed(_ failure: LoadFailure) -> Result<ReloadReport, LoadFailure> {
             let record = ReloadRecord(generation: registry.withLock { $0.record(id)?.generation ?? 0 }, duration: ContinuousClock.now - start, failure: failure, stateBytes: 0)
             registry.withLock { registry in
-                if let index = registry.byID[id] { registry.records[index].lastReload = record }
+                guard let index = registry.byID[id] else { return }
+                registry.records[index].lastReload = record
+                // The old generation serves on (unless its worker died meanwhile: then it stays crashed).
+                if registry.records[index].state == .reloading { registry.records[index].move(to: .loaded, logger: logger) }
             }
             logger.warning("\(id) did not reload, the running generation goes on: \(failure)", metadata: ["plugin": "\(id)"])
             return .failure(failure)
@@ -164,7 +175,7 @@ extension PluginHost {
             registry.records[index].library = library
             // The old generation's worker may have crashed meanwhile, taking the id out.
             if !registry.loadOrder.contains(id) { registry.loadOrder.append(id) }
-            registry.records[index].state = .loaded
+            registry.records[index].move(to: .loaded, logger: logger)
             registry.records[index].generation += 1
             let report = ReloadReport(generation: registry.records[index].generation, duration: ContinuousClock.now - start, stateBytes: state?.count ?? 0)
             registry.records[index].lastReload = ReloadRecord(generation: report.generation, duration: report.duration, failure: nil, stateBytes: report.stateBytes)

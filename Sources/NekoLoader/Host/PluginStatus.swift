@@ -15,8 +15,17 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
     /// Its worker process died (an isolated plugin); it restarts after a delay.
     /// The text says how it died, eg "SIGSEGV (Segmentation fault)".
     case crashed(String)
+    /// Being opened, created and started; calls wait for the outcome.
+    case loading
+    /// Running, while a new generation is prepared beside it; calls go on.
+    case reloading
+    /// Draining its calls before `stop` (unload or shutdown); new calls are refused.
+    case stopping
+    /// Coming back after a crash; calls wait for the outcome.
+    case restarting
 
-    /// `loaded`, `unloaded`, `disabled`, `stopped`, `failed` or `crashed`.
+    /// `loaded`, `unloaded`, `disabled`, `stopped`, `failed`, `crashed`,
+    /// `loading`, `reloading`, `stopping` or `restarting`.
     public var name: String {
         switch self {
         case .loaded: "loaded"
@@ -25,6 +34,19 @@ public enum PluginState: Sendable, Equatable, CustomStringConvertible {
         case .stopped: "stopped"
         case .failed: "failed"
         case .crashed: "crashed"
+        case .loading: "loading"
+        case .reloading: "reloading"
+        case .stopping: "stopping"
+        case .restarting: "restarting"
+        }
+    }
+
+    /// Whether its entries can be called now (`loaded`, or `reloading`, whose
+    /// old generation serves on).
+    public var isRunning: Bool {
+        switch self {
+        case .loaded, .reloading: true
+        default: false
         }
     }
 
@@ -47,6 +69,8 @@ public struct PluginStatus: Sendable {
     public let manifest: PluginManifest?
     /// Where it stands.
     public let state: PluginState
+    /// When it entered `state`, in seconds since 1970-01-01 UTC (eg 1764639600.25).
+    public let stateSince: Double
     /// Its entries: known once its library has been opened.
     public let entries: [EntryInfo]?
     /// Its interval timers: known once its library has been opened.

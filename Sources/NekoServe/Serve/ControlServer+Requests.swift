@@ -113,7 +113,8 @@ extension ControlServer {
         return .array(host.plugins.map { status in
             let counts = counted[status.id] ?? PluginCounters()
             return [
-                "id": .string(status.id), "state": .string(status.state.name), "generation": .int(Int64(status.generation)),
+                "id": .string(status.id), "state": .string(status.state.name), "since": .double(status.stateSince),
+                "generation": .int(Int64(status.generation)),
                 "calls_served": .int(Int64(counts.served)), "calls_failed": .int(Int64(counts.failed)),
                 "calls_in_flight": .int(Int64(counts.inFlight)),
                 "isolation": .string(status.isolation.rawValue), "pid": status.workerPID.map { .int(Int64($0)) } ?? .null,

@@ -10,6 +10,10 @@ extension PluginStatus {
         case .unloaded: "auto_start = false: loads on first call"
         case .stopped: "unloaded on request"
         case .crashed(let how): "crashed: \(how); restarting"
+        case .loading: "loading"
+        case .reloading: "a new generation is loading; this one serves on"
+        case .stopping: "draining its calls before it stops"
+        case .restarting: "restarting after a crash"
         case .loaded: [swiftVersion.map { "Swift \($0)" } ?? "C", manifest?.name ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
         }
     }
@@ -22,12 +26,13 @@ extension PluginStatus {
     }
 
     /// The status as `nekoctl list --json` and the `list` op show it: id,
-    /// folder, state, version, entries (a count), swift, sdk, detail,
+    /// folder, state, since (when it entered that state, in seconds since
+    /// 1970), version, entries (a count), swift, sdk, detail,
     /// isolation, pid, restarts, last_crash, and for a failed plugin the
     /// phase and reason.
     public var json: JSON {
         var object: JSONObject = [
-            "id": .string(id), "folder": .string(folder), "state": .string(state.name),
+            "id": .string(id), "folder": .string(folder), "state": .string(state.name), "since": .double(stateSince),
             "version": manifest.map { .string($0.version) } ?? .null,
             "entries": entries.map { .int(Int64($0.count)) } ?? .null,
             "swift": swiftVersion.map { .string($0) } ?? .null,
