@@ -15,6 +15,9 @@ struct HostOptionsGroup: ParsableArguments {
     @Flag(help: "Run every plugin in a worker process of its own, whatever its plugin.toml says (isolation = \"process\").")
     var isolate = false
 
+    @Flag(help: "Refuse a plugin.toml with an unknown key instead of warning about it.")
+    var strict = false
+
     /// The roots: --dir, else $NEKO_PLUGIN_PATH, else ./plugins.
     var resolvedRoots: [String] {
         Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
@@ -26,6 +29,7 @@ struct HostOptionsGroup: ParsableArguments {
         var options = HostOptions(roots: resolvedRoots)
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
         options.isolateAll = isolate
+        options.strictManifests = strict
         return PluginHost(options: options)
     }
 }

@@ -16,10 +16,13 @@ struct Info: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Show the name and description in this language, from the files of the plugin's [plugin.i18n] locales_dir, eg ja or zh-CN.", valueName: "locale"))
+    var lang: String?
+
     @OptionGroup var server: ServerOptionsGroup
 
     func run() async throws {
-        let info: JSON
+        var info: JSON
         if let running = server.runningServer(for: host) {
             info = try running.request("info", ["plugin": .string(id)])
         } else {
@@ -33,12 +36,40 @@ struct Info: AsyncParsableCommand {
             }
             info = status.infoJSON
         }
+        if let lang { info = localized(info, lang) }
         if json {
             Terminal.out(info.prettyPrinted())
         } else {
             printText(info)
         }
+        if !json {
+            for warning in info["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [] { Terminal.error("warning: \(warning)") }
+        }
         if info["state"] == "failed" { throw ExitCode(1) }
+    }
+
+    /// `info` with its name and descriptions in `language`, and `locale` set to
+    /// the translation's; unchanged (with a note on standard error) when there is none.
+    private func localized(_ info: JSON, _ language: String) -> JSON {
+        guard case .object(var object) = info, let folder = info["folder"]?.stringValue else { return info }
+        guard let directory = info["i18n"]?["locales_dir"]?.stringValue else {
+            Terminal.error("note: \(id) has no [plugin.i18n] locales_dir: showing the text of its plugin.toml")
+            return info
+        }
+        let text: PluginManifest.LocalizedText?
+        do { text = try PluginManifest.localizedText(localesFolder: Discovery.join(folder, directory), language: language) } catch {
+            Terminal.error("warning: \(error.message)")
+            return info
+        }
+        guard let text else {
+            Terminal.error("note: \(id) has no '\(language)' translation in \(Discovery.join(folder, directory)): showing the text of its plugin.toml")
+            return info
+        }
+        if let name = text.name { object["name"] = .string(name) }
+        if let description = text.description { object["description"] = .string(description) }
+        if let short = text.shortDescription { object["short_description"] = .string(short) }
+        object["locale"] = .string(text.locale)
+        return .object(object)
     }
 
     /// Prints `PluginStatus.infoJSON` for people.
@@ -52,6 +83,7 @@ struct Info: AsyncParsableCommand {
         }
         Terminal.out("\(text("id") ?? id) \(text("version") ?? "-"): \(name)")
         if let description = text("description"), !description.isEmpty { Terminal.out("  \(description)") }
+        if let short = text("short_description"), !short.isEmpty, short != text("description") { Terminal.out("  \(short)") }
         let built = text("sdk").map { sdk in " (\(sdk)\(text("swift").map { ", Swift \($0)" } ?? ""))" } ?? ""
         var facts: [(String, String)] = [
             ("state", state + (info["load_ms"]?.doubleValue.map { " (loaded in \(Milliseconds.text($0)))" } ?? "")),
@@ -62,6 +94,9 @@ struct Info: AsyncParsableCommand {
         let dependencies = info["dependencies"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if !dependencies.isEmpty { facts.append(("depends on", dependencies.joined(separator: ", "))) }
         if let author = text("author") { facts.append(("author", author)) }
+        let keywords = info["keywords"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !keywords.isEmpty { facts.append(("keywords", keywords.joined(separator: ", "))) }
+        if let locale = text("locale") { facts.append(("locale", locale)) }
         if let config = info["config"], case .object(let tables) = config, !tables.isEmpty { facts.append(("config", config.description)) }
         for (key, value) in facts { Terminal.out("  \((key + ":").padding(to: 12)) \(value)") }
         guard let entries = info["entries"]?.arrayValue else { return }

@@ -20,6 +20,7 @@ struct List: AsyncParsableCommand {
         if let running = server.runningServer(for: host) {
             let statuses = try running.request("list").arrayValue ?? []
             show(statuses, roots: running.roots)
+            if !json { showWarnings(statuses) }
             return
         }
         let plugins = host.makeHost()
@@ -28,7 +29,18 @@ struct List: AsyncParsableCommand {
         if !json {
             for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
         }
-        show(plugins.plugins.map(\.json), roots: host.resolvedRoots)
+        let statuses = plugins.plugins.map(\.json)
+        show(statuses, roots: host.resolvedRoots)
+        if !json { showWarnings(statuses) }
+    }
+
+    /// Prints each plugin's warnings on standard error, after the table.
+    private func showWarnings(_ statuses: [JSON]) {
+        for status in statuses {
+            for warning in status["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                Terminal.error("warning: \(warning)")
+            }
+        }
     }
 
     /// Prints `PluginStatus.json` objects as JSON or as a table.

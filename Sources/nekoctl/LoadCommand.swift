@@ -24,8 +24,10 @@ struct Load: AsyncParsableCommand {
             return
         }
         let check: PluginCheck
-        switch PluginCheck.run(folder: folder) {
-        case .success(let found): check = found
+        switch PluginCheck.run(folder: folder, strict: host.strict) {
+        case .success(let found):
+            check = found
+            for warning in found.warnings { Terminal.error("warning: \(warning)") }
         case .failure(let failure):
             Terminal.error("error: \(failure.phase): \(failure.message)")
             throw ExitCode(1)

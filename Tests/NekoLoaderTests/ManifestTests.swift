@@ -11,83 +11,6 @@ import Musl
 import Darwin
 #endif
 
-// MARK: - Fixtures
-
-/// A fresh temporary folder holding plugin roots and folders; `remove()` deletes it.
-private struct Sandbox {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/neko-manifest-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Deletes the sandbox; a test that took a permission away gives it back first.
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// Writes `<root>/<folder>/plugin.toml` with `toml`, and `lib<folder>.so` unless `library` is false.
-    @discardableResult
-    func plugin(_ folder: String, root: String = "plugins", toml: String, library: Bool = true) -> String {
-        let directory = "\(path)/\(root)/\(folder)"
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        write(directory + "/plugin.toml", Data(toml.utf8))
-        if library { write("\(directory)/lib\(folder).so", Data()) }
-        return directory
-    }
-
-    /// The absolute path of a root under the sandbox.
-    func root(_ name: String = "plugins") -> String { "\(path)/\(name)" }
-}
-
-/// Creates (or replaces) the file at `path` with `bytes`.
-private func write(_ path: String, _ bytes: Data) {
-    let written = FileManager.default.createFile(atPath: path, contents: bytes)
-    precondition(written, "cannot write \(path)")
-}
-
-/// A `plugin.toml` with the four required fields, any of them replaced (`nil` removes it),
-/// extra `[plugin]` lines, and text after the `[plugin]` table.
-private func manifest(_ id: String, _ replacing: [String: String?] = [:], plugin extra: String = "", after tail: String = "") -> String {
-    let fields = [("id", "\"\(id)\""), ("name", "\"Hello\""), ("version", "\"1.0.0\""), ("abi", "\"1.0\"")]
-    var lines = ["[plugin]"]
-    for (key, value) in fields {
-        let replaced: String?
-        if let override = replacing[key] { replaced = override } else { replaced = value }
-        if let replaced { lines.append("\(key) = \(replaced)") }
-    }
-    if !extra.isEmpty { lines.append(extra) }
-    return lines.joined(separator: "\n") + "\n" + tail + "\n"
-}
-
-/// The failure `PluginManifest.load` throws for `folder`, or `nil` when it loads.
-private func loadFailure(_ folder: String) -> LoadFailure? {
-    do {
-        _ = try PluginManifest.load(folder: folder)
-        return nil
-    } catch {
-        return error
-    }
-}
-
-/// Expects `folder` to fail with `phase` and a message containing every one of `parts`.
-private func expectFailure(_ folder: String, _ parts: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    guard let failure = loadFailure(folder) else {
-        Issue.record("expected a manifest failure containing \(parts), but it loaded", sourceLocation: sourceLocation)
-        return
-    }
-    #expect(failure.phase == .manifest, sourceLocation: sourceLocation)
-    for part in parts {
-        #expect(failure.message.contains(part), "\(failure.message)", sourceLocation: sourceLocation)
-    }
-}
-
-/// Whether this process ignores file permissions (root), so that a chmod 000 cannot block it.
-private let ignoresPermissions = geteuid() == 0
-
 // MARK: - Manifest: valid files
 
 @Suite struct ManifestTests {
@@ -186,6 +109,14 @@ private let ignoresPermissions = geteuid() == 0
         #expect(Discovery.absolutePath("x/y") == Discovery.absolutePath(cwd + "/x/y"))
     }
 
+    @Test func abiDefaultsToTheHostMajorDotZero() throws {
+        let sandbox = Sandbox()
+        defer { sandbox.remove() }
+        let loaded = try PluginManifest.load(folder: sandbox.plugin("hello", toml: manifest("hello", ["abi": nil])))
+        #expect(loaded.abi == PluginManifest.ABIVersion(major: PluginManifest.ABIVersion.host.major, minor: 0))
+        #expect(loaded.warnings.isEmpty)
+    }
+
     @Test func disabledPluginNeedsNoLibrary() throws {
         let sandbox = Sandbox()
         defer { sandbox.remove() }
@@ -214,7 +145,6 @@ private let ignoresPermissions = geteuid() == 0
         .init("missing id", manifest("hello", ["id": nil]), "missing required field [plugin].id (a string)"),
         .init("missing name", manifest("hello", ["name": nil]), "missing required field [plugin].name (a string)"),
         .init("missing version", manifest("hello", ["version": nil]), "missing required field [plugin].version (a string)"),
-        .init("missing abi", manifest("hello", ["abi": nil]), "missing required field [plugin].abi (a string like \"1.0\")"),
         // Wrong types.
         .init("id not a string", manifest("hello", ["id": "1"]), "[plugin].id = 1: expected a string, found an integer"),
         .init("name not a string", manifest("hello", ["name": "true"]), "[plugin].name = true: expected a string, found a boolean"),
@@ -263,12 +193,6 @@ private let ignoresPermissions = geteuid() == 0
         .init("duplicate dependency", manifest("hello", plugin: "dependencies = [\"base\", \"base\"]"), "[plugin].dependencies[1] = \"base\": expected each plugin id once, found it twice"),
         .init("dependency a path", manifest("hello", plugin: "dependencies = [\"../base\"]"), "[plugin].dependencies[0] = \"../base\": expected a plugin id"),
         // Unknown keys and misplaced tables.
-        .init("typo in [plugin]", manifest("hello", plugin: "dependancies = []"),
-              "unknown key [plugin].dependancies (did you mean \"dependencies\"?)", "known keys of [plugin]: id, name, version, description, abi, library, dependencies, author"),
-        .init("N.E.K.O entry key", manifest("hello", plugin: "entry = \"mod:Class\""), "unknown key [plugin].entry (Neko loads [plugin].library"),
-        .init("typo in [plugin_runtime]", manifest("hello", after: "[plugin_runtime]\npriorty = 1"),
-              "unknown key [plugin_runtime].priorty (did you mean \"priority\"?)", "known keys of [plugin_runtime]: enabled, auto_start, timeout, startup_failure, priority"),
-        .init("typo in [plugin.author]", manifest("hello", after: "[plugin.author]\nemial = \"a@b.c\""), "unknown key [plugin.author].emial (did you mean \"email\"?)"),
         .init("typo in a table name", manifest("hello", after: "[plugin_runtme]\nenabled = false"), "table [plugin_runtme]: did you mean [plugin_runtime]?"),
         .init("top-level runtime key", "enabled = false\n" + manifest("hello"), "top-level key enabled = false: expected a table", "did you mean [plugin_runtime].enabled?"),
         .init("config nan", manifest("hello", after: "[settings]\nx = nan"), "[settings].x = nan: expected a finite number (JSON has no nan or inf)"),
@@ -443,85 +367,4 @@ extension ManifestTests {
     }
 }
 
-fileprivate extension Result {
-    /// The failure, or `nil` on success.
-    var failure: Failure? {
-        if case .failure(let failure) = self { return failure }
-        return nil
-    }
-}
 
-// MARK: - Dependency order
-
-extension ManifestTests {
-    @Suite struct DependencyOrderTests {
-        /// Writes plugins (`id: (dependencies, priority, enabled)`) and plans them.
-        private func plan(_ plugins: [(String, [String], Int, Bool)], extra: (Sandbox) -> Void = { _ in }) -> LoadPlan {
-            let sandbox = Sandbox()
-            defer { sandbox.remove() }
-            for (id, dependencies, priority, enabled) in plugins {
-                let list = dependencies.map { "\"\($0)\"" }.joined(separator: ", ")
-                sandbox.plugin(id, toml: manifest(id, plugin: "dependencies = [\(list)]",
-                                                  after: "[plugin_runtime]\npriority = \(priority)\nenabled = \(enabled)"))
-            }
-            extra(sandbox)
-            return DependencyOrder.plan(Discovery.scan(roots: [sandbox.root()]))
-        }
-
-        @Test func dependenciesFirstThenPriorityThenId() {
-            let result = plan([
-                ("app", ["base", "util"], 100, true), ("base", [], 0, true), ("util", ["base"], 5, true),
-                ("zeta", [], 10, true), ("alpha", [], 10, true), ("off", [], 50, false),
-            ])
-            #expect(result.order.map(\.id) == ["alpha", "zeta", "base", "util", "app"])
-            #expect(result.failures.isEmpty)
-            #expect(result.disabled.map(\.id) == ["off"])
-        }
-
-        @Test func cycleOfThreeFailsEveryMember() {
-            let result = plan([("a", ["b"], 0, true), ("b", ["c"], 0, true), ("c", ["a"], 0, true), ("d", ["a"], 0, true), ("e", [], 0, true)])
-            #expect(result.order.map(\.id) == ["e"])
-            #expect(result.failures["a"] == LoadFailure(.dependencies, "dependency cycle: a -> b -> c -> a"))
-            #expect(result.failures["b"] == LoadFailure(.dependencies, "dependency cycle: b -> c -> a -> b"))
-            #expect(result.failures["c"] == LoadFailure(.dependencies, "dependency cycle: c -> a -> b -> c"))
-            #expect(result.failures["d"] == LoadFailure(.dependencies, "depends on 'a', which failed (dependencies: dependency cycle: a -> b -> c -> a)"))
-        }
-
-        @Test func missingDisabledAndFailedDependencies() {
-            let result = plan([
-                ("needs-missing", ["ghost"], 0, true), ("needs-off", ["off"], 0, true), ("off", [], 0, false),
-                ("needs-broken", ["broken"], 0, true), ("both", ["ghost", "off"], 0, true),
-            ]) { sandbox in
-                sandbox.plugin("broken", toml: manifest("broken", ["version": "\"1.x\""]))
-            }
-            #expect(result.order.isEmpty)
-            #expect(result.failures["needs-missing"] == LoadFailure(.dependencies, "depends on 'ghost', which is not installed"))
-            #expect(result.failures["needs-off"] == LoadFailure(.dependencies, "depends on 'off', which is disabled"))
-            #expect(result.failures["both"] == LoadFailure(.dependencies, "depends on 'ghost', which is not installed; depends on 'off', which is disabled"))
-            let broken = result.failures["needs-broken"]
-            #expect(broken?.phase == .dependencies)
-            #expect(broken?.message.hasPrefix("depends on 'broken', which failed (manifest: ") == true)
-            #expect(broken?.message.contains("/broken/plugin.toml: [plugin].version = \"1.x\": expected a semantic version") == true)
-            #expect(result.failures["broken"] == nil && result.failures["off"] == nil)
-            #expect(result.disabled.map(\.id) == ["off"])
-        }
-
-        @Test func failureSpreadsToTransitiveDependents() {
-            let result = plan([("top", ["mid"], 0, true), ("mid", ["low"], 0, true), ("low", ["ghost"], 0, true), ("free", [], 0, true)])
-            #expect(result.order.map(\.id) == ["free"])
-            #expect(result.failures["low"] == LoadFailure(.dependencies, "depends on 'ghost', which is not installed"))
-            #expect(result.failures["mid"] == LoadFailure(.dependencies, "depends on 'low', which failed (dependencies: depends on 'ghost', which is not installed)"))
-            #expect(result.failures["top"]?.message.hasPrefix("depends on 'mid', which failed (dependencies: depends on 'low', which failed") == true)
-        }
-
-        @Test func duplicateLaterRootDoesNotCount() {
-            let sandbox = Sandbox()
-            defer { sandbox.remove() }
-            sandbox.plugin("hello", root: "user", toml: manifest("hello"))
-            sandbox.plugin("hello", root: "builtin", toml: manifest("hello"))
-            let result = DependencyOrder.plan(Discovery.scan(roots: [sandbox.root("user"), sandbox.root("builtin")]))
-            #expect(result.order.map(\.folder) == [sandbox.root("user") + "/hello"])
-            #expect(result.failures.isEmpty)
-        }
-    }
-}

@@ -160,8 +160,9 @@ struct neko_host {
     const char *plugin_id;       /* eg "hello" */
     const char *plugin_dir;      /* the folder that holds plugin.toml, eg "/srv/plugins/hello" */
     const char *data_dir;        /* where the plugin keeps its data; exists; eg "/srv/plugins/hello" */
-    /* The plugin's own tables of plugin.toml (all but [plugin] and
-     * [plugin_runtime]) as one JSON object, eg `{"greeting":{"word":"hi"}}`. */
+    /* The plugin's own tables of plugin.toml (all but [plugin] with its
+     * sub-tables, [plugin_runtime] and [plugin_state]) as one JSON object,
+     * eg `{"greeting":{"word":"hi"}}`. */
     const uint8_t *config_json;
     size_t config_json_len;
     void *host_data;             /* the host's; never read by the plugin */

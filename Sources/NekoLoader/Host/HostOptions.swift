@@ -27,6 +27,9 @@ public struct HostOptions: Sendable {
     /// Runs every plugin in a worker process of its own, whatever its
     /// manifest says (`nekoctl serve --isolate`).
     public var isolateAll = false
+    /// Refuses a `plugin.toml` with an unknown key instead of listing it
+    /// with a warning (`nekoctl --strict`).
+    public var strictManifests = false
     /// The `neko-worker` executable for isolated plugins; nil: `$NEKO_WORKER`,
     /// else beside this program, else on `$PATH`.
     public var workerExecutable: String?

@@ -8,16 +8,22 @@ public struct PluginCheck: Sendable {
     public let swiftVersion: String?
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     public let sdk: String
+    /// What the user should know that did not stop it (the manifest's ``PluginManifest/warnings``).
+    public var warnings: [String] { manifest.warnings }
 
     /// Checks a plugin folder the way a host would load it, short of running
     /// it: the manifest, the ABI range, the library file, its symbol, its
     /// descriptor (ABI, Swift version, id, version, entries). No instance is
     /// created and no entry is called; opening the library does run its
     /// constructors, as any `dlopen` does.
+    /// - Parameters:
+    ///   - folder: The plugin folder.
+    ///   - strict: Refuse an unknown manifest key instead of warning (`--strict`).
+    ///   - cacheDirectory: Where the private copy of the library goes.
     /// - Returns: the findings, or the first failure with its phase.
-    public static func run(folder: String, cacheDirectory: String = HostOptions.defaultCacheDirectory()) -> Result<PluginCheck, LoadFailure> {
+    public static func run(folder: String, strict: Bool = false, cacheDirectory: String = HostOptions.defaultCacheDirectory()) -> Result<PluginCheck, LoadFailure> {
         do throws(LoadFailure) {
-            let manifest = try PluginManifest.load(folder: folder)
+            let manifest = try PluginManifest.load(folder: folder, strict: strict)
             try PluginManifest.checkABI(manifest)
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: manifest.id, in: cacheDirectory)
             let library = try PluginLibrary.open(copy, for: manifest, hostName: "nekoctl check")

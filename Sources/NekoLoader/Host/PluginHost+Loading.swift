@@ -19,7 +19,7 @@ extension PluginHost {
     /// Plugins already loaded stay loaded.
     public func discover() {
         withLifecycle {
-            let found = Discovery.scan(roots: options.roots).map { plugin in
+            let found = Discovery.scan(roots: options.roots, strict: options.strictManifests).map { plugin in
                 DiscoveredPlugin(folder: plugin.folder, id: plugin.id, root: plugin.root, manifest: plugin.manifest.map(applyingHostPolicy))
             }
             let problems = Discovery.rootProblems(roots: options.roots)
@@ -43,7 +43,9 @@ extension PluginHost {
                         else { state = .unloaded }
                         byID[manifest.id] = records.count
                     }
-                    records.append(Registry.Record(discovered: plugin, state: state))
+                    var record = Registry.Record(discovered: plugin, state: state)
+                    record.dependencyWarnings = plan.warnings[plugin.id] ?? []
+                    records.append(record)
                 }
                 registry.records = records
                 registry.byID = byID

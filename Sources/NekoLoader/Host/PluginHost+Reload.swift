@@ -68,7 +68,7 @@ extension PluginHost {
     @discardableResult
     public func load(folder: String) -> Result<String, LoadFailure> {
         let manifest: PluginManifest
-        do { manifest = applyingHostPolicy(try PluginManifest.load(folder: folder)) } catch { return .failure(error) }
+        do { manifest = applyingHostPolicy(try PluginManifest.load(folder: folder, strict: options.strictManifests)) } catch { return .failure(error) }
         let id = manifest.id
         let added: LoadFailure? = withLifecycle {
             registry.withLock { registry in
@@ -131,7 +131,7 @@ extension PluginHost {
         // 1. The new build, opened and checked beside the running one.
         let manifest: PluginManifest, library: PluginLibrary
         do throws(LoadFailure) {
-            manifest = applyingHostPolicy(try PluginManifest.load(folder: record.discovered.folder))
+            manifest = applyingHostPolicy(try PluginManifest.load(folder: record.discovered.folder, strict: options.strictManifests))
             guard manifest.id == id else {
                 throw LoadFailure(.manifest, "\(manifest.manifestPath): [plugin].id is now '\(manifest.id)', was '\(id)'")
             }

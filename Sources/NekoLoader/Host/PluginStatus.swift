@@ -94,6 +94,9 @@ public struct PluginStatus: Sendable {
     public let restarts: Int
     /// How its worker last died, eg "SIGSEGV (Segmentation fault)".
     public let lastCrash: String?
+    /// What its user should know that did not stop it, each naming the file: the
+    /// manifest's warnings (an unknown key, an untested SDK) and its dependencies' versions.
+    public let warnings: [String]
 }
 
 /// What happened at a plugin's last reload.

@@ -17,6 +17,8 @@ struct Registry {
         var crashTimes: [ContinuousClock.Instant] = []
         var restarts = 0
         var lastCrash: String?
+        /// The load plan's warnings about its dependencies' versions.
+        var dependencyWarnings: [String] = []
 
         init(
             discovered: DiscoveredPlugin, state: PluginState, since: Double = WallClock.now(), loaded: LoadedPlugin? = nil,
@@ -55,7 +57,7 @@ struct Registry {
                 entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
                 loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload,
                 isolation: manifest?.runtime.isolation ?? .none, workerPID: loaded?.library.worker?.livePID,
-                restarts: restarts, lastCrash: lastCrash)
+                restarts: restarts, lastCrash: lastCrash, warnings: (manifest?.warnings ?? []) + dependencyWarnings)
         }
     }
 

@@ -11,6 +11,9 @@ public struct LoadPlan: Sendable {
     public let failures: [String: LoadFailure]
     /// The plugins with `[plugin_runtime].enabled = false`, by id: listed, never loaded, never failed.
     public let disabled: [PluginManifest]
+    /// What loadable plugins' users should know about their dependencies, by id: a
+    /// dependency whose version is in its `untested` range or outside `recommended`.
+    public let warnings: [String: [String]]
 }
 
 /// Orders plugins so that each one loads after the plugins it depends on.
@@ -27,7 +30,11 @@ public enum DependencyOrder {
     /// - a dependency failed: `depends on 'x', which failed (manifest: ...)`, which
     ///   also covers a dependency that itself failed its dependencies, so a
     ///   failure spreads to everything that depends on it, transitively;
-    /// - it is part of a cycle: `dependency cycle: a -> b -> c -> a`, starting from itself.
+    /// - it is part of a cycle: `dependency cycle: a -> b -> c -> a`, starting from itself;
+    /// - a `[[plugin.dependency]]`'s version is outside its ranges:
+    ///   `[[plugin.dependency]][0].supported = ">=1.0.0,<3.0.0" does not include 'x' 0.5.0`
+    ///   (a missing one names its ranges: `depends on 'x' (supported = ">=1.0.0"), which is not installed`);
+    /// - a `[[plugin.dependency]]` with `conflicts = true` names a plugin that is installed and enabled.
     ///
     /// - Parameter plugins: The result of ``Discovery/scan(roots:)``.
     /// - Returns: The plan; deterministic for a given input.
@@ -43,6 +50,7 @@ public enum DependencyOrder {
         }
         let edges = enabled.mapValues { $0.dependencies.filter { enabled[$0] != nil } }
         var failures: [String: LoadFailure] = [:]
+        var warnings: [String: [String]] = [:]
         for component in stronglyConnectedComponents(nodes: enabled.keys.sorted(), edges: edges) {
             let members = Set(component)
             let isCycle = component.count > 1 || edges[component[0], default: []].contains(component[0])
@@ -51,9 +59,25 @@ public enum DependencyOrder {
                 if isCycle {
                     reasons.append("dependency cycle: " + cycle(from: id, within: members, edges: edges).joined(separator: " -> "))
                 }
+                let requirements = enabled[id]?.dependencyRequirements ?? []
                 for dependency in enabled[id]?.dependencies ?? [] {
-                    if let reason = problem(of: dependency, entries: entries, enabled: enabled, failures: failures, skip: isCycle ? members : []) {
+                    let wanted = requirements.first { $0.id == dependency }.map(rangeSummary) ?? ""
+                    if let reason = problem(of: dependency, wanted: wanted, entries: entries, enabled: enabled, failures: failures, skip: isCycle ? members : []) {
                         reasons.append(reason)
+                    }
+                }
+                for (index, requirement) in requirements.enumerated() {
+                    guard case .success(let found)? = entries[requirement.id], found.runtime.enabled else { continue }
+                    let table = "[[plugin.dependency]][\(index)]"
+                    if requirement.isConflict {
+                        reasons.append("\(table): conflicts = true, and '\(requirement.id)' is installed and enabled (\(found.folder))")
+                        continue
+                    }
+                    guard let version = SemanticVersion(found.version) else { continue }
+                    let verdict = requirement.versions.judge(version, of: "'\(requirement.id)'", table: table)
+                    if let refusal = verdict.refusal { reasons.append(refusal) }
+                    if let path = enabled[id]?.manifestPath {
+                        warnings[id, default: []] += verdict.warnings.map { "\(path): \($0)" }
                     }
                 }
                 if !reasons.isEmpty {
@@ -65,7 +89,18 @@ public enum DependencyOrder {
         return LoadPlan(
             order: topologicalOrder(loadable, edges: edges),
             failures: failures,
-            disabled: disabled.sorted { $0.id < $1.id })
+            disabled: disabled.sorted { $0.id < $1.id },
+            warnings: warnings.filter { failures[$0.key] == nil && !$0.value.isEmpty })
+    }
+
+    /// The ranges of a requirement for a message, eg ` (supported = ">=1.0.0,<3.0.0")`; empty when it has none.
+    private static func rangeSummary(_ requirement: PluginManifest.DependencyRequirement) -> String {
+        let versions = requirement.versions
+        let quoted = PluginManifest.TOMLDocument.quoted
+        let parts = [("supported", versions.supported), ("untested", versions.untested), ("recommended", versions.recommended)]
+            .compactMap { key, range in range.map { "\(key) = \(quoted($0.text))" } }
+            + (versions.conflicts.isEmpty ? [] : ["conflicts = [" + versions.conflicts.map { quoted($0.text) }.joined(separator: ", ") + "]"])
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 
     // MARK: - Steps
@@ -74,6 +109,7 @@ public enum DependencyOrder {
     /// Members of `skip` (the dependent's own cycle) are reported as the cycle instead.
     private static func problem(
         of dependency: String,
+        wanted: String,
         entries: [String: Result<PluginManifest, LoadFailure>],
         enabled: [String: PluginManifest],
         failures: [String: LoadFailure],
@@ -82,7 +118,7 @@ public enum DependencyOrder {
         if skip.contains(dependency) { return nil }
         switch entries[dependency] {
         case nil:
-            return "depends on '\(dependency)', which is not installed"
+            return "depends on '\(dependency)'\(wanted), which is not installed"
         case .failure(let failure)?:
             return "depends on '\(dependency)', which failed (\(failure))"
         case .success?:

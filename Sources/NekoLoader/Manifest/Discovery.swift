@@ -21,7 +21,7 @@ public struct DiscoveredPlugin: Sendable {
     /// (a bad `plugin.toml`, a missing library, or an id already provided by an earlier root).
     public let manifest: Result<PluginManifest, LoadFailure>
 
-    /// Makes an entry; ``Discovery/scan(roots:)`` makes them for the folders it finds.
+    /// Makes an entry; ``Discovery/scan(roots:strict:)`` makes them for the folders it finds.
     public init(folder: String, id: String, root: String, manifest: Result<PluginManifest, LoadFailure>) {
         self.folder = folder
         self.id = id
@@ -70,9 +70,11 @@ public enum Discovery {
     /// failure naming both folders. A root that is missing or cannot be listed
     /// contributes nothing here: ``rootProblems(roots:)`` says why.
     ///
-    /// - Parameter roots: The plugin roots, eg the result of ``roots(explicit:environment:)``.
+    /// - Parameters:
+    ///   - roots: The plugin roots, eg the result of ``roots(explicit:environment:)``.
+    ///   - strict: Refuse a manifest with an unknown key instead of warning (`--strict`).
     /// - Returns: One entry per folder holding a `plugin.toml` (or whose `plugin.toml` cannot be checked).
-    public static func scan(roots: [String]) -> [DiscoveredPlugin] {
+    public static func scan(roots: [String], strict: Bool = false) -> [DiscoveredPlugin] {
         var plugins: [DiscoveredPlugin] = []
         var providers: [String: String] = [:]
         var scanned: Set<String> = []
@@ -88,7 +90,7 @@ public enum Discovery {
                     manifest = .failure(LoadFailure(.manifest, "\(manifestPath): duplicate plugin id '\(name)': already provided by \(first); the first root wins"))
                 } else {
                     providers[name] = folder
-                    manifest = Result { () throws(LoadFailure) in try PluginManifest.load(folder: folder) }
+                    manifest = Result { () throws(LoadFailure) in try PluginManifest.load(folder: folder, strict: strict) }
                 }
                 plugins.append(DiscoveredPlugin(folder: folder, id: name, root: root, manifest: manifest))
             }

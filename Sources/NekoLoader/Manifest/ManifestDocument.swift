@@ -100,16 +100,21 @@ extension PluginManifest {
             }
         }
 
-        /// A table of the document, eg `[plugin]` or `[plugin.author]`.
+        /// A table of the document, eg `[plugin]`, `[plugin.author]` or one `[[plugin.dependency]]`.
         struct Table {
             /// The manifest's path, for messages.
             let file: String
             /// The table's dotted name, eg `plugin.author`.
             let path: String
             let table: TOMLTable
+            /// How the table is named in messages when not `[path]`, eg `[[plugin.dependency]][1]`.
+            var label: String? = nil
+
+            /// How the table is named in messages, eg `[plugin.author]`.
+            var name: String { label ?? "[\(path)]" }
 
             /// How a field is named in messages, eg `[plugin].version`.
-            func field(_ key: String) -> String { "[\(path)].\(keyName(key))" }
+            func field(_ key: String) -> String { "\(name).\(keyName(key))" }
 
             /// A failure of phase `.manifest` about this file: `<file>: <message>`.
             func failure(_ message: String) -> LoadFailure { LoadFailure(.manifest, "\(file): \(message)") }
@@ -138,19 +143,88 @@ extension PluginManifest {
                 return value
             }
 
+            /// A boolean field, or `nil` when absent.
+            func bool(_ key: String) throws(LoadFailure) -> Bool? {
+                try optional(key, "a boolean (true or false)") { $0.bool }
+            }
+
+            /// A string field that must be one of `choices`, or `nil` when absent.
+            /// - Throws: `[t].key = "disk": expected one of "file", "sqlite", "memory"`.
+            func choice(_ key: String, _ choices: [String]) throws(LoadFailure) -> String? {
+                let listed = choices.map(quoted).joined(separator: ", ")
+                guard let text = try optional(key, "a string, one of \(listed)", { $0.string }) else { return nil }
+                guard choices.contains(text) else { throw invalid(key, "expected one of \(listed)") }
+                return text
+            }
+
+            /// An array of strings, or `nil` when absent.
+            /// - Throws: `[t].key = 3: expected <what>, found an integer`, or `[t].key[1] = 3: expected a string, found ...`.
+            func strings(_ key: String, _ what: String) throws(LoadFailure) -> [String]? {
+                guard let array = try optional(key, what, { $0.array }) else { return nil }
+                var strings: [String] = []
+                for (index, element) in array.enumerated() {
+                    guard let text = element.string else {
+                        throw failure("\(field(key))[\(index)] = \(render(element)): expected a string, found \(kind(element))")
+                    }
+                    strings.append(text)
+                }
+                return strings
+            }
+
+            /// A version range field (``VersionRange``), or `nil` when absent.
+            func range(_ key: String) throws(LoadFailure) -> VersionRange? {
+                guard let text = try optional(key, "a version range like \">=1.0.0,<2.0.0\"", { $0.string }) else { return nil }
+                do { return try VersionRange(text) } catch { throw invalid(key, error.message) }
+            }
+
+            /// `conflicts`: one range or an array of ranges (none when absent).
+            func ranges(_ key: String) throws(LoadFailure) -> [VersionRange] {
+                guard let value = table[key] else { return [] }
+                if value.string != nil { return [try range(key)].compactMap { $0 } }
+                let texts = try strings(key, "a version range or an array of them, like [\"<0.1.0\", \">=0.4.0\"]") ?? []
+                var ranges: [VersionRange] = []
+                for (index, text) in texts.enumerated() {
+                    do { ranges.append(try VersionRange(text)) } catch {
+                        throw failure("\(field(key))[\(index)] = \(quoted(text)): \(error.message)")
+                    }
+                }
+                return ranges
+            }
+
             /// The sub-table `[path.key]`, or `nil` when absent.
             func subtable(_ key: String) throws(LoadFailure) -> Table? {
                 guard let table = try optional(key, "a table", { $0.table }) else { return nil }
                 return Table(file: file, path: "\(path).\(keyName(key))", table: table)
             }
 
-            /// Throws for the first key not in `known`, with a suggestion or a hint,
-            /// so that a typo like `dependancies` is never silently ignored.
-            func rejectUnknownKeys(known: [String], hints: [String: String]) throws(LoadFailure) {
-                for key in table.keys where !known.contains(key) {
-                    let advice = hints[key] ?? known.first(where: { looksLikeTypo(key, of: $0) }).map { "did you mean \"\($0)\"?" }
-                    let why = advice.map { " (\($0))" } ?? ""
-                    throw failure("unknown key \(field(key))\(why); known keys of [\(path)]: \(known.joined(separator: ", "))")
+            /// `[[path.key]]`: an array of tables (or one table), or `nil` when absent;
+            /// each is named `[[path.key]][index]` in messages.
+            func tables(_ key: String) throws(LoadFailure) -> [Table]? {
+                guard let value = table[key] else { return nil }
+                let path = "\(path).\(keyName(key))"
+                if let single = value.table { return [Table(file: file, path: path, table: single, label: "[\(path)]")] }
+                let elements = try optional(key, "an array of tables [[\(path)]]") { $0.array != nil ? TOMLDocument.elements($0) : nil } ?? []
+                var tables: [Table] = []
+                for (index, element) in elements.enumerated() {
+                    guard let table = element.table else {
+                        throw failure("\(field(key))[\(index)] = \(render(element)): expected a table [[\(path)]], found \(kind(element))")
+                    }
+                    tables.append(Table(file: file, path: path, table: table, label: "[[\(path)]][\(index)]"))
+                }
+                return tables
+            }
+
+            /// Reports each key not in `known`: a warning naming the nearest known key
+            /// (`unknown key `libary` in [plugin]; did you mean `library`?`), or, when
+            /// `strict`, a failure with the same words.
+            func checkKeys(known: [String], strict: Bool, warnings: inout [String]) throws(LoadFailure) {
+                for key in table.keys.sorted() where !known.contains(key) {
+                    let nearest = known.min { editDistance(Array(key.lowercased()), Array($0)) < editDistance(Array(key.lowercased()), Array($1)) }
+                    let advice = nearest.flatMap { looksLikeTypo(key, of: $0) ? "did you mean `\($0)`?" : nil }
+                        ?? "known keys: \(known.joined(separator: ", "))"
+                    let message = "unknown key `\(key)` in \(name); \(advice)"
+                    if strict { throw failure(message + " (refused: --strict)") }
+                    warnings.append("\(file): \(message)")
                 }
             }
         }

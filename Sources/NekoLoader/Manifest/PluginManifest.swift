@@ -6,16 +6,20 @@ import TOMLKit
 ///
 /// Make one with ``load(folder:)``: it checks every field and that the
 /// library file exists before anything is opened, because `dlopen` runs a
-/// library's constructors. The fields follow N.E.K.O's manifest:
+/// library's constructors. The fields follow N.E.K.O's manifest, whose
+/// tables Neko accepts too (see docs/ABI.md, "The manifest"):
 ///
 /// ```toml
 /// [plugin]
 /// id = "hello"                 # mandatory, equals the folder name
 /// name = "Hello"               # mandatory
 /// version = "1.2.0"            # mandatory, semver
-/// abi = "1.0"                  # mandatory, the plugin ABI the library was built against
+/// abi = "1.0"                  # optional, default "<host major>.0": the plugin ABI it needs
 /// library = "libhello.so"      # optional, default lib<id>.so, a file in the folder
 /// dependencies = ["greeter"]   # optional, plugin ids loaded first
+///
+/// [plugin.sdk]                 # optional: host SDK versions accepted (see VersionRequirement)
+/// supported = ">=0.1,<0.3"
 ///
 /// [plugin.author]              # optional
 /// name = "Ada"
@@ -134,30 +138,67 @@ public struct PluginManifest: Sendable {
     /// The absolute path of the library, eg `"/srv/plugins/hello/libhello.so"`.
     public let libraryPath: String
 
+    // MARK: N.E.K.O's keys
+
+    /// `[plugin].short_description` (default `""`), eg `"Weather and travel advice."`.
+    public internal(set) var shortDescription = ""
+    /// `[plugin].keywords` (default none), eg `["weather", "travel"]`.
+    public internal(set) var keywords: [String] = []
+    /// `[plugin].type` (default `.plugin`).
+    public internal(set) var packageType: PackageType = .plugin
+    /// `[plugin].previous_ids`: the ids the plugin had before a rename, eg `["old_weather"]`.
+    public internal(set) var previousIDs: [String] = []
+    /// `[plugin].entry`: N.E.K.O's Python entry, kept but not used (Neko loads ``library``),
+    /// eg `"plugins.weather:WeatherPlugin"`.
+    public internal(set) var entry: String?
+    /// `[plugin.sdk]`: the host SDK versions the plugin accepts (nil: any), checked against
+    /// ``hostSDKVersion`` by ``load(folder:strict:)``.
+    public internal(set) var sdk: VersionRequirement?
+    /// `[[plugin.dependency]]`, in the file's order; their ids (but a `conflicts = true` one's)
+    /// are in ``dependencies`` too, and their versions are checked by ``DependencyOrder/plan(_:)``.
+    public internal(set) var dependencyRequirements: [DependencyRequirement] = []
+    /// `[plugin.store]`, when present.
+    public internal(set) var store: Store?
+    /// `[plugin.database]`, when present.
+    public internal(set) var database: Database?
+    /// `[plugin_state]`, when present.
+    public internal(set) var statePersistence: StatePersistence?
+    /// `[plugin.i18n]`, when present; ``localizedText(_:)`` reads its files.
+    public internal(set) var localization: Localization?
+    /// `[plugin.ui]`, when present.
+    public internal(set) var ui: UI?
+    /// `[plugin.safety]`, when present.
+    public internal(set) var safety: Safety?
+    /// What the user should know that does not stop the plugin, each naming the file:
+    /// an unknown key (with the nearest known one), an `untested` or not `recommended` SDK,
+    /// a missing `locales_dir`. `nekoctl check`, `list` and `info` print them.
+    public internal(set) var warnings: [String] = []
+
     // MARK: - API
 
     /// Reads and validates `<folder>/plugin.toml` and checks that its library file exists.
     ///
-    /// Use it for one folder (`nekoctl check`); ``Discovery/scan(roots:)`` calls it
-    /// for every plugin under the roots. It opens nothing but `plugin.toml`. The
-    /// library's existence is not checked when `[plugin_runtime].enabled = false`,
-    /// so a disabled plugin that was never built is listed as disabled, not failed.
+    /// Use it for one folder (`nekoctl check`); ``Discovery/scan(roots:strict:)`` calls it
+    /// for every plugin under the roots. It opens nothing but `plugin.toml` (and
+    /// lists `locales_dir`). The library's existence and `[plugin.sdk]` are not
+    /// checked when `[plugin_runtime].enabled = false`, so a disabled plugin that
+    /// was never built is listed as disabled, not failed.
     ///
-    /// - Parameter folder: The plugin's folder, absolute or relative to the current directory.
-    /// - Returns: The validated manifest.
+    /// - Parameters:
+    ///   - folder: The plugin's folder, absolute or relative to the current directory.
+    ///   - strict: Refuse an unknown key instead of warning about it (`--strict`).
+    /// - Returns: The validated manifest, with its ``warnings``.
     /// - Throws: A ``LoadFailure`` of phase ``LoadPhase/manifest`` whose message names
     ///   the file, the field, what was expected and what was found.
-    public static func load(folder: String) throws(LoadFailure) -> PluginManifest {
+    public static func load(folder: String, strict: Bool = false) throws(LoadFailure) -> PluginManifest {
         let folder = Discovery.absolutePath(folder)
         let file = Discovery.join(folder, "plugin.toml")
         let document = try TOMLDocument.parse(file: file)
         defer { document.root.clear() }  // TOMLKit never frees a parsed tree; clearing releases its nodes.
 
-        let plugin = try document.table("plugin", required: "with id, name, version and abi")
-        try plugin.rejectUnknownKeys(known: pluginKeys, hints: [
-            "entry": "Neko loads [plugin].library, by default lib<id>.so",
-            "sdk": "Neko checks [plugin].abi instead of SDK version ranges",
-        ])
+        var warnings: [String] = []
+        let plugin = try document.table("plugin", required: "with id, name and version")
+        try plugin.checkKeys(known: pluginKeys, strict: strict, warnings: &warnings)
         let id = try plugin.required("id", "a string") { $0.string }
         let folderName = Discovery.lastComponent(folder)
         if let problem = idProblem(id) {
@@ -171,31 +212,61 @@ public struct PluginManifest: Sendable {
             throw plugin.invalid("name", "expected a non-empty name, eg \"Hello\"")
         }
         let version = try plugin.required("version", "a string") { $0.string }
-        guard isSemanticVersion(version) else {
+        guard SemanticVersion(version) != nil else {
             throw plugin.invalid("version", "expected a semantic version like \"1.2.0\"")
         }
         let description = try plugin.optional("description", "a string") { $0.string } ?? ""
-        let abiText = try plugin.required("abi", "a string like \"1.0\"") { $0.string }
-        guard let abi = parseABI(abiText) else {
-            throw plugin.invalid("abi", "expected \"MAJOR.MINOR\" like \"1.0\" (the plugin ABI the library was built against)")
+        var abi = ABIVersion(major: ABIVersion.host.major, minor: 0)
+        if let abiText = try plugin.optional("abi", "a string like \"1.0\"", { $0.string }) {
+            guard let parsed = parseABI(abiText) else {
+                throw plugin.invalid("abi", "expected \"MAJOR.MINOR\" like \"1.0\" (the plugin ABI the library was built against)")
+            }
+            abi = parsed
         }
-        let library = try plugin.optional("library", "a file name") { $0.string } ?? "lib\(id).so"
+        let libraryField = try plugin.optional("library", "a file name") { $0.string }
+        try checkEntry(plugin, id: id, hasLibrary: libraryField != nil)
+        let library = libraryField ?? "lib\(id).so"
         guard !library.isEmpty, !library.contains("/"), library != ".", library != "..", !library.contains("\0") else {
             throw plugin.invalid("library", "expected a plain file name inside the plugin folder, eg \"lib\(id).so\" (no '/' or '..')")
         }
-        let dependencies = try readDependencies(plugin, id: id)
-        let author = try readAuthor(plugin)
-        let runtime = try readRuntime(document)
-        let config = try document.configuration(excluding: ["plugin", "plugin_runtime"], manifestKeys: keyTables)
+        let requirements = try readDependencyRequirements(plugin, id: id, strict: strict, warnings: &warnings)
+        var dependencies = try readDependencies(plugin, id: id)
+        for requirement in requirements where !requirement.isConflict && !dependencies.contains(requirement.id) {
+            dependencies.append(requirement.id)
+        }
+        let author = try readAuthor(plugin, strict: strict, warnings: &warnings)
+        let runtime = try readRuntime(document, strict: strict, warnings: &warnings)
+        let config = try document.configuration(excluding: manifestTables, manifestKeys: keyTables)
 
         let libraryPath = Discovery.join(folder, library)
-        if runtime.enabled {
-            try checkLibraryFile(libraryPath)
-        }
-        return PluginManifest(
+        var manifest = PluginManifest(
             id: id, name: name, version: version, description: description, abi: abi, library: library,
             dependencies: dependencies, author: author, runtime: runtime, config: config,
             folder: folder, manifestPath: file, libraryPath: libraryPath)
+        manifest.shortDescription = try plugin.optional("short_description", "a string") { $0.string } ?? ""
+        manifest.keywords = try plugin.strings("keywords", "an array of strings like [\"weather\"]") ?? []
+        manifest.packageType = try plugin.choice("type", PackageType.allCases.map(\.rawValue)).flatMap { PackageType(rawValue: $0) } ?? .plugin
+        manifest.previousIDs = try readPreviousIDs(plugin, id: id)
+        manifest.entry = try plugin.optional("entry", "a string") { $0.string }
+        manifest.sdk = try readSDK(plugin, strict: strict, warnings: &warnings)
+        manifest.dependencyRequirements = requirements
+        manifest.store = try readStore(plugin, strict: strict, warnings: &warnings)
+        manifest.database = try readDatabase(plugin, strict: strict, warnings: &warnings)
+        manifest.statePersistence = try readState(document, strict: strict, warnings: &warnings)
+        manifest.localization = try readLocalization(plugin, folder: folder, strict: strict, warnings: &warnings)
+        manifest.ui = try readUI(plugin, strict: strict, warnings: &warnings)
+        manifest.safety = try readSafety(plugin, strict: strict, warnings: &warnings)
+        // N.E.K.O keys Neko accepts and does not use: only their types are checked.
+        _ = try plugin.bool("passive")
+        _ = try plugin.subtable("host")
+        _ = try plugin.subtable("config_profiles")
+
+        if runtime.enabled {
+            try checkLibraryFile(libraryPath)
+            warnings += try checkSDK(manifest)
+        }
+        manifest.warnings = warnings
+        return manifest
     }
 
     /// Checks, before anything is opened, that this host can run a library built for `manifest.abi`.
@@ -223,8 +294,15 @@ public struct PluginManifest: Sendable {
 
     // MARK: - Fields
 
-    static let pluginKeys = ["id", "name", "version", "description", "abi", "library", "dependencies", "author"]
+    static let pluginKeys = [
+        "id", "name", "version", "description", "abi", "library", "dependencies", "author",
+        // N.E.K.O's
+        "short_description", "keywords", "type", "previous_ids", "entry", "sdk", "dependency",
+        "store", "database", "i18n", "ui", "safety", "passive", "host", "config_profiles",
+    ]
     static let runtimeKeys = ["enabled", "auto_start", "timeout", "startup_failure", "priority", "isolation", "memory_limit", "open_files"]
+    /// The top-level tables that are the manifest's, not the plugin's configuration.
+    static let manifestTables = ["plugin", "plugin_runtime", "plugin_state"]
     /// The table each manifest key belongs in, for a key misplaced at the top level.
     static let keyTables = Dictionary(uniqueKeysWithValues: pluginKeys.map { ($0, "plugin") } + runtimeKeys.map { ($0, "plugin_runtime") })
     static let maxIDLength = 128
@@ -241,104 +319,12 @@ public struct PluginManifest: Sendable {
         return nil
     }
 
-    /// Whether `text` is `MAJOR.MINOR.PATCH`, with an optional `-prerelease` and `+build` (semver 2.0).
-    static func isSemanticVersion(_ text: String) -> Bool {
-        var rest = Substring(text)
-        var build: Substring?
-        var prerelease: Substring?
-        if let plus = rest.firstIndex(of: "+") { build = rest[rest.index(after: plus)...]; rest = rest[..<plus] }
-        if let dash = rest.firstIndex(of: "-") { prerelease = rest[rest.index(after: dash)...]; rest = rest[..<dash] }
-        func isIdentifier(_ part: Substring) -> Bool {
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
-        func isNumber(_ part: Substring) -> Bool {
-            !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || part.first != "0")
-        }
-        let core = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard core.count == 3, core.allSatisfy(isNumber) else { return false }
-        if let prerelease {
-            let parts = prerelease.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.allSatisfy({ isIdentifier($0) && (!$0.allSatisfy(\.isNumber) || isNumber($0)) }) else { return false }
-        }
-        if let build {
-            guard build.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isIdentifier) else { return false }
-        }
-        return true
-    }
-
     /// Parses `"MAJOR.MINOR"`, eg `"1.0"`; `nil` for anything else.
     static func parseABI(_ text: String) -> ABIVersion? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
               let major = UInt32(parts[0]), let minor = UInt32(parts[1]) else { return nil }
         return ABIVersion(major: major, minor: minor)
-    }
-
-    private static func readDependencies(_ plugin: TOMLDocument.Table, id: String) throws(LoadFailure) -> [String] {
-        guard let array = try plugin.optional("dependencies", "an array of plugin ids like [\"other_plugin\"]", { $0.array }) else {
-            return []
-        }
-        var ids: [String] = []
-        for (index, element) in array.enumerated() {
-            let field = plugin.field("dependencies") + "[\(index)]"
-            guard let dependency = element.string else {
-                throw plugin.failure("\(field) = \(TOMLDocument.render(element)): expected a plugin id (a string), found \(TOMLDocument.kind(element))")
-            }
-            if let problem = idProblem(dependency) {
-                throw plugin.failure("\(field) = \(TOMLDocument.quoted(dependency)): \(problem)")
-            }
-            if dependency == id {
-                throw plugin.failure("\(field) = \(TOMLDocument.quoted(dependency)): a plugin cannot depend on itself")
-            }
-            if ids.contains(dependency) {
-                throw plugin.failure("\(field) = \(TOMLDocument.quoted(dependency)): expected each plugin id once, found it twice")
-            }
-            ids.append(dependency)
-        }
-        return ids
-    }
-
-    private static func readAuthor(_ plugin: TOMLDocument.Table) throws(LoadFailure) -> Author {
-        guard let author = try plugin.subtable("author") else { return Author(name: nil, email: nil, url: nil) }
-        try author.rejectUnknownKeys(known: ["name", "email", "url"], hints: [:])
-        return Author(
-            name: try author.optional("name", "a string") { $0.string },
-            email: try author.optional("email", "a string") { $0.string },
-            url: try author.optional("url", "a string") { $0.string })
-    }
-
-    private static func readRuntime(_ document: TOMLDocument) throws(LoadFailure) -> Runtime {
-        guard let runtime = try document.optionalTable("plugin_runtime") else {
-            return Runtime(enabled: true, autoStart: true, startupTimeout: .seconds(10), startupFailure: .warn, priority: 0)
-        }
-        try runtime.rejectUnknownKeys(known: runtimeKeys, hints: [:])
-        let seconds = try runtime.optional("timeout", "a number of seconds, eg 10") { $0.double ?? $0.int.map(Double.init) } ?? 10
-        guard seconds > 0, seconds <= 86_400 else {
-            throw runtime.invalid("timeout", "expected a number of seconds greater than 0 and at most 86400 (a day), eg 10")
-        }
-        let policyText = try runtime.optional("startup_failure", "a string") { $0.string } ?? "warn"
-        guard let policy = StartupFailurePolicy(rawValue: policyText) else {
-            throw runtime.invalid("startup_failure", "expected \"warn\", \"fail\" or \"ignore\"")
-        }
-        let isolationText = try runtime.optional("isolation", "a string") { $0.string } ?? "none"
-        guard let isolation = Isolation(rawValue: isolationText) else {
-            throw runtime.invalid("isolation", "expected \"none\" (in the host's process) or \"process\" (a worker process of its own)")
-        }
-        let memoryLimit = try runtime.optional("memory_limit", "an integer number of MiB, eg 512") { $0.int }
-        if let memoryLimit, !(64...1 << 30).contains(memoryLimit) {
-            throw runtime.invalid("memory_limit", "expected a number of MiB from 64 (a worker needs that much address space) to 1073741824, eg 512")
-        }
-        let openFiles = try runtime.optional("open_files", "an integer, eg 256") { $0.int }
-        if let openFiles, !(16...1 << 20).contains(openFiles) {
-            throw runtime.invalid("open_files", "expected a number of files from 16 to 1048576, eg 256")
-        }
-        return Runtime(
-            enabled: try runtime.optional("enabled", "a boolean (true or false)") { $0.bool } ?? true,
-            autoStart: try runtime.optional("auto_start", "a boolean (true or false)") { $0.bool } ?? true,
-            startupTimeout: .milliseconds(Int64((seconds * 1000).rounded(.up))),
-            startupFailure: policy,
-            priority: try runtime.optional("priority", "an integer, eg 0") { $0.int } ?? 0,
-            isolation: isolation, memoryLimitMiB: memoryLimit, openFiles: openFiles)
     }
 
     /// The one place that builds a ``JSON`` object: the plugin's configuration, in the given order.

@@ -28,7 +28,7 @@ extension PluginStatus {
     /// The status as `nekoctl list --json` and the `list` op show it: id,
     /// folder, state, since (when it entered that state, in seconds since
     /// 1970), version, entries (a count), swift, sdk, detail,
-    /// isolation, pid, restarts, last_crash, and for a failed plugin the
+    /// isolation, pid, restarts, last_crash, warnings, and for a failed plugin the
     /// phase and reason.
     public var json: JSON {
         var object: JSONObject = [
@@ -43,6 +43,7 @@ extension PluginStatus {
             "restarts": .int(Int64(restarts)),
             "last_crash": lastCrash.map { .string($0) } ?? .null,
             "runs_in": .string(runsIn),
+            "warnings": .array(warnings.map { .string($0) }),
         ]
         if case .failed(let failure) = state {
             object["phase"] = .string(failure.phase.rawValue)
@@ -53,7 +54,7 @@ extension PluginStatus {
 
     /// Everything `nekoctl info --json` and the `info` op show: `json`, and
     /// the manifest (name, description, abi, library, dependencies, author,
-    /// config), the load time, the entries with their schemas, the timers.
+    /// config, short_description, keywords, type, previous_ids, i18n), the load time, the entries with their schemas, the timers.
     public var infoJSON: JSON {
         guard case .object(var object) = json else { return json }
         if let manifest {
@@ -64,6 +65,16 @@ extension PluginStatus {
             object["dependencies"] = .array(manifest.dependencies.map { .string($0) })
             object["author"] = manifest.author.name.map { .string($0) } ?? .null
             object["config"] = manifest.config
+            object["short_description"] = .string(manifest.shortDescription)
+            object["keywords"] = .array(manifest.keywords.map { .string($0) })
+            object["type"] = .string(manifest.packageType.rawValue)
+            object["previous_ids"] = .array(manifest.previousIDs.map { .string($0) })
+            object["i18n"] = manifest.localization.map { localization in
+                JSON.object([
+                    "default_locale": localization.defaultLocale.map { .string($0) } ?? .null,
+                    "locales_dir": localization.localesDirectory.map { .string($0) } ?? .null,
+                ])
+            } ?? .null
         }
         object["load_ms"] = loadDuration.map { .double($0.fractionalMilliseconds) } ?? .null
         object["entries"] = entries.map { list in
