@@ -101,7 +101,7 @@ import Testing
         #expect(python.stderr.contains(#"[plugin].entry = "plugin.plugins.weather:WeatherPlugin": a Python entry (module:Class); Neko loads a shared library instead"#), "\(python.stderr)")
         #expect(python.stderr.contains(#"add library = "libweather.so" to [plugin]"#))
 
-        try editManifest { $0.replacing("[plugin.author]", with: "library = \"libweather.so\"\n\n[plugin.author]").replacing(#"supported = ">=0.1.0,<0.3.0""#, with: #"supported = ">=0.1.0,<0.3.0"\nconflicts = ["*"]"#) }
+        try editManifest { $0.replacing("[plugin.author]", with: "library = \"libweather.so\"\n\n[plugin.author]").replacing(#"supported = ">=0.1.0,<0.3.0""#, with: "supported = \">=0.1.0,<0.3.0\"\nconflicts = [\"*\"]") }
         let conflicting = try nekoctl("list")
         #expect(conflicting.stdout.split(separator: "\n").contains { $0.hasPrefix("weather ") && $0.contains(#"manifest: "#) && $0.contains(#"[plugin.sdk].conflicts includes "*""#) }, "\(conflicting.stdout)")
     }
