@@ -62,6 +62,11 @@ struct Info: AsyncParsableCommand {
             return info
         }
         guard let text else {
+            let normalized = { (locale: String) in locale.lowercased().replacing("_", with: "-") }
+            if let own = info["i18n"]?["default_locale"]?.stringValue, normalized(own) == normalized(language) {
+                object["locale"] = .string(own)  // plugin.toml is written in it
+                return .object(object)
+            }
             Terminal.error("note: \(id) has no '\(language)' translation in \(Discovery.join(folder, directory)): showing the text of its plugin.toml")
             return info
         }

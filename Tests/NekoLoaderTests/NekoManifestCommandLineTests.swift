@@ -92,6 +92,11 @@ import Testing
         #expect(french.status == 0)
         #expect(french.stdout.contains("weather 0.1.0: 天气出行"))
         #expect(french.stderr.contains("note: weather has no 'fr' translation in \(folder)/i18n"), "\(french.stderr)")
+
+        try FileManager.default.removeItem(atPath: "\(folder)/i18n/zh-CN.json")
+        let own = try nekoctl("info", "weather", "--lang", "zh_cn")
+        #expect(own.stdout.contains("weather 0.1.0: 天气出行") && own.stdout.contains("locale:      zh-CN"), "\(own.stdout)")
+        #expect(own.stderr.isEmpty, "plugin.toml is written in its default_locale: \(own.stderr)")
     }
 
     @Test func pythonEntryIsExplainedAndSDKRangesAreChecked() throws {
