@@ -22,7 +22,7 @@ public enum DependencyOrder {
 
     /// Computes the load order of `plugins` and the dependency failures.
     ///
-    /// Only the first entry of each id counts (``Discovery/scan(roots:)`` lists
+    /// Only the first entry of each id counts (``Discovery/scan(roots:strict:)`` lists
     /// the winner of a duplicate id first). An enabled plugin with a valid
     /// manifest fails, with every reason joined by `; `, when:
     /// - a dependency is not installed: `depends on 'x', which is not installed`;
@@ -36,7 +36,7 @@ public enum DependencyOrder {
     ///   (a missing one names its ranges: `depends on 'x' (supported = ">=1.0.0"), which is not installed`);
     /// - a `[[plugin.dependency]]` with `conflicts = true` names a plugin that is installed and enabled.
     ///
-    /// - Parameter plugins: The result of ``Discovery/scan(roots:)``.
+    /// - Parameter plugins: The result of ``Discovery/scan(roots:strict:)``.
     /// - Returns: The plan; deterministic for a given input.
     public static func plan(_ plugins: [DiscoveredPlugin]) -> LoadPlan {
         var entries: [String: Result<PluginManifest, LoadFailure>] = [:]

@@ -101,10 +101,10 @@ public enum Discovery {
     /// Why some of `roots` yield no plugins: one message per root that is missing,
     /// is not a folder, cannot be listed, or is listed twice.
     ///
-    /// The host shows these as warnings beside the result of ``scan(roots:)``;
+    /// The host shows these as warnings beside the result of ``scan(roots:strict:)``;
     /// an empty result means every root was scanned.
     ///
-    /// - Parameter roots: The same roots as given to ``scan(roots:)``.
+    /// - Parameter roots: The same roots as given to ``scan(roots:strict:)``.
     /// - Returns: Messages like `/srv/plugins: plugin root does not exist`, in the order of `roots`.
     public static func rootProblems(roots: [String]) -> [String] {
         var problems: [String] = []

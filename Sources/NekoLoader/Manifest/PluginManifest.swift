@@ -4,7 +4,7 @@ import TOMLKit
 
 /// A plugin's `plugin.toml`, read and validated, with its paths resolved.
 ///
-/// Make one with ``load(folder:)``: it checks every field and that the
+/// Make one with ``load(folder:strict:)``: it checks every field and that the
 /// library file exists before anything is opened, because `dlopen` runs a
 /// library's constructors. The fields follow N.E.K.O's manifest, whose
 /// tables Neko accepts too (see docs/ABI.md, "The manifest"):
@@ -128,7 +128,7 @@ public struct PluginManifest: Sendable {
     ///
     /// TOML strings, integers, floats, booleans, arrays and tables map to their JSON
     /// kinds; dates and times become strings in their TOML form (`"2024-05-01"`);
-    /// `nan` and `inf`, which JSON cannot hold, are refused by ``load(folder:)``.
+    /// `nan` and `inf`, which JSON cannot hold, are refused by ``load(folder:strict:)``.
     /// Keys are in alphabetical order: the TOML parser does not keep the file's order.
     public let config: JSON
     /// The plugin's folder: absolute and standardized, eg `"/srv/plugins/hello"`.
