@@ -1,4 +1,5 @@
 import Foundation
+import NekoABI
 import NekoCore
 import NekoLoader
 import Testing
@@ -79,6 +80,21 @@ import Testing
         #expect(try host.callBlocking("future", "count", arguments: []).text == #"{"count":3}"#)
     }
 
+    @Test func swiftPluginRefusesAHostTableShorterThan1_0() throws {
+        // The SDK's side of the rule: a host table shorter than 1.0 is refused
+        // by `create` with an error, never read past its end.
+        guard case .success(let descriptor) = PluginImage.register("\(Workspace.builtPlugins)/hello/libhello.so", hostName: "test") else {
+            Issue.record("cannot open plugins/hello/libhello.so: run `make plugins`")
+            return
+        }
+        var host = neko_host()
+        host.struct_size = UInt32(neko_host.size1_0 - 8)
+        var error = neko_error.empty
+        let instance = descriptor.pointee.create(&host, &error)
+        #expect(instance == nil)
+        #expect(error.text == "create was called with a neko_host of struct_size 96, expected at least 104 (the ABI 1.0 size)")
+    }
+
     // MARK: - Refused before the plugin's code runs
 
     @Test(arguments: [false, true]) func manifestNeedingANewerMinorIsRefusedBeforeTheLibraryRuns(isolated: Bool) throws {
@@ -141,10 +157,10 @@ import Testing
 
     static let defects = [
         Defect(number: 1, phase: .abi, message: "libbadlayout.so: descriptor struct_size is 152 bytes, expected at least 160 (the ABI 1.0 size)"),
-        Defect(number: 2, phase: .register, message: "libbadlayout.so: entry #1 has struct_size 48, entry #0 has 72: every entry of the array must have the same struct_size"),
+        Defect(number: 2, phase: .register, message: "libbadlayout.so: entry #1 has struct_size 48, entry #0 has 96: every entry of the array must have the same struct_size"),
         Defect(number: 3, phase: .register, message: "libbadlayout.so: entry #0 has struct_size 40, expected at least 48 (the ABI 1.0 size)"),
         Defect(number: 4, phase: .register, message: "libbadlayout.so: entry #0 has struct_size 52, expected a multiple of 8"),
-        Defect(number: 5, phase: .register, message: "libbadlayout.so: timer #1 has struct_size 24, timer #0 has 40: every timer of the array must have the same struct_size"),
+        Defect(number: 5, phase: .register, message: "libbadlayout.so: timer #1 has struct_size 24, timer #0 has 48: every timer of the array must have the same struct_size"),
     ]
 
     @Test(arguments: defects, [false, true]) func badLayoutIsRefusedNamingTheElementAndBothSizes(defect: Defect, isolated: Bool) throws {

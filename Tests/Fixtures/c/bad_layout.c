@@ -1,10 +1,10 @@
 /* Host must refuse it: build with -DDEFECT=N, one layout defect each, every
  * one named by the host's error with the element and both sizes.
  *   1  descriptor shorter than 1.0 (struct_size NEKO_PLUGIN_SIZE_1_0 - 8)
- *   2  entries of different struct_size (72, then 48): no stride fits both
+ *   2  entries of different struct_size (96, then 48): no stride fits both
  *   3  entry struct_size below 1.0 (40)
  *   4  entry struct_size not a multiple of 8 (52)
- *   5  timers of different struct_size (40, then 24)
+ *   5  timers of different struct_size (48, then 24)
  * Otherwise a plugin "badlayout" with entries `a` and `b`, timers `t1`, `t2`. */
 #include <stdlib.h>
 #include "neko_abi.h"
@@ -13,8 +13,10 @@
 #error "build with -DDEFECT=1..5"
 #endif
 
-typedef struct long_entry { neko_entry known; uint64_t since_1_9[3]; } long_entry;  /* 72 bytes on 1.0 */
-typedef struct long_timer { neko_timer known; uint64_t since_1_9[2]; } long_timer;  /* 40 bytes on 1.0 */
+/* Entries and timers of a future ABI, of fixed sizes whatever this header's are. */
+typedef struct long_entry { neko_entry known; unsigned char since_1_9[96 - sizeof(neko_entry)]; } long_entry;
+typedef struct long_timer { neko_timer known; unsigned char since_1_9[48 - sizeof(neko_timer)]; } long_timer;
+_Static_assert(sizeof(long_entry) == 96 && sizeof(long_timer) == 48, "fixed sizes");
 
 static void *create(const neko_host *host, neko_error *error) { (void)host; (void)error; return malloc(1); }
 static void invoke(void *self, const neko_call *call) {
