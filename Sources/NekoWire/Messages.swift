@@ -58,13 +58,12 @@ public struct DescriptorMessage: Sendable {
         abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
         isComplete = abi.major == UInt32(NEKO_ABI_VERSION_MAJOR) && descriptor.isAtLeast1_0
         guard isComplete else { return }
-        let plugin = descriptor
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        pluginID = text(plugin.pointee.plugin_id)
-        version = text(plugin.pointee.plugin_version)
-        swiftVersion = text(plugin.pointee.swift_version)
-        sdk = text(plugin.pointee.sdk)
-        let entryList = try DeclaredArray(plugin.pointee.entries, count: plugin.pointee.entry_count, kind: "entry")
+        pluginID = text(descriptor.pointee.plugin_id)
+        version = text(descriptor.pointee.plugin_version)
+        swiftVersion = text(descriptor.pointee.swift_version)
+        sdk = text(descriptor.pointee.sdk)
+        let entryList = try DeclaredArray(descriptor.pointee.entries, count: descriptor.pointee.entry_count, kind: "entry")
         entries = (0..<entryList.count).map { position in
             let entry = entryList[position]
             return Entry(
@@ -72,26 +71,26 @@ public struct DescriptorMessage: Sendable {
                 name: text(entry.pointee.name), description: text(entry.pointee.description),
                 schema: text(entry.pointee.args_schema), timeoutMilliseconds: entry.pointee.timeout_ms)
         }
-        let timerList = try DeclaredArray(plugin.pointee.timers, count: plugin.pointee.timer_count, kind: "timer")
+        let timerList = try DeclaredArray(descriptor.pointee.timers, count: descriptor.pointee.timer_count, kind: "timer")
         timers = (0..<timerList.count).map { position in
             let timer = timerList[position]
             return Timer(
                 structSize: timer.pointee.struct_size, flags: timer.pointee.flags, id: text(timer.pointee.id),
                 intervalMilliseconds: timer.pointee.interval_ms)
         }
-        entryCount = plugin.pointee.entry_count
-        timerCount = plugin.pointee.timer_count
+        entryCount = descriptor.pointee.entry_count
+        timerCount = descriptor.pointee.timer_count
         var functions: Functions = []
-        if plugin.pointee.create != nil { functions.insert(.create) }
-        if plugin.pointee.start != nil { functions.insert(.start) }
-        if plugin.pointee.invoke != nil { functions.insert(.invoke) }
-        if plugin.pointee.cancel != nil { functions.insert(.cancel) }
-        if plugin.pointee.on_timer != nil { functions.insert(.onTimer) }
-        if plugin.pointee.stop != nil { functions.insert(.stop) }
-        if plugin.pointee.destroy != nil { functions.insert(.destroy) }
-        if plugin.pointee.save_state != nil { functions.insert(.saveState) }
-        if plugin.pointee.restore_state != nil { functions.insert(.restoreState) }
-        if plugin.pointee.get_extension != nil { functions.insert(.getExtension) }
+        if descriptor.pointee.create != nil { functions.insert(.create) }
+        if descriptor.pointee.start != nil { functions.insert(.start) }
+        if descriptor.pointee.invoke != nil { functions.insert(.invoke) }
+        if descriptor.pointee.cancel != nil { functions.insert(.cancel) }
+        if descriptor.pointee.on_timer != nil { functions.insert(.onTimer) }
+        if descriptor.pointee.stop != nil { functions.insert(.stop) }
+        if descriptor.pointee.destroy != nil { functions.insert(.destroy) }
+        if descriptor.pointee.save_state != nil { functions.insert(.saveState) }
+        if descriptor.pointee.restore_state != nil { functions.insert(.restoreState) }
+        if descriptor.pointee.get_extension != nil { functions.insert(.getExtension) }
         self.functions = functions
     }
 

@@ -76,19 +76,18 @@ struct PluginLibrary: @unchecked Sendable {
         try VersionRule.check(manifest, descriptor: .init(abi: .init(major: abi.major, minor: abi.minor), size: descriptor.structSize))
         // From here on, every 1.0 field is there; none is read past it (the
         // descriptor may be longer or shorter than this host's `neko_plugin`).
-        let plugin = descriptor
-        let swiftVersion = plugin.pointee.swift_version.map { String(cString: $0) }
+        let swiftVersion = descriptor.pointee.swift_version.map { String(cString: $0) }
         if let swiftVersion, swiftVersion != BuildStamp.swiftCompiler {
             throw LoadFailure(.abi, "\(library): built by Swift \(swiftVersion), this host by Swift \(BuildStamp.swiftCompiler); Swift has no stable ABI on Linux: rebuild the plugin with Swift \(BuildStamp.swiftCompiler)")
         }
-        let id = plugin.pointee.plugin_id.map { String(cString: $0) } ?? ""
+        let id = descriptor.pointee.plugin_id.map { String(cString: $0) } ?? ""
         guard id == manifest.id else {
             throw LoadFailure(.register, "\(library): the library says it is plugin '\(id)', \(manifest.manifestPath) says '\(manifest.id)'")
         }
-        if let version = plugin.pointee.plugin_version.map({ String(cString: $0) }), version != manifest.version {
+        if let version = descriptor.pointee.plugin_version.map({ String(cString: $0) }), version != manifest.version {
             throw LoadFailure(.register, "\(library): the library is version \(version), \(manifest.manifestPath) says \(manifest.version) (a stale build?)")
         }
-        guard plugin.pointee.create != nil, plugin.pointee.invoke != nil, plugin.pointee.destroy != nil else {
+        guard descriptor.pointee.create != nil, descriptor.pointee.invoke != nil, descriptor.pointee.destroy != nil else {
             throw LoadFailure(.register, "\(library): the descriptor lacks create, invoke or destroy, which are mandatory")
         }
         let timers = try readTimers(descriptor, library: library)
@@ -101,7 +100,7 @@ struct PluginLibrary: @unchecked Sendable {
         }
         return PluginLibrary(
             descriptor: descriptor, path: path, entries: entries, index: index, timers: timers, swiftVersion: swiftVersion,
-            sdk: plugin.pointee.sdk.map { String(cString: $0) } ?? "unknown")
+            sdk: descriptor.pointee.sdk.map { String(cString: $0) } ?? "unknown")
     }
 
     /// Reads an entry's or timer's id.
@@ -121,13 +120,13 @@ struct PluginLibrary: @unchecked Sendable {
         }
     }
 
-    private static func readTimers(_ plugin: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [TimerInfo] {
-        let count = plugin.pointee.timer_count
+    private static func readTimers(_ descriptor: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [TimerInfo] {
+        let count = descriptor.pointee.timer_count
         guard count > 0 else { return [] }
-        guard plugin.pointee.timers != nil, plugin.pointee.on_timer != nil else {
+        guard descriptor.pointee.timers != nil, descriptor.pointee.on_timer != nil else {
             throw LoadFailure(.register, "\(library): timer_count is \(count) but timers or on_timer is NULL")
         }
-        let list = try declared(plugin.pointee.timers, count: count, kind: "timer", library)
+        let list = try declared(descriptor.pointee.timers, count: count, kind: "timer", library)
         var seen = Set<String>()
         var timers: [TimerInfo] = []
         for position in 0..<list.count {
@@ -147,12 +146,12 @@ struct PluginLibrary: @unchecked Sendable {
         return timers
     }
 
-    private static func readEntries(_ plugin: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [EntryInfo] {
-        let count = plugin.pointee.entry_count
-        guard count == 0 || plugin.pointee.entries != nil else {
+    private static func readEntries(_ descriptor: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [EntryInfo] {
+        let count = descriptor.pointee.entry_count
+        guard count == 0 || descriptor.pointee.entries != nil else {
             throw LoadFailure(.register, "\(library): entry_count is \(count) but entries is NULL")
         }
-        let list = try declared(plugin.pointee.entries, count: count, kind: "entry", library)
+        let list = try declared(descriptor.pointee.entries, count: count, kind: "entry", library)
         var entries: [EntryInfo] = []
         for position in 0..<list.count {
             let entry = list[position]
