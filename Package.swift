@@ -32,7 +32,7 @@ let package = Package(
             "NekoABI", "NekoCore", "NekoSQLite", .product(name: "Logging", package: "swift-log"),
         ]),
         // The frames a host and a plugin's worker process exchange.
-        .target(name: "NekoWire", dependencies: ["NekoABI"]),
+        .target(name: "NekoWire", dependencies: ["NekoABI", "NekoCore"]),
         // The worker process that runs one isolated plugin (`isolation = "process"`).
         .executableTarget(name: "neko-worker", dependencies: ["NekoABI", "NekoCore", "NekoWire"]),
         // The host side: discovery, manifests, loading, calling.

@@ -25,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CGREET_EXPORT __attribute__((visibility("default")))
-
 /* ---------------------------------------------------------------------------
  * The instance
  * ------------------------------------------------------------------------- */
@@ -501,13 +499,12 @@ static const neko_plugin descriptor = {
     .get_extension = NULL,
 };
 
-/* The one exported symbol. It only describes: no threads, no files. */
-CGREET_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
+/* The one exported symbol (NEKO_EXPORT: visible under -fvisibility=hidden;
+ * neko_abi.h declares its prototype, so a wrong signature does not compile).
+ * It only describes: no threads, no files. */
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
 {
     (void)host; /* the host checks our ABI version against its own */
     return &descriptor;
 }
 
-/* The symbol has exactly the type the host looks it up as. */
-_Static_assert(_Generic(&neko_plugin_register, neko_register_fn: 1, default: 0),
-               "neko_plugin_register must match neko_register_fn");

@@ -66,7 +66,7 @@ static const neko_plugin plugin = {
     .destroy = destroy,
 };
 
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) {
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) {
     (void)host;
     return &plugin;
 }

@@ -15,7 +15,7 @@ struct HostLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        guard let log = host.pointer.pointee.log else { return }
+        guard let log = host.log else { return }
         var text = event.message.description
         let extra = metadata.merging(event.metadata ?? [:]) { $1 }
         if !extra.isEmpty {

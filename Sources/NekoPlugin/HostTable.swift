@@ -1,17 +1,33 @@
 import NekoABI
+import NekoCore
 
 /// The host's `neko_host` table, as the SDK holds it.
 ///
 /// `@unchecked Sendable`: the host keeps the table and every string it points
 /// to alive and unchanged from `create` to `destroy`, and its functions are
-/// `[any-thread]` (neko_abi.h).
+/// `[any-thread]` (neko_abi.h). `create` refuses a table shorter than 1.0; a
+/// later field is read only through `pointer.field(_:)` or `pointer.has(_:)`.
 struct HostTable: @unchecked Sendable {
     let pointer: UnsafePointer<neko_host>
 
-    /// Whether the host's table reaches the field at `offset` (fields past the
-    /// host's `struct_size` are absent).
-    func has(fieldEndingAt end: Int) -> Bool {
-        Int(pointer.pointee.struct_size) >= end
+    /// `neko_host.log`, or nil when the host lacks it (NULL, or beyond its `struct_size`).
+    var log: (@convention(c) (UnsafePointer<neko_host>?, neko_log_level, UnsafePointer<CChar>?, Int) -> Void)? {
+        pointer.field(\.log)
+    }
+
+    /// `neko_host.emit`, or nil when the host lacks it.
+    var emit: (@convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int) -> neko_status)? {
+        pointer.field(\.emit)
+    }
+
+    /// `neko_host.call`, or nil when the host lacks it.
+    var call: (@convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<neko_call>?) -> Void)? {
+        pointer.field(\.call)
+    }
+
+    /// `neko_host.get_extension`, or nil when the host lacks it.
+    var getExtension: (@convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?) -> UnsafeRawPointer?)? {
+        pointer.field(\.get_extension)
     }
 
     /// Reads a NUL-terminated string field, or "" when absent.

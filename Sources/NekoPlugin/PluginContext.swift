@@ -28,14 +28,15 @@ public final class PluginContext: Sendable {
     let storage = Mutex(PluginStorage())
 
     init(host: HostTable) {
-        let table = host.pointer.pointee
+        // Field by field: the host's table may be shorter than ours (1.0 at least: `create` checked).
+        let table = host.pointer
         self.host = host
-        pluginID = HostTable.string(table.plugin_id)
-        folder = URL(filePath: HostTable.string(table.plugin_dir), directoryHint: .isDirectory)
-        dataFolder = URL(filePath: HostTable.string(table.data_dir), directoryHint: .isDirectory)
-        let configBytes = UnsafeRawBufferPointer(start: table.config_json, count: table.config_json_len)
+        pluginID = HostTable.string(table.pointee.plugin_id)
+        folder = URL(filePath: HostTable.string(table.pointee.plugin_dir), directoryHint: .isDirectory)
+        dataFolder = URL(filePath: HostTable.string(table.pointee.data_dir), directoryHint: .isDirectory)
+        let configBytes = UnsafeRawBufferPointer(start: table.pointee.config_json, count: table.pointee.config_json_len)
         config = (try? JSON.parse(configBytes)) ?? .object([:])
-        logger = Logger(label: "neko.plugin.\(HostTable.string(table.plugin_id))") { _ in HostLogHandler(host: host) }
+        logger = Logger(label: "neko.plugin.\(HostTable.string(table.pointee.plugin_id))") { _ in HostLogHandler(host: host) }
     }
 
     /// Reads the plugin's own configuration table `name` of `plugin.toml`
@@ -73,7 +74,7 @@ public final class PluginContext: Sendable {
     ///   message is never dropped without a receipt saying so.
     @discardableResult
     public func emit(_ topic: String, _ payload: some Encodable) -> MessageReceipt {
-        guard let emit = host.pointer.pointee.emit else { return .refused("this host takes no messages") }
+        guard let emit = host.emit else { return .refused("this host takes no messages") }
         let bytes: [UInt8]
         do { bytes = try NekoJSONEncoder().encode(payload) } catch {
             return .refused("the payload cannot be encoded as JSON: \(error)")
@@ -111,7 +112,7 @@ public final class PluginContext: Sendable {
     /// Calls entry `entry` of plugin `plugin` with raw JSON bytes and returns
     /// the raw JSON bytes of its result.
     public func callRaw(_ plugin: String, _ entry: String, _ arguments: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
-        guard let call = host.pointer.pointee.call else {
+        guard let call = host.call else {
             throw PluginError(.unavailable, "this host does not let plugins call each other")
         }
         return try await OutgoingCall.perform(host: host, call: call, plugin: plugin, entry: entry, arguments: arguments, timeout: timeout)

@@ -1,4 +1,5 @@
 import NekoABI
+import NekoCore
 
 /// The plugin's descriptor as the worker read it: the payload of `hello`.
 /// The host checks it exactly as it checks an in-process descriptor.
@@ -35,8 +36,10 @@ public struct DescriptorMessage: Sendable {
 
     public var structSize: UInt32
     public var abi: neko_abi_version
-    /// Whether the rest was read: only when the major and the size are this
-    /// build's (a descriptor of another major may be laid out otherwise).
+    /// Whether the rest was read: only when the major is this build's and the
+    /// descriptor holds every 1.0 field (a descriptor of another major may be
+    /// laid out otherwise). The host applies the version rule to the two
+    /// fields above either way.
     public var isComplete: Bool
     public var pluginID: String?, version: String?, swiftVersion: String?, sdk: String?
     public var entries: [Entry] = []
@@ -44,46 +47,50 @@ public struct DescriptorMessage: Sendable {
     public var functions: Functions = []
 
     /// Reads a descriptor the way the host's checks do: the size and ABI
-    /// first, the rest only when they match this build. [worker]
-    public init(reading descriptor: UnsafePointer<neko_plugin>) {
+    /// first, the rest only when they pass, with the entries and timers
+    /// walked at the plugin's stride and only the fields this build knows
+    /// read. [worker]
+    /// - Throws: the entries' or timers' layout problem (the stride rule of
+    ///   neko_abi.h), for the worker to refuse the library with.
+    public init(reading descriptor: UnsafePointer<neko_plugin>) throws(ArrayLayoutError) {
         let raw = UnsafeRawPointer(descriptor)
-        structSize = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.struct_size)!, as: UInt32.self)
+        structSize = UInt32(descriptor.structSize)
         abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
-        isComplete = abi.major == UInt32(NEKO_ABI_VERSION_MAJOR) && Int(structSize) >= MemoryLayout<neko_plugin>.size
+        isComplete = abi.major == UInt32(NEKO_ABI_VERSION_MAJOR) && descriptor.isAtLeast1_0
         guard isComplete else { return }
-        let plugin = descriptor.pointee
         func text(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        pluginID = text(plugin.plugin_id)
-        version = text(plugin.plugin_version)
-        swiftVersion = text(plugin.swift_version)
-        sdk = text(plugin.sdk)
-        if let list = plugin.entries {
-            entries = (0..<Int(plugin.entry_count)).map { position in
-                let entry = list[position]
-                return Entry(
-                    structSize: entry.struct_size, flags: entry.flags, id: text(entry.id), name: text(entry.name),
-                    description: text(entry.description), schema: text(entry.args_schema), timeoutMilliseconds: entry.timeout_ms)
-            }
+        pluginID = text(descriptor.pointee.plugin_id)
+        version = text(descriptor.pointee.plugin_version)
+        swiftVersion = text(descriptor.pointee.swift_version)
+        sdk = text(descriptor.pointee.sdk)
+        let entryList = try DeclaredArray(descriptor.pointee.entries, count: descriptor.pointee.entry_count, kind: "entry")
+        entries = (0..<entryList.count).map { position in
+            let entry = entryList[position]
+            return Entry(
+                structSize: entry.pointee.struct_size, flags: entry.pointee.flags, id: text(entry.pointee.id),
+                name: text(entry.pointee.name), description: text(entry.pointee.description),
+                schema: text(entry.pointee.args_schema), timeoutMilliseconds: entry.pointee.timeout_ms)
         }
-        if let list = plugin.timers {
-            timers = (0..<Int(plugin.timer_count)).map { position in
-                let timer = list[position]
-                return Timer(structSize: timer.struct_size, flags: timer.flags, id: text(timer.id), intervalMilliseconds: timer.interval_ms)
-            }
+        let timerList = try DeclaredArray(descriptor.pointee.timers, count: descriptor.pointee.timer_count, kind: "timer")
+        timers = (0..<timerList.count).map { position in
+            let timer = timerList[position]
+            return Timer(
+                structSize: timer.pointee.struct_size, flags: timer.pointee.flags, id: text(timer.pointee.id),
+                intervalMilliseconds: timer.pointee.interval_ms)
         }
-        entryCount = plugin.entry_count
-        timerCount = plugin.timer_count
+        entryCount = descriptor.pointee.entry_count
+        timerCount = descriptor.pointee.timer_count
         var functions: Functions = []
-        if plugin.create != nil { functions.insert(.create) }
-        if plugin.start != nil { functions.insert(.start) }
-        if plugin.invoke != nil { functions.insert(.invoke) }
-        if plugin.cancel != nil { functions.insert(.cancel) }
-        if plugin.on_timer != nil { functions.insert(.onTimer) }
-        if plugin.stop != nil { functions.insert(.stop) }
-        if plugin.destroy != nil { functions.insert(.destroy) }
-        if plugin.save_state != nil { functions.insert(.saveState) }
-        if plugin.restore_state != nil { functions.insert(.restoreState) }
-        if plugin.get_extension != nil { functions.insert(.getExtension) }
+        if descriptor.pointee.create != nil { functions.insert(.create) }
+        if descriptor.pointee.start != nil { functions.insert(.start) }
+        if descriptor.pointee.invoke != nil { functions.insert(.invoke) }
+        if descriptor.pointee.cancel != nil { functions.insert(.cancel) }
+        if descriptor.pointee.on_timer != nil { functions.insert(.onTimer) }
+        if descriptor.pointee.stop != nil { functions.insert(.stop) }
+        if descriptor.pointee.destroy != nil { functions.insert(.destroy) }
+        if descriptor.pointee.save_state != nil { functions.insert(.saveState) }
+        if descriptor.pointee.restore_state != nil { functions.insert(.restoreState) }
+        if descriptor.pointee.get_extension != nil { functions.insert(.getExtension) }
         self.functions = functions
     }
 
@@ -212,22 +219,25 @@ public struct ReplyMessage {
     }
 
     /// A `reply` frame for a plugin's `neko_result` (borrowed). A missing
-    /// result, NULL data with a length, or a result too large for a frame
+    /// result, one shorter than 1.0, NULL data with a length, or a result too large for a frame
     /// becomes an `internal` error saying so.
     public static func frame(id: UInt64, result: UnsafePointer<neko_result>?) -> [UInt8] {
         guard let result else {
             return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
         }
-        let value = result.pointee
-        guard value.data != nil || value.len == 0 else {
-            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(value.len)")
+        guard result.isAtLeast1_0 else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with \(neko_result.tooShort(result.structSize))")
         }
-        guard Frame.fits(payload: value.len) else {
-            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the result of \(value.len) bytes exceeds the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
+        let (status, data, length) = (result.pointee.status, result.pointee.data, result.pointee.len)
+        guard data != nil || length == 0 else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed with data NULL and len \(length)")
+        }
+        guard Frame.fits(payload: length) else {
+            return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the result of \(length) bytes exceeds the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
         }
         return frame(
-            id: id, status: value.status, field: value.status == Int32(NEKO_OK) ? nil : value.field,
-            data: UnsafeRawBufferPointer(start: value.data, count: value.len))
+            id: id, status: status, field: status == Int32(NEKO_OK) ? nil : result.pointee.field,
+            data: UnsafeRawBufferPointer(start: data, count: length))
     }
 
     /// A `reply` frame with a text.

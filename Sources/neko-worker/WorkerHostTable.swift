@@ -45,7 +45,8 @@ private let workerEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer
 
 private let workerCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<neko_call>?) -> Void = {
     _, plugin, entry, call in
-    guard let call else { return }
+    // A call shorter than 1.0 may lack its `complete`: nothing can be answered.
+    guard let call, call.isAtLeast1_0 else { return }
     guard Frame.fits(payload: call.pointee.args_len) else {
         return call.complete(
             status: Int32(NEKO_ERR_INVALID_ARGUMENT),

@@ -43,13 +43,13 @@ final class WorkerSession: @unchecked Sendable {
         self.fast = fast
         self.main = main
         self.spin = spin
-        let descriptor = plugin.pointee
         // The host refuses a descriptor whose timers are not valid; until it has, stay bounded.
-        let timers = descriptor.timers == nil ? 0 : min(Int(descriptor.timer_count), 1 << 16)
+        let timers = plugin.pointee.timers == nil ? 0 : min(Int(plugin.pointee.timer_count), 1 << 16)
         timerQueues = (0..<timers).map { DispatchQueue(label: "neko.worker.timer.\($0)") }
         var asyncEntries = Set<UInt32>()
-        if let entries = descriptor.entries {
-            for index in 0..<Int(descriptor.entry_count) where entries[index].flags & UInt32(NEKO_ENTRY_ASYNC) != 0 {
+        // Walked at the plugin's stride; `hello` already refused a bad one.
+        if let entries = try? DeclaredArray(plugin.pointee.entries, count: plugin.pointee.entry_count, kind: "entry") {
+            for index in 0..<entries.count where entries[index].pointee.flags & UInt32(NEKO_ENTRY_ASYNC) != 0 {
                 asyncEntries.insert(UInt32(index))
             }
         }
@@ -189,28 +189,28 @@ final class WorkerSession: @unchecked Sendable {
         guard let instance else {
             return send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "\(kind) before create"), on: main)
         }
-        let descriptor = plugin.pointee
+        let descriptor = plugin
         var error = neko_error.empty
         var status = Int32(NEKO_OK)
         var output: [UInt8] = []
         switch kind {
         case .start:
-            status = descriptor.start?(instance, &error) ?? Int32(NEKO_OK)
+            status = descriptor.pointee.start?(instance, &error) ?? Int32(NEKO_OK)
         case .stop:
             for queue in timerQueues { queue.sync {} }
-            descriptor.stop?(instance)
+            descriptor.pointee.stop?(instance)
         case .destroy:
             for queue in timerQueues { queue.sync {} }
-            descriptor.destroy(instance)
+            descriptor.pointee.destroy(instance)
             send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
             _exit(0)
         case .saveState:
             for queue in timerQueues { queue.sync {} }
-            if let save = descriptor.save_state {
+            if let save = descriptor.pointee.save_state {
                 output = ByteSink.collect { status = save(instance, $0, &error) }
             }
         case .restoreState:
-            if let restore = descriptor.restore_state {
+            if let restore = descriptor.pointee.restore_state {
                 status = bytes.withUnsafeBufferPointer { restore(instance, $0.baseAddress, $0.count, &error) }
             }
         case .readSettings, .changeSettings:
@@ -236,7 +236,7 @@ final class WorkerSession: @unchecked Sendable {
         guard let instance, let get = plugin.pointee.get_extension,
               let found = NEKO_PLUGIN_CONFIG_EXTENSION.withCString({ get(instance, $0) }) else { return nil }
         let table = found.assumingMemoryBound(to: neko_plugin_config.self)
-        guard Int(table.pointee.struct_size) >= MemoryLayout<neko_plugin_config>.size else { return nil }
+        guard table.isAtLeast1_0 else { return nil }
         return table
     }
 

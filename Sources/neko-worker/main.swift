@@ -31,8 +31,15 @@ case .failure(let failure):
     try? main.send(RefusedMessage(phase: failure.phase, message: failure.message).frame())
     _exit(2)
 }
+let hello: DescriptorMessage
 do {
-    try main.send(DescriptorMessage(reading: descriptor).frame())
+    hello = try DescriptorMessage(reading: descriptor)
+} catch {
+    try? main.send(RefusedMessage(phase: "register", message: error.message).frame())
+    _exit(2)
+}
+do {
+    try main.send(hello.frame())
 } catch {
     _exit(0)
 }

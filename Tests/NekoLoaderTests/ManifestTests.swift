@@ -275,11 +275,19 @@ import Darwin
         try PluginManifest.checkABI(loaded, hostMajor: host.major, hostMinor: host.minor + 3)
     }
 
+    @Test func abiMinimumOlderThanTheHostPasses() throws {
+        let sandbox = Sandbox()
+        defer { sandbox.remove() }
+        // The manifest's abi is a minimum: a 1.0 plugin runs on every 1.x host.
+        let loaded = try manifestWithABI("1.0", in: sandbox)
+        for minor: UInt32 in [0, 1, 9] { try PluginManifest.checkABI(loaded, hostMajor: 1, hostMinor: minor) }
+    }
+
     @Test func abiMajorMismatchIsRefused() throws {
         let sandbox = Sandbox()
         defer { sandbox.remove() }
         let loaded = try manifestWithABI("2.0", in: sandbox)
-        #expect(throws: LoadFailure(.abi, "\(loaded.manifestPath): [plugin].abi: plugin.toml says ABI 2.0, this host speaks ABI 1.0 (major must be 1, minor at most 0); rebuild the plugin against neko_abi.h 1.x")) {
+        #expect(throws: LoadFailure(.abi, "\(loaded.manifestPath): [plugin].abi = \"2.0\" (the oldest host ABI the plugin runs on), this host speaks ABI 1.0; the majors must match: rebuild the plugin against neko_abi.h 1.x")) {
             try PluginManifest.checkABI(loaded, hostMajor: 1, hostMinor: 0)
         }
     }
@@ -293,7 +301,7 @@ import Darwin
             Issue.record("expected an ABI failure")
         } catch {
             #expect(error.phase == .abi)
-            #expect(error.message.contains("plugin.toml says ABI 1.4, this host speaks ABI 1.2 (major must be 1, minor at most 2)"))
+            #expect(error.message.contains("plugin.toml: [plugin].abi = \"1.4\" (the oldest host ABI the plugin runs on), this host speaks ABI 1.2; the plugin needs a newer host (ABI 1.4 or a later 1.x)"))
         }
     }
 }

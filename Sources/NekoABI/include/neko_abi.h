@@ -1,5 +1,5 @@
 /*
- * neko_abi.h — the Neko plugin ABI, version 1.0.
+ * neko_abi.h — the Neko plugin ABI, version 1.1.
  *
  * This header is the only thing that crosses the boundary between a Neko host
  * and a plugin `.so`. It is plain C11 with no other dependency: a C programmer
@@ -21,9 +21,12 @@
  *
  * Conventions (every struct and function below follows them):
  *   - Every struct starts with `struct_size`, the `sizeof` the writer was built
- *     with. A reader never touches a field that lies beyond `struct_size`; new
- *     fields are only ever appended, and a published field never changes
- *     meaning (a changed behaviour gets a new name).
+ *     with. A reader refuses a struct shorter than its 1.0 size
+ *     (NEKO_<STRUCT>_SIZE_1_0) and never touches a field that lies beyond
+ *     `struct_size` (NEKO_HAS_FIELD); new fields are only ever appended, and
+ *     a published field never changes meaning (a changed behaviour gets a new
+ *     name). Arrays of structs are walked with the writer's stride (see
+ *     `neko_plugin.entries`).
  *   - Thread tags on every function:
  *       [any-thread]   may be called from any thread, concurrently;
  *       [lifecycle]    called by the host from one thread at a time, never
@@ -52,18 +55,54 @@ extern "C" {
  * Versions
  * ------------------------------------------------------------------------- */
 
-/* The ABI this header describes. The major changes on a break (a host refuses
- * a plugin whose major differs); the minor grows with additions (a host
- * refuses a plugin whose minor is greater than its own). This is not the
- * product version of Neko, nor of any plugin. */
+/* The ABI this header describes. This is not the product version of Neko, nor
+ * of any plugin. The major changes on a break; the minor grows with additions
+ * (fields appended to the end of a struct, new flags, new extensions).
+ *
+ * The version rule (docs/ABI.md, "Versioning"):
+ *   - the descriptor's `abi` is the version the plugin was BUILT WITH (these
+ *     two macros); `[plugin].abi` of plugin.toml is the MINIMUM host version
+ *     the plugin needs;
+ *   - the three majors (host, manifest, descriptor) must be equal;
+ *   - a host loads a plugin when its minor is at least the manifest's, even
+ *     if the descriptor's minor is newer than its own: it reads only the
+ *     fields it knows and ignores the rest;
+ *   - a host older than the manifest's minimum refuses the plugin before it
+ *     opens the library (no plugin code runs), naming both versions;
+ *   - a plugin (the Swift SDK does it for its authors) tests every host field
+ *     newer than its manifest's minimum with NEKO_HAS_FIELD before use. */
 #define NEKO_ABI_VERSION_MAJOR 1
-#define NEKO_ABI_VERSION_MINOR 0
+#define NEKO_ABI_VERSION_MINOR 1
 
 /* Whether `ptr` (a struct with `struct_size` first) reaches `field`: a reader
  * never touches a field beyond the writer's `struct_size`.
  * eg: if (NEKO_HAS_FIELD(host, neko_host, get_extension) && host->get_extension) ... */
 #define NEKO_HAS_FIELD(ptr, type, field) \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* The sizes of the structs in ABI 1.0, on LP64 (x86_64, aarch64 Linux): the
+ * smallest `struct_size` a reader accepts. A writer always sets `struct_size`
+ * to its own `sizeof`; a reader refuses a struct shorter than the 1.0 size and
+ * tests every field appended since 1.0 with NEKO_HAS_FIELD. Frozen: these
+ * numbers never change (neko_abi.c asserts them at compile time). */
+#define NEKO_RESULT_SIZE_1_0 32
+#define NEKO_CALL_SIZE_1_0 56
+#define NEKO_HOST_SIZE_1_0 104
+#define NEKO_ENTRY_SIZE_1_0 48
+#define NEKO_TIMER_SIZE_1_0 24
+#define NEKO_ERROR_SIZE_1_0 520
+#define NEKO_SINK_SIZE_1_0 24
+#define NEKO_PLUGIN_SIZE_1_0 160
+#define NEKO_PLUGIN_CONFIG_SIZE_1_0 24
+#define NEKO_HOST_INFO_SIZE_1_0 24
+
+/* Marks the one symbol a plugin exports, so that a plugin built with
+ * `-fvisibility=hidden` (recommended: nothing else leaks) still exports it. */
+#if defined(_WIN32)
+#define NEKO_EXPORT __declspec(dllexport)
+#else
+#define NEKO_EXPORT __attribute__((visibility("default")))
+#endif
 
 /* The name of the one symbol a plugin exports. */
 #define NEKO_REGISTER_SYMBOL "neko_plugin_register"
@@ -155,7 +194,7 @@ struct neko_call {
 typedef struct neko_host neko_host;
 struct neko_host {
     uint32_t struct_size;        /* sizeof(neko_host) as the host was built */
-    neko_abi_version abi;        /* the host's ABI version (eg 1.0) */
+    neko_abi_version abi;        /* the host's ABI version (eg 1.1) */
     const char *host_name;       /* eg "nekoctl 0.1.0" */
     const char *plugin_id;       /* eg "hello" */
     const char *plugin_dir;      /* the folder that holds plugin.toml, eg "/srv/plugins/hello" */
@@ -259,9 +298,18 @@ typedef struct neko_plugin {
     const char *swift_version;
     const char *sdk;                 /* what built the descriptor, eg "NekoPlugin 0.1.0" or "c" */
 
-    uint32_t entry_count;
+    /* The arrays are walked with the stride the plugin declares, not with the
+     * host's `sizeof`: element i is at `(const char *)entries + i * stride`,
+     * where stride = `entries[0].struct_size`. So a plugin built with newer
+     * headers (longer entries) and one built with older ones (shorter) both
+     * load. Every element must have the same `struct_size`, at least the 1.0
+     * size (NEKO_ENTRY_SIZE_1_0, NEKO_TIMER_SIZE_1_0) and a multiple of 8 (the
+     * alignment of the pointers in it); otherwise the host refuses the plugin,
+     * naming the element and both sizes. An array of the plugin's own
+     * `neko_entry` type always qualifies. */
+    uint32_t entry_count;            /* eg 2 */
     const neko_entry *entries;       /* `entry_count` entries */
-    uint32_t timer_count;
+    uint32_t timer_count;            /* eg 0 */
     const neko_timer *timers;        /* `timer_count` timers, or NULL */
 
     /* Makes an instance bound to `host`. Returns NULL on failure, with `error`
@@ -348,15 +396,23 @@ typedef struct neko_plugin_config {
  * duration of the call. */
 typedef struct neko_host_info {
     uint32_t struct_size;     /* sizeof(neko_host_info) */
-    neko_abi_version abi;     /* the host's ABI version */
+    neko_abi_version abi;     /* the host's ABI version (eg 1.1) */
     const char *host_name;    /* eg "nekoctl 0.1.0" */
 } neko_host_info;
 
 /* The one symbol a plugin exports. Returns the plugin's constant descriptor,
  * or NULL if the plugin cannot run under this host (it may log nothing: the
  * host reports "register returned NULL"). Must not start threads or touch
- * files: it only describes. [lifecycle] Safe to call more than once. */
+ * files: it only describes. [lifecycle] Safe to call more than once.
+ * `host` is borrowed for the call. */
 typedef const neko_plugin *(*neko_register_fn)(const neko_host_info *host);
+
+/* Its prototype: a plugin's definition with another signature is a compile
+ * error ("conflicting types"), and NEKO_EXPORT gives it default visibility
+ * under `-fvisibility=hidden`. A plugin defines it as
+ *   NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { ... }
+ * A host that only looks the symbol up (dlsym) never defines it. */
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host);
 
 #ifdef __cplusplus
 }

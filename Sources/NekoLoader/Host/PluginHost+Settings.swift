@@ -52,9 +52,9 @@ extension PluginHost {
             throw CallError(.notFound, "plugin '\(plugin)' keeps no settings file")
         }
         let table = found.assumingMemoryBound(to: neko_plugin_config.self)
-        guard Int(table.pointee.struct_size) >= MemoryLayout<neko_plugin_config>.size else {
+        guard table.isAtLeast1_0 else {
             loaded.leave()
-            throw CallError(.internal, "plugin '\(plugin)': neko.plugin.config/1 table is too short (\(table.pointee.struct_size) bytes)")
+            throw CallError(.internal, "plugin '\(plugin)': its neko.plugin.config/1 table has struct_size \(table.structSize), expected at least \(NEKO_PLUGIN_CONFIG_SIZE_1_0) (the ABI 1.0 size)")
         }
         return (loaded, table)
     }

@@ -24,18 +24,22 @@ final class ProxyDescriptor: @unchecked Sendable {
         entries = .allocate(capacity: max(message.entries.count, 1))
         timers = .allocate(capacity: max(message.timers.count, 1))
         plugin.initialize(to: neko_plugin())
-        plugin.pointee.struct_size = message.structSize
+        // Host-layout structs holding only what this host knows: the size is
+        // the plugin's when shorter (for the version rule to refuse it),
+        // never more than this host's `neko_plugin`; the worker walked the
+        // plugin's arrays at its stride, these are at ours.
+        plugin.pointee.struct_size = min(message.structSize, UInt32(MemoryLayout<neko_plugin>.size))
         plugin.pointee.abi = message.abi
         guard message.isComplete else { return }
         for (index, entry) in message.entries.enumerated() {
             (entries + index).initialize(to: neko_entry(
-                struct_size: entry.structSize, flags: entry.flags, id: keep(entry.id), name: keep(entry.name),
+                struct_size: UInt32(MemoryLayout<neko_entry>.size), flags: entry.flags, id: keep(entry.id), name: keep(entry.name),
                 description: keep(entry.description), args_schema: keep(entry.schema),
                 timeout_ms: entry.timeoutMilliseconds, reserved: 0))
         }
         for (index, timer) in message.timers.enumerated() {
             (timers + index).initialize(to: neko_timer(
-                struct_size: timer.structSize, flags: timer.flags, id: keep(timer.id), interval_ms: timer.intervalMilliseconds))
+                struct_size: UInt32(MemoryLayout<neko_timer>.size), flags: timer.flags, id: keep(timer.id), interval_ms: timer.intervalMilliseconds))
         }
         let has = message.functions
         plugin.pointee.plugin_id = keep(message.pluginID)

@@ -14,7 +14,7 @@ import TOMLKit
 /// id = "hello"                 # mandatory, equals the folder name
 /// name = "Hello"               # mandatory
 /// version = "1.2.0"            # mandatory, semver
-/// abi = "1.0"                  # optional, default "<host major>.0": the plugin ABI it needs
+/// abi = "1.0"                  # optional, default "<host major>.0": the oldest host ABI the plugin runs on
 /// library = "libhello.so"      # optional, default lib<id>.so, a file in the folder
 /// dependencies = ["greeter"]   # optional, plugin ids loaded first
 ///
@@ -38,11 +38,11 @@ import TOMLKit
 /// text = "hi"
 /// ```
 public struct PluginManifest: Sendable {
-    /// The plugin ABI version a library was built against, eg `1.0`.
+    /// A plugin ABI version, `MAJOR.MINOR`, eg `1.0` (docs/ABI.md, "Versioning").
     public struct ABIVersion: Sendable, Hashable, CustomStringConvertible {
         /// Changes on a break; a host refuses a plugin whose major differs from its own, eg `1`.
         public let major: UInt32
-        /// Grows with additions; a host refuses a plugin whose minor is greater than its own, eg `0`.
+        /// Grows with additions; a host refuses a plugin whose manifest needs a greater minor than its own, eg `0`.
         public let minor: UInt32
 
         /// Makes a version from its two parts.
@@ -114,7 +114,8 @@ public struct PluginManifest: Sendable {
     public let version: String
     /// `[plugin].description` (default `""`).
     public let description: String
-    /// `[plugin].abi`: the plugin ABI the library was built against, eg `1.0`.
+    /// `[plugin].abi`: the oldest host ABI the plugin runs on, eg `1.0` (the
+    /// library's descriptor says the ABI it was built with, which may be newer).
     public let abi: ABIVersion
     /// `[plugin].library`: the library's file name inside ``folder`` (default `lib<id>.so`).
     public let library: String
@@ -219,7 +220,7 @@ public struct PluginManifest: Sendable {
         var abi = ABIVersion(major: ABIVersion.host.major, minor: 0)
         if let abiText = try plugin.optional("abi", "a string like \"1.0\"", { $0.string }) {
             guard let parsed = parseABI(abiText) else {
-                throw plugin.invalid("abi", "expected \"MAJOR.MINOR\" like \"1.0\" (the plugin ABI the library was built against)")
+                throw plugin.invalid("abi", "expected \"MAJOR.MINOR\" like \"1.0\" (the oldest host ABI the plugin runs on)")
             }
             abi = parsed
         }
@@ -269,27 +270,24 @@ public struct PluginManifest: Sendable {
         return manifest
     }
 
-    /// Checks, before anything is opened, that this host can run a library built for `manifest.abi`.
+    /// Checks, before anything is opened, that this host can run a plugin
+    /// whose manifest needs at least `manifest.abi` (``VersionRule``).
     ///
-    /// The major must equal the host's; the minor must be at most the host's
-    /// (a newer minor may call functions this host lacks).
+    /// The major must equal the host's; the host's minor must be at least the
+    /// manifest's (a plugin built with newer headers loads on an older host
+    /// as long as its manifest asks for no more than that host speaks).
     ///
     /// - Parameters:
     ///   - manifest: The validated manifest.
     ///   - hostMajor: The host's ABI major, by default `NEKO_ABI_VERSION_MAJOR`.
     ///   - hostMinor: The host's ABI minor, by default `NEKO_ABI_VERSION_MINOR`.
-    /// - Throws: A ``LoadFailure`` of phase ``LoadPhase/abi`` that states both versions.
+    /// - Throws: A ``LoadFailure`` of phase ``LoadPhase/abi`` that names plugin.toml and both versions.
     public static func checkABI(
         _ manifest: PluginManifest,
         hostMajor: UInt32 = ABIVersion.host.major,
         hostMinor: UInt32 = ABIVersion.host.minor
     ) throws(LoadFailure) {
-        let abi = manifest.abi
-        guard abi.major != hostMajor || abi.minor > hostMinor else { return }
-        let advice = abi.major != hostMajor
-            ? "rebuild the plugin against neko_abi.h \(hostMajor).x"
-            : "the plugin needs a newer host, or rebuild it against neko_abi.h \(hostMajor).\(hostMinor)"
-        throw LoadFailure(.abi, "\(manifest.manifestPath): [plugin].abi: plugin.toml says ABI \(abi), this host speaks ABI \(hostMajor).\(hostMinor) (major must be \(hostMajor), minor at most \(hostMinor)); \(advice)")
+        try VersionRule.check(manifest, host: ABIVersion(major: hostMajor, minor: hostMinor))
     }
 
     // MARK: - Fields

@@ -122,13 +122,16 @@ extension CallOutcome {
             self = .failure(CallError(.internal, "the plugin completed a call without a result"))
             return
         }
-        let outcome = result.pointee
-        guard outcome.data != nil || outcome.len == 0 else {
-            self = .failure(CallError(.internal, "the plugin completed with data NULL and len \(outcome.len)"))
+        guard result.isAtLeast1_0 else {
+            self = .failure(CallError(.internal, "the plugin completed with \(neko_result.tooShort(result.structSize))"))
             return
         }
-        let bytes = UnsafeRawBufferPointer(start: outcome.data, count: outcome.len)
-        self.init(status: outcome.status, bytes: bytes, field: outcome.field)
+        let (data, length) = (result.pointee.data, result.pointee.len)
+        guard data != nil || length == 0 else {
+            self = .failure(CallError(.internal, "the plugin completed with data NULL and len \(length)"))
+            return
+        }
+        self.init(status: result.pointee.status, bytes: UnsafeRawBufferPointer(start: data, count: length), field: result.pointee.field)
     }
 
     /// Makes an outcome from the parts of a `neko_result`.

@@ -102,7 +102,12 @@ private let hostCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<C
     host, plugin, entry, call in
     guard let call else { return }
     guard let binding = HostBinding.binding(host), let core = binding.core else {
-        return Forwarding.fail(call, CallError(.unavailable, "the host has shut down"))
+        return call.isAtLeast1_0 ? Forwarding.fail(call, CallError(.unavailable, "the host has shut down")) : ()
+    }
+    guard call.isAtLeast1_0 else {
+        // Its `complete` may lie beyond the struct: nothing can be answered.
+        core.logger.error("plugin '\(binding.pluginID)' called neko_host.call with \(neko_call.tooShort(call.structSize)); the call is dropped")
+        return
     }
     core.forward(
         from: binding.pluginID, to: plugin.map { String(cString: $0) } ?? "",

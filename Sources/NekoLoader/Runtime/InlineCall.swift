@@ -44,6 +44,10 @@ enum InlineCall {
 
         fileprivate mutating func store(_ result: UnsafePointer<neko_result>?) {
             guard let result else { return }
+            guard result.isAtLeast1_0 else {
+                storeBroken("the plugin completed with \(neko_result.tooShort(result.structSize))")
+                return
+            }
             guard result.pointee.data != nil || result.pointee.len == 0 else {
                 storeBroken("the plugin completed with data NULL and len \(result.pointee.len)")
                 return

@@ -33,9 +33,6 @@ struct PluginLibrary: @unchecked Sendable {
     /// The longest timer interval a plugin may ask for: a year, in ms.
     static let maximumTimerInterval: UInt64 = 365 * 24 * 3600 * 1000
 
-    /// The smallest descriptor this host can read: ABI 1.0's.
-    static let minimumDescriptorSize = MemoryLayout<neko_plugin>.size
-
     /// Opens `path` (a private copy of `manifest`'s library), calls its
     /// `neko_plugin_register`, and checks what it returns against `manifest`.
     static func open(_ path: String, for manifest: PluginManifest, hostName: String) throws(LoadFailure) -> PluginLibrary {
@@ -72,38 +69,29 @@ struct PluginLibrary: @unchecked Sendable {
 
     private static func check(_ descriptor: UnsafePointer<neko_plugin>, path: String, manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
         let library = manifest.libraryPath
-        // Only `struct_size` and `abi` are read until they pass: a descriptor
-        // of another major may be shorter than ours.
-        let raw = UnsafeRawPointer(descriptor)
-        let size = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.struct_size)!, as: UInt32.self)
-        let abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
-        let host = BuildStamp.abi
-        guard abi.major == host.major, abi.minor <= host.minor else {
-            throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), this host speaks ABI \(host.major).\(host.minor) (major must be \(host.major), minor at most \(host.minor))")
-        }
-        guard abi.major == manifest.abi.major, abi.minor == manifest.abi.minor else {
-            throw LoadFailure(.abi, "\(library): built for ABI \(abi.major).\(abi.minor), but \(manifest.manifestPath) says [plugin].abi = \"\(manifest.abi)\"; they must agree")
-        }
-        guard Int(size) >= minimumDescriptorSize else {
-            throw LoadFailure(.abi, "\(library): descriptor struct_size is \(size) bytes, ABI \(abi.major).\(abi.minor) needs at least \(minimumDescriptorSize)")
-        }
-        let plugin = descriptor.pointee
-        let swiftVersion = plugin.swift_version.map { String(cString: $0) }
+        // Only `struct_size` and `abi` are read until the version rule passes:
+        // a descriptor of another major may be laid out otherwise, and one
+        // shorter than 1.0 lacks fields.
+        let abi = UnsafeRawPointer(descriptor).load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
+        try VersionRule.check(manifest, descriptor: .init(abi: .init(major: abi.major, minor: abi.minor), size: descriptor.structSize))
+        // From here on, every 1.0 field is there; none is read past it (the
+        // descriptor may be longer or shorter than this host's `neko_plugin`).
+        let swiftVersion = descriptor.pointee.swift_version.map { String(cString: $0) }
         if let swiftVersion, swiftVersion != BuildStamp.swiftCompiler {
             throw LoadFailure(.abi, "\(library): built by Swift \(swiftVersion), this host by Swift \(BuildStamp.swiftCompiler); Swift has no stable ABI on Linux: rebuild the plugin with Swift \(BuildStamp.swiftCompiler)")
         }
-        let id = plugin.plugin_id.map { String(cString: $0) } ?? ""
+        let id = descriptor.pointee.plugin_id.map { String(cString: $0) } ?? ""
         guard id == manifest.id else {
             throw LoadFailure(.register, "\(library): the library says it is plugin '\(id)', \(manifest.manifestPath) says '\(manifest.id)'")
         }
-        if let version = plugin.plugin_version.map({ String(cString: $0) }), version != manifest.version {
+        if let version = descriptor.pointee.plugin_version.map({ String(cString: $0) }), version != manifest.version {
             throw LoadFailure(.register, "\(library): the library is version \(version), \(manifest.manifestPath) says \(manifest.version) (a stale build?)")
         }
-        guard plugin.create != nil, plugin.invoke != nil, plugin.destroy != nil else {
+        guard descriptor.pointee.create != nil, descriptor.pointee.invoke != nil, descriptor.pointee.destroy != nil else {
             throw LoadFailure(.register, "\(library): the descriptor lacks create, invoke or destroy, which are mandatory")
         }
-        let timers = try readTimers(plugin, library: library)
-        let entries = try readEntries(plugin, library: library)
+        let timers = try readTimers(descriptor, library: library)
+        let entries = try readEntries(descriptor, library: library)
         var index: [String: Int] = [:]
         for (position, entry) in entries.enumerated() {
             if index.updateValue(position, forKey: entry.id) != nil {
@@ -112,64 +100,73 @@ struct PluginLibrary: @unchecked Sendable {
         }
         return PluginLibrary(
             descriptor: descriptor, path: path, entries: entries, index: index, timers: timers, swiftVersion: swiftVersion,
-            sdk: plugin.sdk.map { String(cString: $0) } ?? "unknown")
+            sdk: descriptor.pointee.sdk.map { String(cString: $0) } ?? "unknown")
     }
 
-    /// Checks an entry's or timer's `struct_size` and reads its id.
-    private static func itemID<Item>(
-        _ raw: UnsafePointer<CChar>?, size: UInt32, of type: Item.Type, kind: String, _ position: Int, _ library: String
-    ) throws(LoadFailure) -> String {
-        guard Int(size) >= MemoryLayout<Item>.size else {
-            throw LoadFailure(.register, "\(library): \(kind) #\(position) has struct_size \(size), expected at least \(MemoryLayout<Item>.size)")
-        }
+    /// Reads an entry's or timer's id.
+    private static func itemID(_ raw: UnsafePointer<CChar>?, kind: String, _ position: Int, _ library: String) throws(LoadFailure) -> String {
         guard let raw, case let id = String(cString: raw), EntryInfo.isValidID(id) else {
             throw LoadFailure(.register, "\(library): \(kind) #\(position) has no valid id (expected [A-Za-z0-9_.-]{1,128})")
         }
         return id
     }
 
-    private static func readTimers(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [TimerInfo] {
-        guard plugin.timer_count > 0 else { return [] }
-        guard plugin.timers != nil, plugin.on_timer != nil else {
-            throw LoadFailure(.register, "\(library): timer_count is \(plugin.timer_count) but timers or on_timer is NULL")
+    /// The plugin's array of `count` items, checked for the stride rule (neko_abi.h).
+    private static func declared<Item>(
+        _ list: UnsafePointer<Item>?, count: UInt32, kind: String, _ library: String
+    ) throws(LoadFailure) -> DeclaredArray<Item> {
+        do { return try DeclaredArray(list, count: count, kind: kind) } catch {
+            throw LoadFailure(.register, "\(library): \(error.message)")
         }
+    }
+
+    private static func readTimers(_ descriptor: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [TimerInfo] {
+        let count = descriptor.pointee.timer_count
+        guard count > 0 else { return [] }
+        guard descriptor.pointee.timers != nil, descriptor.pointee.on_timer != nil else {
+            throw LoadFailure(.register, "\(library): timer_count is \(count) but timers or on_timer is NULL")
+        }
+        let list = try declared(descriptor.pointee.timers, count: count, kind: "timer", library)
         var seen = Set<String>()
         var timers: [TimerInfo] = []
-        for position in 0..<Int(plugin.timer_count) {
-            let timer = plugin.timers[position]
-            let id = try itemID(timer.id, size: timer.struct_size, of: neko_timer.self, kind: "timer", position, library)
+        for position in 0..<list.count {
+            let timer = list[position]
+            let id = try itemID(timer.pointee.id, kind: "timer", position, library)
             guard seen.insert(id).inserted else {
                 throw LoadFailure(.register, "\(library): timer id '\(id)' is declared twice")
             }
-            guard (1...maximumTimerInterval).contains(timer.interval_ms) else {
-                throw LoadFailure(.register, "\(library): timer '\(id)' has interval_ms \(timer.interval_ms) (expected 1 to \(maximumTimerInterval), a year)")
+            let interval = timer.pointee.interval_ms
+            guard (1...maximumTimerInterval).contains(interval) else {
+                throw LoadFailure(.register, "\(library): timer '\(id)' has interval_ms \(interval) (expected 1 to \(maximumTimerInterval), a year)")
             }
             timers.append(TimerInfo(
-                id: id, interval: .milliseconds(Int64(clamping: timer.interval_ms)),
-                autoStart: timer.flags & UInt32(NEKO_TIMER_AUTO_START) != 0))
+                id: id, interval: .milliseconds(Int64(clamping: interval)),
+                autoStart: timer.pointee.flags & UInt32(NEKO_TIMER_AUTO_START) != 0))
         }
         return timers
     }
 
-    private static func readEntries(_ plugin: neko_plugin, library: String) throws(LoadFailure) -> [EntryInfo] {
-        guard plugin.entry_count == 0 || plugin.entries != nil else {
-            throw LoadFailure(.register, "\(library): entry_count is \(plugin.entry_count) but entries is NULL")
+    private static func readEntries(_ descriptor: UnsafePointer<neko_plugin>, library: String) throws(LoadFailure) -> [EntryInfo] {
+        let count = descriptor.pointee.entry_count
+        guard count == 0 || descriptor.pointee.entries != nil else {
+            throw LoadFailure(.register, "\(library): entry_count is \(count) but entries is NULL")
         }
+        let list = try declared(descriptor.pointee.entries, count: count, kind: "entry", library)
         var entries: [EntryInfo] = []
-        for position in 0..<Int(plugin.entry_count) {
-            let entry = plugin.entries[position]
-            let id = try itemID(entry.id, size: entry.struct_size, of: neko_entry.self, kind: "entry", position, library)
+        for position in 0..<list.count {
+            let entry = list[position]
+            let id = try itemID(entry.pointee.id, kind: "entry", position, library)
             var schema: JSON = ["type": "object"]
-            if let text = entry.args_schema {
+            if let text = entry.pointee.args_schema {
                 do { schema = try JSON.parse(String(cString: text)) } catch {
                     throw LoadFailure(.register, "\(library): entry '\(id)': args_schema is not valid JSON: \(error)")
                 }
             }
             entries.append(EntryInfo(
-                id: id, name: entry.name.map { String(cString: $0) } ?? id,
-                description: entry.description.map { String(cString: $0) } ?? "",
-                schema: schema, isAsync: entry.flags & UInt32(NEKO_ENTRY_ASYNC) != 0,
-                timeout: entry.timeout_ms == 0 ? nil : .milliseconds(Int64(entry.timeout_ms))))
+                id: id, name: entry.pointee.name.map { String(cString: $0) } ?? id,
+                description: entry.pointee.description.map { String(cString: $0) } ?? "",
+                schema: schema, isAsync: entry.pointee.flags & UInt32(NEKO_ENTRY_ASYNC) != 0,
+                timeout: entry.pointee.timeout_ms == 0 ? nil : .milliseconds(Int64(entry.pointee.timeout_ms))))
         }
         return entries
     }

@@ -60,13 +60,16 @@ enum OutgoingCall {
         guard let result else {
             return waiter.resume(.failure(PluginError(.internal, "the host completed a call without a result")))
         }
-        let outcome = result.pointee
-        guard outcome.data != nil || outcome.len == 0 else {
-            return waiter.resume(.failure(PluginError(.internal, "the host completed a call with data NULL and len \(outcome.len)")))
+        guard result.isAtLeast1_0 else {
+            return waiter.resume(.failure(PluginError(.internal, "the host completed a call with \(neko_result.tooShort(result.structSize))")))
         }
-        let bytes = Array(UnsafeRawBufferPointer(start: outcome.data, count: outcome.len))
-        if let code = ErrorCode(status: outcome.status) {
-            waiter.resume(.failure(PluginError(code, String(decoding: bytes, as: UTF8.self), field: outcome.field.map { String(cString: $0) })))
+        let (data, length) = (result.pointee.data, result.pointee.len)
+        guard data != nil || length == 0 else {
+            return waiter.resume(.failure(PluginError(.internal, "the host completed a call with data NULL and len \(length)")))
+        }
+        let bytes = Array(UnsafeRawBufferPointer(start: data, count: length))
+        if let code = ErrorCode(status: result.pointee.status) {
+            waiter.resume(.failure(PluginError(code, String(decoding: bytes, as: UTF8.self), field: result.pointee.field.map { String(cString: $0) })))
         } else {
             waiter.resume(.success(bytes))
         }

@@ -18,6 +18,9 @@ enum SettingsExtension {
         guard let store = settings(of: instance), let sink else {
             return Thunks.report(PluginError(.notFound, "this plugin keeps no settings"), into: errorOut)
         }
+        guard sink.isAtLeast1_0 else {
+            return Thunks.report(PluginError(.internal, "read was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
+        }
         do {
             let bytes = try store.read()
             bytes.withUnsafeBufferPointer { sink.pointee.write(sink, $0.baseAddress, $0.count) }

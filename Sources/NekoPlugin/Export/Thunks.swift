@@ -10,6 +10,10 @@ enum Thunks {
             report(PluginError(.internal, "create was called without a host table"), into: errorOut)
             return nil
         }
+        guard host.isAtLeast1_0 else {
+            report(PluginError(.internal, "create was called with \(neko_host.tooShort(host.structSize))"), into: errorOut)
+            return nil
+        }
         do {
             let instance = try Exported.makeInstance(HostTable(pointer: host))
             return Unmanaged.passRetained(instance).toOpaque()
@@ -30,7 +34,8 @@ enum Thunks {
     }
 
     static let invoke: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<neko_call>?) -> Void = { instance, call in
-        guard let instance, let call else { return }
+        // A call shorter than 1.0 may lack its `complete`: nothing can be answered.
+        guard let instance, let call, call.isAtLeast1_0 else { return }
         Unmanaged<AnyInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { $0.invoke(call) }
     }
 
@@ -53,6 +58,9 @@ enum Thunks {
     static let saveState: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<neko_sink>?, UnsafeMutablePointer<neko_error>?) -> neko_status = {
         instance, sink, errorOut in
         guard let instance, let sink else { return ErrorCode.internal.rawValue }
+        guard sink.isAtLeast1_0 else {
+            return report(PluginError(.internal, "save_state was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
+        }
         do {
             let bytes = try Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().saveState() ?? []
             bytes.withUnsafeBufferPointer { sink.pointee.write(sink, $0.baseAddress, $0.count) }
@@ -90,7 +98,7 @@ enum Thunks {
     static func report(_ error: any Error, into out: UnsafeMutablePointer<neko_error>?) -> neko_status {
         let code = (error as? PluginError)?.code ?? .executionFailed
         let message = (error as? PluginError)?.message ?? String(describing: error)
-        out?.pointee.set(code.rawValue, message)
+        if let out, out.isAtLeast1_0 { out.pointee.set(code.rawValue, message) }
         return code.rawValue
     }
 }

@@ -9,8 +9,6 @@
 
 #include <stdio.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
 static void *fx_create(const neko_host *host, neko_error *error)
 {
     (void)host;
@@ -59,7 +57,7 @@ static const neko_plugin descriptor = {
     .destroy = fx_destroy,
 };
 
-EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
 {
     (void)host;
     return &descriptor;

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#define EXPORT __attribute__((visibility("default")))
 #define MAX_PENDING 64
 
 typedef struct pending {
@@ -211,7 +210,7 @@ static const neko_plugin descriptor = {
     .destroy = fx_destroy,
 };
 
-EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
 {
     (void)host;
     return &descriptor;

@@ -1,8 +1,6 @@
 /* Host must refuse it at register, naming the entry: two entries have the same id "dup". */
 #include "neko_abi.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
 static int instance; /* create must not be reached; if it is, this is the instance */
 
 static void *fx_create(const neko_host *host, neko_error *error)
@@ -51,7 +49,7 @@ static const neko_plugin descriptor = {
     .destroy = fx_destroy,
 };
 
-EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
 {
     (void)host;
     return &descriptor;

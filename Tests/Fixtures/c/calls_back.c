@@ -43,4 +43,4 @@ static const neko_plugin plugin = {
     .plugin_id = "callsback", .sdk = "c", .entry_count = 1, .entries = entries, .timer_count = 1, .timers = timers,
     .create = create, .start = start, .invoke = invoke, .on_timer = on_timer, .stop = stop, .destroy = destroy,
 };
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }

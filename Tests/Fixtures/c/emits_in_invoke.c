@@ -31,4 +31,4 @@ static const neko_plugin plugin = {
     .plugin_id = "emitter", .sdk = "c", .entry_count = 1, .entries = entries,
     .create = create, .invoke = invoke, .destroy = destroy,
 };
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }

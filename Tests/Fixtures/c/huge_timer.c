@@ -14,4 +14,4 @@ static const neko_plugin plugin = {
     .plugin_id = "hugetimer", .sdk = "c", .timer_count = 1, .timers = timers,
     .create = create, .invoke = invoke, .on_timer = on_timer, .destroy = destroy,
 };
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }

@@ -19,4 +19,4 @@ static const neko_plugin plugin = {
     .struct_size = sizeof(neko_plugin), .abi = {NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR},
     .plugin_id = "slowstart", .sdk = "c", .create = create, .start = start, .invoke = invoke, .destroy = destroy,
 };
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }

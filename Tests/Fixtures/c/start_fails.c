@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
 typedef struct instance {
     const neko_host *host;
 } instance;
@@ -62,7 +60,7 @@ static const neko_plugin descriptor = {
     .destroy = fx_destroy,
 };
 
-EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
 {
     (void)host;
     return &descriptor;

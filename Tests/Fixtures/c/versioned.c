@@ -82,4 +82,4 @@ static const neko_plugin plugin = {
     .create = create, .start = start, .invoke = invoke, .stop = stop, .destroy = destroy,
     .save_state = save_state, .restore_state = restore_state,
 };
-__attribute__((visibility("default"))) const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }
+NEKO_EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host) { (void)host; return &plugin; }

@@ -69,8 +69,9 @@ final class Workspace {
         try FileManager.default.copyItem(atPath: source, toPath: "\(root)/\(id)")
     }
 
-    /// Writes `plugin.toml` for `id`, with `extra` lines appended to `[plugin]`.
-    func writeManifest(_ id: String, plugin extra: String = "", rest: String = "") throws {
+    /// Writes `plugin.toml` for `id`, asking for host ABI `abi`, with `extra`
+    /// lines appended to `[plugin]` and `rest` after it.
+    func writeManifest(_ id: String, abi: String = "1.0", plugin extra: String = "", rest: String = "") throws {
         let folder = "\(root)/\(id)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let text = """
@@ -78,20 +79,21 @@ final class Workspace {
             id = "\(id)"
             name = "\(id)"
             version = "1.0.0"
-            abi = "1.0"
+            abi = "\(abi)"
             \(extra)
             \(rest)
             """
         try text.write(toFile: "\(folder)/plugin.toml", atomically: true, encoding: .utf8)
     }
 
-    /// Compiles C source into `<root>/<id>/lib<id>.so`, or into `output`.
-    func compile(_ id: String, source: String, flags: [String] = [], output: String? = nil) throws {
+    /// Compiles C source into `<root>/<id>/lib<id>.so`, or into `output`,
+    /// against `include` (by default today's neko_abi.h).
+    func compile(_ id: String, source: String, flags: [String] = [], output: String? = nil, include: String = "\(Workspace.repository)/Sources/NekoABI/include") throws {
         let folder = "\(root)/\(id)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let result = try Shell.run("/usr/bin/env", [
             "cc", "-std=c11", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
-            "-I", "\(Self.repository)/Sources/NekoABI/include",
+            "-I", include,
         ] + flags + [source, "-o", output ?? "\(folder)/lib\(id).so"])
         #expect(result.status == 0, "cc failed: \(result.stderr)")
     }

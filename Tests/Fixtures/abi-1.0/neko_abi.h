@@ -1,0 +1,364 @@
+/*
+ * neko_abi.h — the Neko plugin ABI, version 1.0.
+ *
+ * This header is the only thing that crosses the boundary between a Neko host
+ * and a plugin `.so`. It is plain C11 with no other dependency: a C programmer
+ * can write a plugin from it alone (see Examples/cgreet for one).
+ *
+ * The whole protocol, in order:
+ *   1. The host reads and validates `plugin.toml` (it never opens a library
+ *      whose manifest is bad, because `dlopen` runs the library's constructors).
+ *   2. The host `dlopen`s a private copy of the library and looks up the one
+ *      exported symbol, `neko_plugin_register` (see NEKO_REGISTER_SYMBOL).
+ *   3. `neko_plugin_register(&host_info)` returns a constant descriptor: the
+ *      ABI version the plugin was built against, its id, its entries and
+ *      timers, and its function table. The host checks the ABI version before
+ *      it calls anything else.
+ *   4. `create` makes an instance, bound to a per-instance `neko_host` table
+ *      (logging, messages, calls to other plugins, folders, config).
+ *   5. `start`, then any number of concurrent `invoke` calls and timer ticks,
+ *      then `stop` and `destroy`. The host never `dlclose`s the library.
+ *
+ * Conventions (every struct and function below follows them):
+ *   - Every struct starts with `struct_size`, the `sizeof` the writer was built
+ *     with. A reader never touches a field that lies beyond `struct_size`; new
+ *     fields are only ever appended, and a published field never changes
+ *     meaning (a changed behaviour gets a new name).
+ *   - Thread tags on every function:
+ *       [any-thread]   may be called from any thread, concurrently;
+ *       [lifecycle]    called by the host from one thread at a time, never
+ *                      concurrently with another [lifecycle] call of the same
+ *                      instance, and never concurrently with `invoke`
+ *                      unless said otherwise; it may block.
+ *   - Ownership on every pointer: "borrowed" means valid only for the duration
+ *     of the call that passed it (copy what you keep); "host-owned" and
+ *     "plugin-owned" say who frees it and until when it stays valid.
+ *   - Strings are UTF-8 and NUL-terminated unless passed as pointer + length.
+ *     JSON is UTF-8 text passed as pointer + length, never NUL-terminated.
+ *   - Nothing unwinds across this boundary: no C++ exception, no Swift error,
+ *     no longjmp. Errors cross as data (a status code plus a message).
+ */
+#ifndef NEKO_ABI_H
+#define NEKO_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* -------------------------------------------------------------------------
+ * Versions
+ * ------------------------------------------------------------------------- */
+
+/* The ABI this header describes. The major changes on a break (a host refuses
+ * a plugin whose major differs); the minor grows with additions (a host
+ * refuses a plugin whose minor is greater than its own). This is not the
+ * product version of Neko, nor of any plugin. */
+#define NEKO_ABI_VERSION_MAJOR 1
+#define NEKO_ABI_VERSION_MINOR 0
+
+/* Whether `ptr` (a struct with `struct_size` first) reaches `field`: a reader
+ * never touches a field beyond the writer's `struct_size`.
+ * eg: if (NEKO_HAS_FIELD(host, neko_host, get_extension) && host->get_extension) ... */
+#define NEKO_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* The name of the one symbol a plugin exports. */
+#define NEKO_REGISTER_SYMBOL "neko_plugin_register"
+
+typedef struct neko_abi_version {
+    uint32_t major; /* eg: 1 */
+    uint32_t minor; /* eg: 0 */
+} neko_abi_version;
+
+/* -------------------------------------------------------------------------
+ * Status codes: how every error crosses the boundary.
+ * The host shows them by name (in parentheses), eg "error: invalid_argument: ...".
+ * ------------------------------------------------------------------------- */
+
+typedef int32_t neko_status;
+enum {
+    NEKO_OK = 0,
+    NEKO_ERR_INVALID_ARGUMENT = 1, /* (invalid_argument) arguments do not match the entry's schema */
+    NEKO_ERR_NOT_FOUND = 2,        /* (not_found) no such plugin or entry */
+    NEKO_ERR_EXECUTION_FAILED = 3, /* (execution_failed) the entry ran and failed */
+    NEKO_ERR_TIMEOUT = 4,          /* (timeout) the call overran its deadline */
+    NEKO_ERR_CANCELED = 5,         /* (canceled) the caller canceled the call */
+    NEKO_ERR_UNAVAILABLE = 6,      /* (unavailable) not loaded, stopping, or refused for back-pressure */
+    NEKO_ERR_INTERNAL = 7,         /* (internal) a broken promise of this ABI, on either side */
+    NEKO_ERR_CRASHED = 8           /* (plugin_crashed) an isolated plugin's process died during the call */
+};
+
+/* Log levels, from the most verbose. */
+typedef int32_t neko_log_level;
+enum {
+    NEKO_LOG_TRACE = 0,
+    NEKO_LOG_DEBUG = 1,
+    NEKO_LOG_INFO = 2,
+    NEKO_LOG_WARNING = 3,
+    NEKO_LOG_ERROR = 4
+};
+
+/* -------------------------------------------------------------------------
+ * Results and calls
+ * ------------------------------------------------------------------------- */
+
+/* The outcome of a call, handed to a completion callback.
+ * All of it is borrowed: valid only during the completion callback. */
+typedef struct neko_result {
+    uint32_t struct_size;   /* sizeof(neko_result) */
+    neko_status status;     /* NEKO_OK, or an error code */
+    /* NEKO_OK: the result, a JSON value (eg `{"greeting":"hi"}`; an empty
+     * buffer means `null`). Otherwise: a UTF-8 message saying what failed and
+     * why (eg "argument 'name' must be a string, got 42"). */
+    const uint8_t *data;
+    size_t len;
+    /* With NEKO_ERR_INVALID_ARGUMENT: the failing argument (eg "name",
+     * "items[2].id"), or NULL. Otherwise NULL. */
+    const char *field;
+} neko_result;
+
+typedef struct neko_call neko_call;
+
+/* Receives the outcome of `call`. Called exactly once per call, on any thread,
+ * either before the function that took the call returns or later.
+ * [any-thread] `result` and everything it points to are borrowed. */
+typedef void (*neko_complete_fn)(const neko_call *call, const neko_result *result);
+
+/* One call of an entry. The caller fills it in and keeps it (but not `args`)
+ * alive and unchanged until `complete` has been called. */
+struct neko_call {
+    uint32_t struct_size;     /* sizeof(neko_call) */
+    uint32_t entry_index;     /* index into the descriptor's `entries`; ignored by `neko_host.call` */
+    uint64_t call_id;         /* the key for `cancel`, never reused by a host (eg 42); 0 for a call
+                                 the host will not cancel (a sync entry's) */
+    const uint8_t *args;      /* a JSON object (eg `{"name":"Ada"}`), borrowed: valid only until
+                                 the function that took the call returns. NULL with args_len 0
+                                 means `{}`. The host does not check it against `args_schema`:
+                                 the plugin validates its own arguments. */
+    size_t args_len;
+    uint32_t timeout_ms;      /* the caller's deadline from now, in ms; 0: none */
+    uint32_t reserved;        /* 0 */
+    void *context;            /* the caller's, for `complete`; never read by the callee */
+    neko_complete_fn complete; /* mandatory */
+};
+
+/* -------------------------------------------------------------------------
+ * The host, as a plugin instance sees it.
+ * Host-owned; valid, with every string it points to, from `create` until
+ * `destroy` returns. A function pointer may be NULL in a host that lacks it:
+ * test before calling.
+ * ------------------------------------------------------------------------- */
+
+typedef struct neko_host neko_host;
+struct neko_host {
+    uint32_t struct_size;        /* sizeof(neko_host) as the host was built */
+    neko_abi_version abi;        /* the host's ABI version (eg 1.0) */
+    const char *host_name;       /* eg "nekoctl 0.1.0" */
+    const char *plugin_id;       /* eg "hello" */
+    const char *plugin_dir;      /* the folder that holds plugin.toml, eg "/srv/plugins/hello" */
+    const char *data_dir;        /* where the plugin keeps its data; exists; eg "/srv/plugins/hello" */
+    /* The plugin's own tables of plugin.toml (all but [plugin] and
+     * [plugin_runtime]) as one JSON object, eg `{"greeting":{"word":"hi"}}`. */
+    const uint8_t *config_json;
+    size_t config_json_len;
+    void *host_data;             /* the host's; never read by the plugin */
+
+    /* Writes a log line attributed to this plugin. `message` is borrowed.
+     * [any-thread] */
+    void (*log)(const neko_host *host, neko_log_level level, const char *message, size_t len);
+
+    /* Sends a message to the host (an event for whoever listens). `topic`
+     * (eg "greeted") and `payload` (a JSON value) are borrowed.
+     * Returns NEKO_OK when the host accepted it, NEKO_ERR_UNAVAILABLE when it
+     * refused it for back-pressure, NEKO_ERR_INVALID_ARGUMENT when the payload
+     * is not JSON. A message is never dropped silently. [any-thread] */
+    neko_status (*emit)(const neko_host *host, const char *topic, const uint8_t *payload, size_t len);
+
+    /* Calls entry `entry_id` of plugin `plugin_id` (both borrowed). `call` is
+     * filled in by the plugin (entry_index is ignored) and must stay valid
+     * until its `complete` runs, which may happen before this returns. Errors,
+     * including an unknown plugin or entry, arrive through `complete`.
+     * [any-thread] Never wait for the completion inside `invoke` of a sync
+     * entry on a call that can come back to this plugin: that deadlocks. */
+    void (*call)(const neko_host *host, const char *plugin_id, const char *entry_id, const neko_call *call);
+
+    /* Returns the host extension with this id (eg "neko.host.store/1"), or
+     * NULL. Host-owned, valid until `destroy`. [any-thread] */
+    const void *(*get_extension)(const neko_host *host, const char *id);
+};
+
+/* -------------------------------------------------------------------------
+ * The plugin, as the host sees it.
+ * ------------------------------------------------------------------------- */
+
+enum {
+    NEKO_ENTRY_ASYNC = 1u << 0 /* may complete after `invoke` returns */
+};
+
+/* One entry of a plugin. Plugin-owned, constant, valid while the library is
+ * mapped (for ever: hosts do not unload). */
+typedef struct neko_entry {
+    uint32_t struct_size;     /* sizeof(neko_entry) */
+    uint32_t flags;           /* NEKO_ENTRY_* */
+    const char *id;           /* mandatory, unique in the plugin, `[A-Za-z0-9_.-]{1,128}`, eg "greet" */
+    const char *name;         /* for people, eg "Greet"; may be NULL (then: the id) */
+    const char *description;  /* eg "Returns a greeting for `name`."; may be NULL */
+    /* The JSON Schema of the arguments object, eg
+     * `{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}`;
+     * NULL means any object. */
+    const char *args_schema;
+    uint32_t timeout_ms;      /* the entry's own deadline; 0: the host's default */
+    uint32_t reserved;        /* 0 */
+} neko_entry;
+
+enum {
+    NEKO_TIMER_AUTO_START = 1u << 0 /* the host starts it after `start` */
+};
+
+/* An interval timer the host runs. Plugin-owned, constant, as `neko_entry`. */
+typedef struct neko_timer {
+    uint32_t struct_size;     /* sizeof(neko_timer) */
+    uint32_t flags;           /* NEKO_TIMER_* */
+    const char *id;           /* mandatory, unique in the plugin, `[A-Za-z0-9_.-]{1,128}`, eg "heartbeat" */
+    uint64_t interval_ms;     /* eg 1000 */
+} neko_timer;
+
+/* An error a lifecycle function reports: caller-provided. The host sets
+ * `struct_size` and zeroes the rest; the plugin sets `status` and writes a
+ * NUL-terminated message (truncated to fit). */
+typedef struct neko_error {
+    uint32_t struct_size;     /* sizeof(neko_error) */
+    neko_status status;       /* what the plugin sets besides returning it */
+    char message[512];        /* eg "cannot open data.db: permission denied" */
+} neko_error;
+
+/* Receives bytes the plugin produces (used by `save_state`), in one or more
+ * writes that the host appends. `data` is borrowed. The host cannot fail a
+ * write (it grows its buffer). [same thread as the function that got the sink] */
+typedef struct neko_sink {
+    uint32_t struct_size;     /* sizeof(neko_sink) */
+    void *context;            /* the host's */
+    void (*write)(const struct neko_sink *sink, const uint8_t *data, size_t len);
+} neko_sink;
+
+/* What `neko_plugin_register` returns. Plugin-owned and constant: valid, with
+ * everything it points to, while the library is mapped. */
+typedef struct neko_plugin {
+    uint32_t struct_size;            /* sizeof(neko_plugin) */
+    neko_abi_version abi;            /* NEKO_ABI_VERSION_MAJOR/MINOR the plugin was built with */
+    const char *plugin_id;           /* must equal `[plugin].id` of the manifest, eg "hello" */
+    const char *plugin_version;      /* eg "1.2.0"; NULL: the manifest's stands. A host refuses a
+                                        library whose version differs from its manifest's. */
+    /* The Swift compiler that built the plugin, eg "6.3.1", or NULL for a
+     * plugin with no Swift in it. A host refuses a Swift plugin built by
+     * another compiler version: Swift has no stable ABI on Linux. */
+    const char *swift_version;
+    const char *sdk;                 /* what built the descriptor, eg "NekoPlugin 0.1.0" or "c" */
+
+    uint32_t entry_count;
+    const neko_entry *entries;       /* `entry_count` entries */
+    uint32_t timer_count;
+    const neko_timer *timers;        /* `timer_count` timers, or NULL */
+
+    /* Makes an instance bound to `host`. Returns NULL on failure, with `error`
+     * filled in. The plugin's constructor-like work happens here.
+     * [lifecycle] */
+    void *(*create)(const neko_host *host, neko_error *error);
+
+    /* Runs the plugin's startup hook. Returns NEKO_OK, or an error with `error`
+     * filled in (the host then calls `destroy` and lists the plugin as failed).
+     * [lifecycle] May block. If it overruns the manifest's `timeout`, the host
+     * lists the plugin as failed and abandons the instance: it never calls
+     * anything of it again, not even `destroy` (it cannot interrupt `start`). */
+    neko_status (*start)(void *instance, neko_error *error);
+
+    /* Calls `entries[call->entry_index]`. The result arrives through
+     * `call->complete`, exactly once, possibly before `invoke` returns (a sync
+     * entry), possibly later and on another thread (an async one).
+     * [any-thread] Concurrent calls are the norm. */
+    void (*invoke)(void *instance, const neko_call *call);
+
+    /* Asks the plugin to cancel the in-flight call `call_id`; its completion
+     * still arrives (with NEKO_ERR_CANCELED, or its result if it was too late).
+     * An unknown or finished id is ignored. May be NULL. [any-thread] */
+    void (*cancel)(void *instance, uint64_t call_id);
+
+    /* Runs timer `timers[timer_index]` once. May be NULL when timer_count is 0.
+     * [any-thread] Never concurrently with itself for the same timer. Ticks
+     * run between `start` and `stop`: the host ends them before `stop` and
+     * before `save_state`. */
+    void (*on_timer)(void *instance, uint32_t timer_index);
+
+    /* Runs the plugin's shutdown hook. Before it, the host stops admitting
+     * calls and waits until every call in flight has completed (an async one
+     * too), canceling those still running at its deadline; no call and no
+     * timer tick follows. A call the plugin still holds must be completed by
+     * `stop` (eg with NEKO_ERR_CANCELED). Safe to call twice. [lifecycle] */
+    void (*stop)(void *instance);
+
+    /* Frees the instance. The host calls it exactly once, after `stop` (or
+     * after a failed `start`); nothing of the instance is used afterwards.
+     * [lifecycle] */
+    void (*destroy)(void *instance);
+
+    /* Writes the plugin's state (opaque bytes, eg JSON) to `sink`, for a
+     * newer generation's `restore_state` (hot reload). May be NULL.
+     * [lifecycle] */
+    neko_status (*save_state)(void *instance, const neko_sink *sink, neko_error *error);
+
+    /* Takes over state written by `save_state` of an older generation, before
+     * `start`. `data` is borrowed. May be NULL. [lifecycle] */
+    neko_status (*restore_state)(void *instance, const uint8_t *data, size_t len, neko_error *error);
+
+    /* Returns the plugin extension with this id, or NULL. Plugin-owned, valid
+     * until `destroy`. May be NULL. [any-thread] */
+    const void *(*get_extension)(void *instance, const char *id);
+} neko_plugin;
+
+/* -------------------------------------------------------------------------
+ * Plugin extension "neko.plugin.config/1": the plugin's own settings file.
+ * A plugin that keeps settings (eg config.json beside plugin.toml) returns
+ * this struct from `get_extension(instance, NEKO_PLUGIN_CONFIG_EXTENSION)`.
+ * Plugin-owned, constant, valid until `destroy`.
+ * ------------------------------------------------------------------------- */
+
+#define NEKO_PLUGIN_CONFIG_EXTENSION "neko.plugin.config/1"
+
+typedef struct neko_plugin_config {
+    uint32_t struct_size; /* sizeof(neko_plugin_config) */
+
+    /* Writes the current settings, a JSON object, to `sink`.
+     * [any-thread] */
+    neko_status (*read)(void *instance, const neko_sink *sink, neko_error *error);
+
+    /* Asks the plugin to take new settings: `json` (borrowed) is a JSON object
+     * of the keys to change, merged over the current settings. The plugin runs
+     * its change hook with the old and the new settings; if the hook or the
+     * decoding fails, nothing changes (the old settings stay, in memory and on
+     * disk) and an error is returned. Otherwise the plugin saves them
+     * atomically and returns NEKO_OK. [lifecycle] */
+    neko_status (*change)(void *instance, const uint8_t *json, size_t len, neko_error *error);
+} neko_plugin_config;
+
+/* What the host tells `neko_plugin_register`. Host-owned, borrowed for the
+ * duration of the call. */
+typedef struct neko_host_info {
+    uint32_t struct_size;     /* sizeof(neko_host_info) */
+    neko_abi_version abi;     /* the host's ABI version */
+    const char *host_name;    /* eg "nekoctl 0.1.0" */
+} neko_host_info;
+
+/* The one symbol a plugin exports. Returns the plugin's constant descriptor,
+ * or NULL if the plugin cannot run under this host (it may log nothing: the
+ * host reports "register returned NULL"). Must not start threads or touch
+ * files: it only describes. [lifecycle] Safe to call more than once. */
+typedef const neko_plugin *(*neko_register_fn)(const neko_host_info *host);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEKO_ABI_H */
