@@ -1,23 +1,23 @@
 /// What the host loads, in which order, and what cannot load because of its dependencies.
-public struct LoadPlan: Sendable {
+package struct LoadPlan: Sendable {
     /// The enabled plugins to load, each after all of its dependencies; among
     /// plugins that are ready at the same time, higher `priority` first, then by id.
-    public let order: [PluginManifest]
+    package let order: [PluginManifest]
     /// Enabled plugins with a valid manifest that cannot load because of their
     /// dependencies, by id; every failure has phase ``LoadPhase/dependencies``.
     ///
     /// Manifest failures are not repeated here: they stay on each
     /// ``DiscoveredPlugin`` (two folders may share an id there).
-    public let failures: [String: LoadFailure]
+    package let failures: [String: LoadFailure]
     /// The plugins with `[plugin_runtime].enabled = false`, by id: listed, never loaded, never failed.
-    public let disabled: [PluginManifest]
+    package let disabled: [PluginManifest]
     /// What loadable plugins' users should know about their dependencies, by id: a
     /// dependency whose version is in its `untested` range or outside `recommended`.
-    public let warnings: [String: [String]]
+    package let warnings: [String: [String]]
 }
 
 /// Orders plugins so that each one loads after the plugins it depends on.
-public enum DependencyOrder {
+package enum DependencyOrder {
     // MARK: - API
 
     /// Computes the load order of `plugins` and the dependency failures.
@@ -38,7 +38,7 @@ public enum DependencyOrder {
     ///
     /// - Parameter plugins: The result of ``Discovery/scan(roots:strict:)``.
     /// - Returns: The plan; deterministic for a given input.
-    public static func plan(_ plugins: [DiscoveredPlugin]) -> LoadPlan {
+    package static func plan(_ plugins: [DiscoveredPlugin]) -> LoadPlan {
         var entries: [String: Result<PluginManifest, LoadFailure>] = [:]
         for plugin in plugins where entries[plugin.id] == nil {
             entries[plugin.id] = plugin.manifest

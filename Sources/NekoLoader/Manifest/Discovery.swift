@@ -34,7 +34,7 @@ public struct DiscoveredPlugin: Sendable {
 ///
 /// Discovery reads files and never opens a library. It has no state: every
 /// call looks at the file system afresh.
-public enum Discovery {
+package enum Discovery {
     // MARK: - API
 
     /// The plugin roots to scan, absolute and standardized, in priority order.
@@ -47,7 +47,7 @@ public enum Discovery {
     ///   - explicit: The roots given on the command line (`--dir`), eg `["/srv/plugins"]`.
     ///   - environment: The process environment, eg `ProcessInfo.processInfo.environment`.
     /// - Returns: The roots, earliest first; a plugin in an earlier root wins over one of the same id in a later root.
-    public static func roots(explicit: [String], environment: [String: String]) -> [String] {
+    package static func roots(explicit: [String], environment: [String: String]) -> [String] {
         var chosen = explicit.filter { !$0.isEmpty }
         if chosen.isEmpty, let path = environment["NEKO_PLUGIN_PATH"] {
             chosen = path.split(separator: ":").map(String.init)
@@ -74,7 +74,7 @@ public enum Discovery {
     ///   - roots: The plugin roots, eg the result of ``roots(explicit:environment:)``.
     ///   - strict: Refuse a manifest with an unknown key instead of warning (`--strict`).
     /// - Returns: One entry per folder holding a `plugin.toml` (or whose `plugin.toml` cannot be checked).
-    public static func scan(roots: [String], strict: Bool = false) -> [DiscoveredPlugin] {
+    package static func scan(roots: [String], strict: Bool = false) -> [DiscoveredPlugin] {
         var plugins: [DiscoveredPlugin] = []
         var providers: [String: String] = [:]
         var scanned: Set<String> = []
@@ -106,7 +106,7 @@ public enum Discovery {
     ///
     /// - Parameter roots: The same roots as given to ``scan(roots:strict:)``.
     /// - Returns: Messages like `/srv/plugins: plugin root does not exist`, in the order of `roots`.
-    public static func rootProblems(roots: [String]) -> [String] {
+    package static func rootProblems(roots: [String]) -> [String] {
         var problems: [String] = []
         var scanned: Set<String> = []
         for root in roots.map(absolutePath) {
@@ -137,7 +137,7 @@ public enum Discovery {
     ///
     /// - Parameter path: Any path, eg `"./plugins"`.
     /// - Returns: An absolute path that starts with `/` and never ends with one (but `/` itself).
-    public static func absolutePath(_ path: String) -> String {
+    package static func absolutePath(_ path: String) -> String {
         var full = path
         if !path.hasPrefix("/") {
             if let cwd = getcwd(nil, 0) {
@@ -164,7 +164,7 @@ public enum Discovery {
     ///   - folder: A folder, eg `"/srv/plugins"`.
     ///   - name: A name inside it, eg `"hello"`.
     /// - Returns: eg `"/srv/plugins/hello"`.
-    public static func join(_ folder: String, _ name: String) -> String {
+    package static func join(_ folder: String, _ name: String) -> String {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
