@@ -20,7 +20,8 @@ final class WorkerSession: @unchecked Sendable {
     let plugin: UnsafePointer<neko_plugin>
     let fast: FrameChannel
     let main: FrameChannel
-    private let spin: Duration
+    /// How long the main thread spins for the next fast-lane call before it sleeps.
+    private let spin: SpinBudget
     private let instanceAddress = Atomic<UInt>(0)
     private var table: WorkerHostTable?
     private let lifecycle = DispatchQueue(label: "neko.worker.lifecycle")
@@ -38,7 +39,7 @@ final class WorkerSession: @unchecked Sendable {
         case call(UnsafePointer<neko_call>)
     }
 
-    init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: Duration) {
+    init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: SpinBudget) {
         self.plugin = plugin
         self.fast = fast
         self.main = main

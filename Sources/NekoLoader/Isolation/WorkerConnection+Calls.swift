@@ -52,9 +52,11 @@ extension WorkerConnection {
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
             Forwarding.fail(call, overran(index, timeout!))
+            // Waits for the late reply itself (its slot stays registered), not a sleep.
             let watching = DetachedThread.start { [self] in
-                usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
-                if isWaiting(id) { kill(because: hung(index, timeout!)) }
+                if case .timedOut = slot.wait(until: ContinuousClock.now + grace), isWaiting(id) {
+                    kill(because: hung(index, timeout!))
+                }
             }
             if !watching { kill(because: hung(index, timeout!, watched: false)) }
         }
