@@ -90,11 +90,11 @@ enum LoadBench {
         let busy = measure(pluginsDirectory: pluginsDirectory, in: "\(folder)/busy")
         loops.stop()
         Report.section("Quiet vs busy (one busy loop per CPU, \(ProcessInfo.processInfo.activeProcessorCount) loops): µs per call, medians")
-        print("  " + "".padding(toLength: 58, withPad: " ", startingAt: 0) + "quiet       busy")
+        print("  " + "".padding(toLength: 62, withPad: " ", startingAt: 0) + "quiet       busy")
         for (index, (label, value)) in quiet.enumerated() {
             let other = busy[index].1
             func cell(_ value: Double?) -> String { (value.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) }
-            print("  " + label.padding(toLength: 58, withPad: " ", startingAt: 0) + cell(value) + cell(other))
+            print("  " + label.padding(toLength: 62, withPad: " ", startingAt: 0) + cell(value) + cell(other))
         }
         func value(_ prefix: String, _ figures: [(String, Double?)]) -> Double? { figures.first { $0.0.hasPrefix(prefix) }?.1 ?? nil }
         for (name, figures) in [("quiet", quiet), ("busy", busy)] {
