@@ -90,23 +90,12 @@ public final class FrameChannel: @unchecked Sendable {
     public func receive(until deadline: ContinuousClock.Instant? = nil, spinning budget: SpinBudget? = nil) throws(WireError) -> ReceivedFrame? {
         if let frame = try parseBuffered() { return frame }
         guard let budget else { return try receiveSleeping(until: deadline) }
-        let spin = budget.next()
-        let started = SpinBudget.now()
-        if spin > 0 {
-            let end = started + spin
-            repeat {
-                if try fill() {
-                    if let frame = try parseBuffered() {
-                        budget.record(spin: spin, waited: SpinBudget.now() - started, caught: true)
-                        return frame
-                    }
-                } else if SpinBudget.now() >= end {
-                    break
-                }
-            } while true
+        let (caught, spin) = try budget.spin { () throws(WireError) -> ReceivedFrame? in
+            try fill() ? try parseBuffered() : nil
         }
+        if let caught { return caught }
         let frame = try receiveSleeping(until: deadline)
-        if frame != nil { budget.record(spin: spin, waited: SpinBudget.now() - started, caught: false) }
+        if frame != nil { budget.recordSleep(after: spin) }
         return frame
     }
 

@@ -12,7 +12,8 @@ import Synchronization
 /// `min(budget, 2 x the recent answer latency)`, the latency being an
 /// exponentially weighted moving average (1/8) of every wait. A spin that
 /// catches the answer doubles the budget, up to `cap`; a spin that ends in a
-/// sleep anyway (the peer is slow, or its CPU is busy) halves it. Below
+/// sleep anyway (the peer is slow), or that the scheduler interrupts (the
+/// CPU is wanted by another thread), halves it. Below
 /// 1 µs the budget counts as zero: the waits sleep at once, and one wait in
 /// `probeInterval` (16, doubling after each failed probe up to 1024) spins
 /// again, to notice when spinning pays again.
@@ -82,6 +83,47 @@ public final class SpinBudget: Sendable {
             self.budget.store(budget / 2, ordering: .relaxed)
         }
     }
+
+    /// Spins: calls `poll` until it returns a value, or the spin's time is
+    /// up, or the scheduler took the CPU away (two polls more than
+    /// `preemptionGap` apart: another thread wanted this CPU, so spinning
+    /// costs more than it saves). Records a caught answer in the budget;
+    /// after a miss, call `recordSleep` once the answer came.
+    /// - Returns: the value, if one came while spinning, and the spin's facts.
+    public func spin<T, Failure: Error>(_ poll: () throws(Failure) -> T?) throws(Failure) -> (value: T?, spin: Spin) {
+        let limit = next()
+        let started = Self.now()
+        guard limit > 0 else { return (nil, Spin(limit: 0, started: started)) }
+        let end = started + limit
+        var last = started
+        while true {
+            if let value = try poll() {
+                let now = Self.now()
+                // Caught, but after the scheduler interrupted the spin: the CPU is contended.
+                record(spin: limit, waited: now - started, caught: now - last <= Self.preemptionGap)
+                return (value, Spin(limit: limit, started: started))
+            }
+            let now = Self.now()
+            if now >= end || now - last > Self.preemptionGap { return (nil, Spin(limit: limit, started: started)) }
+            last = now
+        }
+    }
+
+    /// Records a wait that slept after `spin` missed, once its answer came.
+    public func recordSleep(after spin: Spin) {
+        record(spin: spin.limit, waited: Self.now() - spin.started, caught: false)
+    }
+
+    /// The facts of one spin, for `recordSleep`.
+    public struct Spin: Sendable {
+        /// How long it could spin (ns).
+        public let limit: Int
+        /// When it started (ns, `now()`).
+        public let started: Int
+    }
+
+    /// Two polls further apart than this (ns) mean the spinning thread lost its CPU.
+    public static let preemptionGap = 10_000
 
     /// Nanoseconds on the monotonic clock, for measuring waits.
     @inline(__always)

@@ -88,20 +88,15 @@ final class CallWaiter: Sendable {
     /// - Returns: the outcome, or nil on timeout.
     func wait(until deadline: DispatchTime, spinning budget: SpinBudget? = nil) -> CallOutcome? {
         if let outcome { return outcome }
-        let spin = budget?.next() ?? 0
-        let started = SpinBudget.now()
-        if spin > 0 {
-            let end = started + spin
-            repeat {
-                if let outcome {
-                    budget?.record(spin: spin, waited: SpinBudget.now() - started, caught: true)
-                    return outcome
-                }
-            } while SpinBudget.now() < end
+        guard let budget else {
+            _ = finished.wait(timeout: deadline)
+            return outcome
         }
+        let (caught, spin) = budget.spin { () -> CallOutcome? in self.outcome }
+        if let caught { return caught }
         _ = finished.wait(timeout: deadline)
         let outcome = self.outcome
-        if outcome != nil { budget?.record(spin: spin, waited: SpinBudget.now() - started, caught: false) }
+        if outcome != nil { budget.recordSleep(after: spin) }
         return outcome
     }
 }
