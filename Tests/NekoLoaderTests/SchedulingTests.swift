@@ -36,6 +36,7 @@ import Testing
 
     @Test func syncEntriesCalledFromTasksStillReportTheirErrors() async throws {
         let workspace = try Workspace()
+        try workspace.install("cgreet")
         try workspace.install("hello")
         let host = workspace.host()
         defer { host.shutdown() }
