@@ -1,8 +1,9 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --busy]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
+// --busy: only the quiet-vs-busy table (one busy loop per CPU).
 
 import Foundation
 import NekoABI
@@ -23,6 +24,10 @@ func workspace(_ name: String, plugins: [String]) -> (root: String, options: Hos
 }
 
 Report.header()
+if CommandLine.arguments.contains("--busy") {
+    LoadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/load-bench")
+    exit(0)
+}
 if CommandLine.arguments.contains("--isolation") {
     IsolationBench.report(IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated"), peers: ProcessPeers.run(in: "\(scratch)/peers"))
     exit(0)
@@ -151,6 +156,9 @@ nonisolated func asyncFigures() async -> (typed: Double, syncViaAsync: Double, s
 let asyncPingBlocking = Measure.median(iterations: 10_000) { iterations in
     for _ in 0..<iterations { Measure.keep(try! pingAsync.callBlocking(empty).count) }
 }
+let syncPingBlocking = Measure.median(iterations: 20_000) { iterations in
+    for _ in 0..<iterations { Measure.keep(try! ping.callBlocking(empty).count) }
+}
 let figures = await asyncFigures()
 let (greetTyped, syncViaAsync, syncPing, asyncPing, asyncEntry) = (figures.typed, figures.syncViaAsync, figures.syncPing, figures.asyncPing, figures.sleep)
 let foundation = Baseline.foundationJSON()
@@ -172,8 +180,10 @@ Report.row("the same call, typed (async host.call, Codable both sides)", greetTy
 Report.row("the same call, async API (EntryHandle.call)", syncViaAsync)
 Report.row("small JSON in/out, C entry (EntryHandle)", greetC)
 Report.row("typed sync entry, no arguments (async API)", syncPing)
-Report.row("typed async entry, no arguments (async API)", asyncPing, note: "+\(Report.time(asyncPing - syncPing)) for async (a task and a Dispatch hop)")
-Report.row("typed async entry, no arguments (blocking API)", asyncPingBlocking)
+Report.row("typed async entry, no arguments (async API)", asyncPing, note: "+\(Report.time(asyncPing - syncPing)) over the sync entry, both by the async API")
+Report.row("typed sync entry, no arguments (blocking API)", syncPingBlocking)
+Report.row("typed async entry, no arguments (blocking API)", asyncPingBlocking,
+           note: "+\(Report.time(asyncPingBlocking - syncPingBlocking)) for async (goal: at most 2 µs)")
 Report.row("async entry that awaits Task.sleep(0)", asyncEntry)
 Report.row("for scale: Foundation JSONDecoder+JSONEncoder", foundation, note: "what the call path avoids")
 if let pluggy {
@@ -207,3 +217,5 @@ Report.row("each further Swift plugin (3 distinct ones)", Measure.middle(distinc
 Report.row("a new copy of a loaded Swift plugin", Measure.middle(furtherLoads), note: "median of 20: what a hot reload's new generation costs")
 Report.row("discover + load 100 plugins (C)", Measure.nanoseconds(hundredTime),
            note: "\(hundredReport.loaded.count) loaded, \(Report.time(Measure.nanoseconds(hundredTime) / 100)) each")
+
+LoadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/load-bench")

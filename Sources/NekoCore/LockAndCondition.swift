@@ -12,7 +12,12 @@ public final class LockAndCondition: @unchecked Sendable {
     /// Makes an unlocked mutex and its condition.
     public init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        // Timed waits count on the monotonic clock: a change of the wall clock moves no deadline.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -31,6 +36,40 @@ public final class LockAndCondition: @unchecked Sendable {
 
     /// Waits on the condition; call with the mutex held (inside `locked`).
     public func wait() { pthread_cond_wait(condition, mutex) }
+
+    /// Waits on the condition until `deadline` at most; call with the mutex
+    /// held. - Returns: false when the deadline passed (a wake-up may still
+    /// be spurious: check what you wait for again).
+    @discardableResult
+    public func wait(until deadline: ContinuousClock.Instant) -> Bool {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return false }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let (seconds, attoseconds) = left.components
+        let nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        var until = timespec(
+            tv_sec: now.tv_sec + Int(clamping: min(seconds, 1 << 40)) + nanoseconds / 1_000_000_000,
+            tv_nsec: nanoseconds % 1_000_000_000)
+        return pthread_cond_timedwait(condition, mutex, &until) == 0
+    }
+
+    /// Blocks until `done()` (checked with the mutex held) is true, or
+    /// `deadline` passes. - Returns: whether `done()` became true.
+    public func wait(until deadline: ContinuousClock.Instant, for done: () -> Bool) -> Bool {
+        locked {
+            while !done() {
+                if !wait(until: deadline) && !done() { return false }
+            }
+            return true
+        }
+    }
+
+    /// Takes the mutex and wakes every waiter: for a change made elsewhere
+    /// (under another lock, or atomically) that a waiter checks.
+    public func notifyAll() {
+        locked { broadcast() }
+    }
 
     /// Wakes one waiter; call with the mutex held.
     public func signal() { pthread_cond_signal(condition) }

@@ -81,29 +81,45 @@ public final class FrameChannel: @unchecked Sendable {
     // MARK: - Reading
 
     /// Reads the next frame, waiting until `deadline` (nil: for ever). Before
-    /// sleeping it polls for `spin`: a reply that comes within it costs no
-    /// wake-up of this thread.
+    /// sleeping it polls for as long as `budget` allows (see `SpinBudget`): a
+    /// frame that comes within it costs no wake-up of this thread; the wait
+    /// is then recorded in the budget.
     /// - Returns: the frame, or nil when the deadline passed first.
     /// - Throws: `.closed` at end of stream, `.malformed` for bytes that are
     ///   not a frame (the channel is then unusable).
-    public func receive(until deadline: ContinuousClock.Instant? = nil, spinning spin: Duration = .zero) throws(WireError) -> ReceivedFrame? {
-        var spinUntil: ContinuousClock.Instant? = spin > .zero ? ContinuousClock.now + spin : nil
+    public func receive(until deadline: ContinuousClock.Instant? = nil, spinning budget: SpinBudget? = nil) throws(WireError) -> ReceivedFrame? {
+        if let frame = try parseBuffered() { return frame }
+        guard let budget else { return try receiveSleeping(until: deadline) }
+        let (caught, spin) = try budget.spin { () throws(WireError) -> ReceivedFrame? in
+            try fill() ? try parseBuffered() : nil
+        }
+        if let caught { return caught }
+        let frame = try receiveSleeping(until: deadline)
+        if frame != nil { budget.recordSleep(after: spin) }
+        return frame
+    }
+
+    /// Reads what the socket has without waiting. - Returns: whether bytes came.
+    private func fill() throws(WireError) -> Bool {
         while true {
-            if let frame = try parseBuffered() { return frame }
             try makeRoom()
             let count = recv(descriptor, buffer + end, capacity - end, Int32(MSG_DONTWAIT))
-            if count > 0 { end += count; continue }
+            if count > 0 { end += count; return true }
             if count == 0 { throw .closed }
             switch errno {
             case EINTR: continue
-            case EAGAIN: break
+            case EAGAIN: return false
             case ECONNRESET, EPIPE: throw .closed
             default: throw .io(String(cString: strerror(errno)))
             }
-            if let until = spinUntil {
-                if ContinuousClock.now < until { continue }
-                spinUntil = nil
-            }
+        }
+    }
+
+    /// Reads the next frame, sleeping in poll(2) while there is nothing to read.
+    private func receiveSleeping(until deadline: ContinuousClock.Instant?) throws(WireError) -> ReceivedFrame? {
+        while true {
+            if let frame = try parseBuffered() { return frame }
+            if try fill() { continue }
             var wait = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let timeout: Int32
             if let deadline {

@@ -36,6 +36,9 @@ private let workerLog: @convention(c) (UnsafePointer<neko_host>?, neko_log_level
 private let workerEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int) -> neko_status = {
     _, topic, payload, length in
     guard Frame.fits(payload: length) else { return Int32(NEKO_ERR_INVALID_ARGUMENT) }
+    if let status = currentSession.emitOnFastLane(topic: topic, payload: UnsafeRawBufferPointer(start: payload, count: length)) {
+        return status
+    }
     let receipt = Receipt()
     currentSession.request(.receipt(receipt)) { id in
         EmitMessage.frame(id: id, topic: topic, payload: UnsafeRawBufferPointer(start: payload, count: length))

@@ -20,7 +20,8 @@ final class WorkerSession: @unchecked Sendable {
     let plugin: UnsafePointer<neko_plugin>
     let fast: FrameChannel
     let main: FrameChannel
-    private let spin: Duration
+    /// How long the main thread spins for the next fast-lane call before it sleeps.
+    private let spin: SpinBudget
     private let instanceAddress = Atomic<UInt>(0)
     private var table: WorkerHostTable?
     private let lifecycle = DispatchQueue(label: "neko.worker.lifecycle")
@@ -31,6 +32,12 @@ final class WorkerSession: @unchecked Sendable {
     private let fastCall = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
     /// The id of the fast-lane request being served; 0 once answered.
     private let fastRequest = Atomic<UInt64>(0)
+    /// The thread that reads the fast lane (the main thread), set in `serve`.
+    private var fastThread = pthread_t()
+    /// A copy of the fast-lane call's arguments: the frame's bytes are the
+    /// channel's, and an `emit` during the call reads the lane again.
+    private var fastArguments = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+    private var fastArgumentsCapacity = 4096
 
     /// A request of the plugin's waiting for the host's reply.
     enum Outgoing: @unchecked Sendable {  // the call pointer is the plugin's, valid until completed
@@ -38,7 +45,7 @@ final class WorkerSession: @unchecked Sendable {
         case call(UnsafePointer<neko_call>)
     }
 
-    init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: Duration) {
+    init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: SpinBudget) {
         self.plugin = plugin
         self.fast = fast
         self.main = main
@@ -64,6 +71,7 @@ final class WorkerSession: @unchecked Sendable {
     /// Serves until the host closes the lanes or asks for `destroy`.
     func serve() -> Never {
         guard DetachedThread.start({ self.readMainLane() }) else { end(.io("cannot start the main-lane thread")) }
+        fastThread = pthread_self()
         readFastLane()
     }
 
@@ -83,12 +91,40 @@ final class WorkerSession: @unchecked Sendable {
             let message: CallMessage
             do { message = try CallMessage(invoke: frame.payload) } catch { end(error) }
             fastRequest.store(frame.id, ordering: .releasing)
+            if message.arguments.count > fastArgumentsCapacity {
+                fastArguments.deallocate()
+                fastArgumentsCapacity = message.arguments.count
+                fastArguments = UnsafeMutableRawPointer.allocate(byteCount: fastArgumentsCapacity, alignment: 16)
+            }
+            if let base = message.arguments.baseAddress { fastArguments.copyMemory(from: base, byteCount: message.arguments.count) }
             fastCall.initialize(to: neko_call(
                 struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
-                args: message.arguments.baseAddress?.assumingMemoryBound(to: UInt8.self), args_len: message.arguments.count,
+                args: fastArguments.assumingMemoryBound(to: UInt8.self), args_len: message.arguments.count,
                 timeout_ms: message.timeoutMilliseconds, reserved: 0, context: nil, complete: completeFast))
             plugin.pointee.invoke(instance, fastCall)
         }
+    }
+
+    /// Sends an `emit` of the fast-lane call's own thread on the fast lane
+    /// and reads its receipt there: the host's thread that waits for the
+    /// call's reply answers it, so no reader thread wakes up on either side.
+    /// - Returns: the receipt, or nil when this is not that thread (or no
+    ///   fast-lane call is running): then the main lane carries it.
+    func emitOnFastLane(topic: UnsafePointer<CChar>?, payload: UnsafeRawBufferPointer) -> neko_status? {
+        guard pthread_equal(pthread_self(), fastThread) != 0, fastRequest.load(ordering: .acquiring) != 0 else { return nil }
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        send(EmitMessage.frame(id: id, topic: topic, payload: payload), on: fast)
+        let frame: ReceivedFrame
+        do {
+            guard let received = try fast.receive(spinning: spin) else { end(.io("no receipt for an emit")) }
+            frame = received
+        } catch {
+            end(error)
+        }
+        guard frame.kind == .reply, frame.id == id else {
+            end(.malformed("the fast lane answered emit #\(id) with \(frame.kind) #\(frame.id)"))
+        }
+        do { return try ReplyMessage(decoding: frame.payload).status } catch { end(error) }
     }
 
     /// Sends the reply of the fast-lane call; a second completion is dropped.

@@ -9,6 +9,8 @@ struct WorkerArguments {
     var library = ""
     var hostName = "neko-host"
     var spinMicroseconds: Int64 = 0
+    /// `--spin-fixed`: spin the whole `--spin-us` on every wait (no adaptation).
+    var spinFixed = false
     var memoryLimitMiB: UInt64?
     var openFiles: UInt64?
 
@@ -26,6 +28,7 @@ struct WorkerArguments {
             case "--library": parsed.library = value()
             case "--host-name": parsed.hostName = value()
             case "--spin-us": parsed.spinMicroseconds = Int64(value()) ?? 0
+            case "--spin-fixed": parsed.spinFixed = true
             case "--memory-limit-mib": parsed.memoryLimitMiB = UInt64(value())
             case "--open-files": parsed.openFiles = UInt64(value())
             default: usage("unknown argument '\(argv[index])'")

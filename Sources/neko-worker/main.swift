@@ -4,7 +4,7 @@
 // the main thread), and fd 4, the main lane (everything else). See
 // docs/ISOLATION.md. It is not meant to be run by hand.
 //
-//   neko-worker --library PATH --host-name NAME [--spin-us N]
+//   neko-worker --library PATH --host-name NAME [--spin-us N [--spin-fixed]]
 //               [--memory-limit-mib N] [--open-files N]
 #if canImport(Glibc)
 import Glibc
@@ -43,5 +43,5 @@ do {
 } catch {
     _exit(0)
 }
-let session = WorkerSession(plugin: descriptor, fast: FrameChannel(descriptor: 3), main: main, spin: .microseconds(arguments.spinMicroseconds))
+let session = WorkerSession(plugin: descriptor, fast: FrameChannel(descriptor: 3), main: main, spin: SpinBudget(cap: .microseconds(arguments.spinMicroseconds), adaptive: !arguments.spinFixed))
 session.serve()

@@ -1,6 +1,7 @@
 import Dispatch
 import NekoABI
 import NekoCore
+import NekoWire
 
 /// One entry of one loaded plugin, resolved once and called many times:
 /// the fastest way to call, with no lookup by name per call.
@@ -73,7 +74,7 @@ public struct EntryHandle: Sendable {
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
         let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.abiMilliseconds)
-        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds), spinning: host.options.answerSpin)
+        var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds), spinning: host.answerSpin)
         if outcome == nil {
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
             outcome = waiter.outcome
@@ -93,12 +94,24 @@ public struct EntryHandle: Sendable {
     }
 
     /// Calls the entry and returns its result's JSON bytes, without blocking
-    /// a thread while an async entry runs. Canceling the calling task cancels
-    /// the call.
+    /// a thread of Swift's cooperative pool: a sync entry runs on a thread of
+    /// the host's (`SyncCallThreads`), an async one is awaited. Canceling the
+    /// calling task cancels a call of an async entry.
     public func call(_ arguments: [UInt8], timeout: Duration? = nil) async throws(CallError) -> [UInt8] {
-        if !info.isAsync { return try callBlocking(arguments, timeout: timeout) }
+        if !info.isAsync {
+            let outcome: CallOutcome = await withCheckedContinuation { continuation in
+                SyncCallThreads.shared.run {
+                    continuation.resume(returning: Result { () throws(CallError) in try callBlocking(arguments, timeout: timeout) })
+                }
+            }
+            return try outcome.get()
+        }
         guard loaded.enter() else {
-            guard let fresh = afterSwitch() else { throw host.stopped(plugin) }
+            // Between generations: wait for the switch off the pool, then call what serves next.
+            let fresh = await withCheckedContinuation { continuation in
+                SyncCallThreads.shared.run { continuation.resume(returning: afterSwitch()) }
+            }
+            guard let fresh else { throw host.stopped(plugin) }
             return try await fresh.call(arguments, timeout: timeout)
         }
         let id = host.newCallID()

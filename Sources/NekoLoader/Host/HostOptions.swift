@@ -37,11 +37,18 @@ public struct HostOptions: Sendable {
     /// `["SWIFT_BACKTRACE": "enable=no"]` to keep Swift's crash backtraces
     /// (written to the host's standard error) quiet.
     public var workerEnvironment: [String: String] = [:]
-    /// How long a thread waiting for an answer that is not there yet (an
-    /// async entry's, on the blocking API; an isolated plugin's) polls before
-    /// it sleeps: an answer that comes within it costs no wake-up, which on
-    /// a small VM is worth tens of microseconds. Zero: sleep at once.
+    /// The longest a thread waiting for an answer that is not there yet (an
+    /// async entry's, on the blocking API; an isolated plugin's, and the
+    /// worker waiting for its next call) polls before it sleeps: an answer
+    /// that comes within it costs no wake-up, which on a small VM is worth
+    /// tens of microseconds. The spin adapts below it (`adaptiveSpin`,
+    /// docs/ISOLATION.md). Zero: sleep at once.
     public var answerSpin: Duration = .microseconds(50)
+    /// Whether spins adapt: bounded by the recent answer latency, halved
+    /// when a spin ends in a sleep anyway (the peer's CPU is busy), doubled
+    /// when one catches the answer. False: every wait spins `answerSpin`
+    /// (the fixed spin of earlier versions, kept for comparison in `make bench`).
+    public var adaptiveSpin = true
     /// How long an isolated plugin may overrun a deadline before its worker
     /// is killed (a sync entry, a timer tick, `stop`, cannot be interrupted otherwise).
     public var hangGrace: Duration = .seconds(1)

@@ -54,8 +54,12 @@ extension PluginHost {
         logger.warning("\(id) crashed (\(exit)); restarting in \(restart.delay)", metadata: ["plugin": "\(id)"])
         // A thread of its own, not Dispatch's pool, which grows only about once
         // a second when its threads block: a busy host would restart late.
+        // It waits on a condition that `shutdown` signals, not in a sleep: a
+        // host shutting down does not wait for the delay.
+        let due = ContinuousClock.now + restart.delay
         DetachedThread.start { [weak self] in
-            usleep(UInt32(clamping: restart.delay.clampedNanoseconds / 1000))
+            guard let closing = self?.closing else { return }
+            if closing.wait(until: due, for: { self?.closed.load(ordering: .acquiring) ?? true }) { return }
             self?.restartAfterCrash(id, generation: restart.generation)
         }
     }

@@ -95,6 +95,7 @@ extension PluginHost {
     /// `messages` ends once the messages already sent are read. Safe to call twice.
     public func shutdown() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        closing.notifyAll()
         defer { inbox.finish() }
         withLifecycle {
             let order = registry.withLock { $0.loadOrder }

@@ -144,7 +144,10 @@ extension PluginHost {
 
         // 2. The running generation goes quiet: calls wait, in-flight ones finish.
         registry.withLock { _ = $0.switching.insert(id) }
-        defer { registry.withLock { _ = $0.switching.remove(id) } }
+        defer {
+            registry.withLock { _ = $0.switching.remove(id) }
+            switched.notifyAll()
+        }
         let paused = old.timers.pause()
         func resumeOld() {
             old.reopen()
@@ -193,11 +196,9 @@ extension PluginHost {
         return String(folder[..<slash])
     }
 
-    /// Waits while `id` is between generations (at most `limit`).
+    /// Waits while `id` is between generations (at most `limit`), on a
+    /// condition the end of the switch signals.
     func waitWhileSwitching(_ id: String, atMost limit: Duration) {
-        let deadline = ContinuousClock.now + limit
-        while registry.withLock({ $0.switching.contains(id) }), ContinuousClock.now < deadline {
-            usleep(200)
-        }
+        _ = switched.wait(until: ContinuousClock.now + limit) { !registry.withLock { $0.switching.contains(id) } }
     }
 }

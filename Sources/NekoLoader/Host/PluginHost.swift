@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import NekoCore
+import NekoWire
 import Synchronization
 
 /// Finds, loads and calls plugins: the host side of Neko, for `nekoctl` and
@@ -37,12 +38,20 @@ public final class PluginHost: Sendable {
     let lifecycleOwner = Atomic<UInt>(0)
     /// Set once by `shutdown()`: nothing loads afterwards.
     let closed = Atomic<Bool>(false)
+    /// Signaled when a plugin's switch between generations ends (a reload),
+    /// for the calls that wait for it.
+    let switched = LockAndCondition()
+    /// Signaled by `shutdown()`, for the waits it cuts short (a restart delay).
+    let closing = LockAndCondition()
     private let nextCallID = Atomic<UInt64>(1)
+    /// How long a blocking caller of an async entry spins for its answer (adaptive).
+    let answerSpin: SpinBudget
 
     /// Makes a host; nothing is read until `discover()` or `loadAll()`.
     public init(options: HostOptions) {
         self.options = options
         logger = options.logger
+        answerSpin = SpinBudget(cap: options.answerSpin, adaptive: options.adaptiveSpin)
         (messages, inbox) = AsyncStream.makeStream(of: PluginMessage.self, bufferingPolicy: .bufferingOldest(options.messageCapacity))
     }
 

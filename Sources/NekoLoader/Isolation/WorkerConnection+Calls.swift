@@ -25,7 +25,7 @@ extension WorkerConnection {
                 try fast.send(CallMessage.invokeFrame(
                     id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
                     timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
-                guard let frame = try fast.receive(until: deadline, spinning: spin) else {
+                guard let frame = try receiveOnFastLane(until: deadline) else {
                     Forwarding.fail(call, overran(index, timeout!))
                     return watchFastLane(id, index, timeout!)
                 }
@@ -52,9 +52,11 @@ extension WorkerConnection {
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
             Forwarding.fail(call, overran(index, timeout!))
+            // Waits for the late reply itself (its slot stays registered), not a sleep.
             let watching = DetachedThread.start { [self] in
-                usleep(UInt32(clamping: grace.clampedNanoseconds / 1000))
-                if isWaiting(id) { kill(because: hung(index, timeout!)) }
+                if case .timedOut = slot.wait(until: ContinuousClock.now + grace), isWaiting(id) {
+                    kill(because: hung(index, timeout!))
+                }
             }
             if !watching { kill(because: hung(index, timeout!, watched: false)) }
         }
@@ -66,7 +68,7 @@ extension WorkerConnection {
         let grace = self.grace
         let watching = DetachedThread.start { [self] in
             do throws(WireError) {
-                if let frame = try fast.receive(until: ContinuousClock.now + grace), frame.kind == .reply, frame.id == id {
+                if let frame = try receiveOnFastLane(until: ContinuousClock.now + grace), frame.kind == .reply, frame.id == id {
                     fastBusy.store(false, ordering: .releasing)
                     return
                 }

@@ -28,7 +28,8 @@ final class WorkerConnection: @unchecked Sendable {
     private(set) var entryIDs: [String] = []
     private(set) var asyncEntries: [Bool] = []
     private(set) var timerIDs: [String] = []
-    let spin: Duration
+    /// How long a fast-lane caller spins for the reply before it sleeps.
+    let spin: SpinBudget
     /// How long a worker may overrun a deadline before it is killed.
     let grace: Duration
     /// How long `stop`, `destroy`, a timer tick or a settings call may take.
@@ -43,6 +44,8 @@ final class WorkerConnection: @unchecked Sendable {
     /// Whether the instance has the settings extension (set by `create`).
     let hasSettings = Atomic<Bool>(false)
     private let state = Mutex(State())
+    /// Signaled once the worker's end is recorded, for `waitForExit`.
+    private let ended = LockAndCondition()
 
     private struct State {
         var waiting: [UInt64: Waiting] = [:]
@@ -68,7 +71,7 @@ final class WorkerConnection: @unchecked Sendable {
         self.pid = pid
         self.fast = fast
         self.main = main
-        spin = options.answerSpin
+        spin = SpinBudget(cap: options.answerSpin, adaptive: options.adaptiveSpin)
         grace = options.hangGrace
         lifecycleLimit = options.drainTimeout + options.hangGrace
         logger = options.logger
@@ -105,7 +108,7 @@ final class WorkerConnection: @unchecked Sendable {
             close(fastPair.1)
             throw LoadFailure(.open, "cannot make the worker's sockets: \(errnoText())")
         }
-        var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.answerSpin.clampedNanoseconds / 1000)"]
+        var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.answerSpin.clampedNanoseconds / 1000)"] + (options.adaptiveSpin ? [] : ["--spin-fixed"])
         if let limit = manifest.runtime.memoryLimitMiB { arguments += ["--memory-limit-mib", "\(limit)"] }
         if let limit = manifest.runtime.openFiles { arguments += ["--open-files", "\(limit)"] }
         let spawned = WorkerProcess.spawn(executable, arguments: arguments, environment: options.workerEnvironment, fast: fastPair.1, main: mainPair.1)
@@ -176,6 +179,7 @@ final class WorkerConnection: @unchecked Sendable {
         let reason = state.withLock { $0.killReason }
         let exit = Self.reap(pid, killReason: reason)
         state.withLock { $0.exit = exit }
+        ended.notifyAll()
         return exit
     }
 
@@ -197,13 +201,9 @@ final class WorkerConnection: @unchecked Sendable {
         if let ended { handler(ended) }
     }
 
-    /// Waits (at most `limit`) for the reader thread to record the end.
+    /// Waits (at most `limit`, on a condition) for the reader thread to record the end.
     func waitForExit(atMost limit: Duration = .seconds(5)) -> WorkerExit {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if let exit { return exit }
-            usleep(100)
-        }
+        _ = ended.wait(until: ContinuousClock.now + limit) { exit != nil }
         return exit ?? WorkerExit(unknown: "its lanes closed, but it did not end within \(limit)")
     }
 
@@ -234,6 +234,7 @@ final class WorkerConnection: @unchecked Sendable {
             defer { state.waiting = [:] }
             return (Array(state.waiting.values), state.expectingExit ? nil : state.onExit)
         }
+        ended.notifyAll()
         let failure = crashed(exit)
         for item in waiting {
             switch item {

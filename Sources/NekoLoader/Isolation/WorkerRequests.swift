@@ -7,6 +7,31 @@ extension WorkerConnection {
     /// Serves a request of the plugin in the worker (a log line, a message,
     /// a call to another plugin) through the instance's host table, as if
     /// the plugin had called it in-process. [main-lane reader]
+    /// Delivers an `emit` frame's message through the host table.
+    /// - Returns: the reply frame carrying its receipt (the status).
+    func receipt(ofEmit frame: ReceivedFrame, binding: HostBinding) throws(WireError) -> [UInt8] {
+        let table = binding.table
+        let message = try EmitMessage(decoding: frame.payload)
+        let status = message.topic.withCString { topic in
+            table.pointee.emit?(table, topic, message.payload.baseAddress?.assumingMemoryBound(to: UInt8.self), message.payload.count)
+        } ?? ErrorCode.unavailable.rawValue
+        return ReplyMessage.frame(id: frame.id, status: status, data: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Reads the fast lane until a frame that is not an `emit`: the
+    /// messages a sync entry emits on the worker's main thread travel on
+    /// the fast lane, and the thread waiting for the call's reply delivers
+    /// them and sends their receipts (no other thread wakes up for them).
+    /// - Returns: that frame, or nil when `deadline` passed first.
+    func receiveOnFastLane(until deadline: ContinuousClock.Instant?) throws(WireError) -> ReceivedFrame? {
+        while true {
+            guard let frame = try fast.receive(until: deadline, spinning: spin) else { return nil }
+            guard frame.kind == .emit else { return frame }
+            guard let binding else { throw .malformed("emit before the instance was created") }
+            try fast.send(try receipt(ofEmit: frame, binding: binding))
+        }
+    }
+
     func serveRequest(_ frame: ReceivedFrame, binding: HostBinding) throws(WireError) {
         let table = binding.table
         switch frame.kind {
@@ -14,11 +39,7 @@ extension WorkerConnection {
             let message = try LogMessage(decoding: frame.payload)
             table.pointee.log?(table, message.level, message.text.baseAddress?.assumingMemoryBound(to: CChar.self), message.text.count)
         case .emit:
-            let message = try EmitMessage(decoding: frame.payload)
-            let status = message.topic.withCString { topic in
-                table.pointee.emit?(table, topic, message.payload.baseAddress?.assumingMemoryBound(to: UInt8.self), message.payload.count)
-            } ?? ErrorCode.unavailable.rawValue
-            send(ReplyMessage.frame(id: frame.id, status: status, data: UnsafeRawBufferPointer(start: nil, count: 0)))
+            send(try receipt(ofEmit: frame, binding: binding))
         case .call:
             // Not on this thread: the target may be this very plugin, whose
             // reply this thread must be free to read.

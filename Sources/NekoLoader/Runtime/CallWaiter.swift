@@ -1,6 +1,7 @@
 import Dispatch
 import NekoABI
 import NekoCore
+import NekoWire
 import Synchronization
 
 /// The outcome of a call: the result's JSON bytes, or why there is none.
@@ -82,18 +83,20 @@ final class CallWaiter: Sendable {
         }
     }
 
-    /// Blocks until the outcome is set or `deadline` passes, polling for
-    /// `spin` first (HostOptions.answerSpin).
+    /// Blocks until the outcome is set or `deadline` passes, polling first
+    /// for as long as `budget` allows (HostOptions.answerSpin, adaptive).
     /// - Returns: the outcome, or nil on timeout.
-    func wait(until deadline: DispatchTime, spinning spin: Duration = .zero) -> CallOutcome? {
+    func wait(until deadline: DispatchTime, spinning budget: SpinBudget? = nil) -> CallOutcome? {
         if let outcome { return outcome }
-        if spin > .zero {
-            let end = ContinuousClock.now + spin
-            repeat {
-                if let outcome { return outcome }
-            } while ContinuousClock.now < end
+        guard let budget else {
+            _ = finished.wait(timeout: deadline)
+            return outcome
         }
+        let (caught, spin) = budget.spin { () -> CallOutcome? in self.outcome }
+        if let caught { return caught }
         _ = finished.wait(timeout: deadline)
+        let outcome = self.outcome
+        if outcome != nil { budget.recordSleep(after: spin) }
         return outcome
     }
 }

@@ -35,6 +35,8 @@ final class LoadedPlugin: @unchecked Sendable {
     /// Calls in flight times two, plus one once the plugin is closing: a call
     /// enters only while the low bit is clear, so none starts after `close`.
     private let gate = Atomic<Int>(0)
+    /// Signaled when the last call leaves a closing plugin, for `close`.
+    private let drained = LockAndCondition()
 
     var descriptor: UnsafePointer<neko_plugin> { library.descriptor }
 
@@ -42,13 +44,15 @@ final class LoadedPlugin: @unchecked Sendable {
     func enter() -> Bool {
         let before = gate.wrappingAdd(2, ordering: .acquiring).oldValue
         if before & 1 == 0 { return true }
-        gate.wrappingSubtract(2, ordering: .releasing)
+        leave()
         return false
     }
 
     /// Ends a call admitted by `enter`, when the plugin has completed it.
+    /// The last call to leave a closing plugin wakes `close` (one compare
+    /// on the fast path otherwise).
     func leave() {
-        gate.wrappingSubtract(2, ordering: .releasing)
+        if gate.wrappingSubtract(2, ordering: .acquiringAndReleasing).newValue == 1 { drained.notifyAll() }
     }
 
     /// Adds a share to a call already admitted (so the instance cannot go
@@ -101,16 +105,12 @@ final class LoadedPlugin: @unchecked Sendable {
         }
     }
 
-    /// Stops admitting calls and waits until those in flight are completed,
-    /// at most `limit`. - Returns: whether none is left.
+    /// Stops admitting calls and waits (on a condition the last call to
+    /// leave signals) until those in flight are completed, at most `limit`.
+    /// - Returns: whether none is left.
     func close(waitingAtMost limit: Duration) -> Bool {
         gate.bitwiseOr(1, ordering: .acquiringAndReleasing)
-        let deadline = ContinuousClock.now + limit
-        while gate.load(ordering: .acquiring) > 1 {
-            guard ContinuousClock.now < deadline else { return false }
-            usleep(1000)
-        }
-        return true
+        return drained.wait(until: ContinuousClock.now + limit) { gate.load(ordering: .acquiring) <= 1 }
     }
 
     /// Calls a sync entry on this thread; the outcome is in `outcome`.

@@ -33,6 +33,8 @@ public final class ControlServer: Sendable {
     let logger: Logger
     let ownerUID = getuid()
     let state = Mutex(State())
+    /// Signaled when a request, a connection or the accepting thread ends, for `stop`.
+    let settled = LockAndCondition()
     let counters = Mutex([String: PluginCounters]())
 
     struct State {
@@ -134,17 +136,13 @@ public final class ControlServer: Sendable {
             var byte: UInt8 = 1
             _ = write(wake, &byte, 1)
         }
-        let deadline = ContinuousClock.now + limit
-        while true {
-            let busy = state.withLock { $0.inFlight > 0 || $0.acceptorRunning || $0.connections > 0 }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline {
-                let left = state.withLock { $0.inFlight }
-                logger.warning("\(left) requests were still in progress on \(path) after \(limit)")
-                return left == 0
-            }
-            usleep(2000)
+        let idle = settled.wait(until: ContinuousClock.now + limit) {
+            state.withLock { !($0.inFlight > 0 || $0.acceptorRunning || $0.connections > 0) }
         }
+        if idle { return true }
+        let left = state.withLock { $0.inFlight }
+        logger.warning("\(left) requests were still in progress on \(path) after \(limit)")
+        return left == 0
     }
 
     /// Removes the socket file, if it is still the one this server bound.
@@ -213,6 +211,7 @@ public final class ControlServer: Sendable {
         defer {
             close(listening)
             state.withLock { $0.acceptorRunning = false }
+            settled.notifyAll()
         }
         while true {
             var waits = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
@@ -245,6 +244,7 @@ public final class ControlServer: Sendable {
             defer {
                 close(connection)
                 self.state.withLock { $0.connections -= 1 }
+                self.settled.notifyAll()
             }
             self.serve(connection, wake: wake)
         }
@@ -279,6 +279,7 @@ public final class ControlServer: Sendable {
                 let reply = handle(line)
                 let written = ControlSocket.writeAll(connection, reply)
                 state.withLock { $0.inFlight -= 1 }
+                settled.notifyAll()
                 // When stopping, lines already received get `unavailable`, then the wake pipe ends the loop.
                 if !written { return }
             case .tooLong:
