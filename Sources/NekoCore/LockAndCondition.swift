@@ -12,7 +12,12 @@ public final class LockAndCondition: @unchecked Sendable {
     /// Makes an unlocked mutex and its condition.
     public init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        // Timed waits count on the monotonic clock: a wall-clock step must not end them.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -31,6 +36,29 @@ public final class LockAndCondition: @unchecked Sendable {
 
     /// Waits on the condition; call with the mutex held (inside `locked`).
     public func wait() { pthread_cond_wait(condition, mutex) }
+
+    /// Waits on the condition until `deadline` (nil: no deadline); call with
+    /// the mutex held. - Returns: false once the deadline has passed.
+    public func wait(until deadline: ContinuousClock.Instant?) -> Bool {
+        guard let deadline else {
+            wait()
+            return true
+        }
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { return false }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let (seconds, attoseconds) = remaining.components
+        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
+        if nanoseconds >= 1_000_000_000 {
+            nanoseconds -= 1_000_000_000
+            wholeSeconds += 1
+        }
+        var end = timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
+        pthread_cond_timedwait(condition, mutex, &end)
+        return true  // woken or timed out: the caller checks its condition, then the deadline again
+    }
 
     /// Wakes one waiter; call with the mutex held.
     public func signal() { pthread_cond_signal(condition) }
