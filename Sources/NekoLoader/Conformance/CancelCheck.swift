@@ -1,8 +1,7 @@
 import NekoCore
 
 /// An async call canceled while it runs ends (canceled, or its result if it
-/// was too late), the plugin still completes it exactly once, and it goes on
-/// answering.
+/// was too late), without a crash, and the plugin goes on answering.
 struct CancelCheck: ConformanceCheck {
     let name = "cancel"
 
@@ -21,9 +20,8 @@ struct CancelCheck: ConformanceCheck {
                     return fail("after a canceled call: \(problem)")
                 }
             }
-            let violations = (try? session.host.contractViolations(of: session.id)) ?? session.violations
-            if violations > 0 { return fail("a canceled call was completed more than once: \(session.loaded.binding.ledger.firstReport ?? "-")") }
-            return pass("\(asyncEntries.count) async entries canceled mid-call, each completed once")
+            // A second completion of a canceled call is the completion check's finding, not this one's.
+            return pass("\(asyncEntries.count) async entries canceled mid-call; each ended and the plugin answered after")
         }
     }
 

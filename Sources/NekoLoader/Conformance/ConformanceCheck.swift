@@ -19,9 +19,10 @@ extension ConformanceCheck {
 enum OutcomeJudgement {
     /// What is wrong with the outcome of `entry` called with valid
     /// `arguments`, or nil: a JSON result, or an error the plugin chose
-    /// (execution_failed, not_found, unavailable, timeout, canceled) is fine;
-    /// a crash, an internal error, a result that is not JSON, or
-    /// invalid_argument for arguments its own schema accepts is not.
+    /// (execution_failed, not_found, unavailable, timeout, canceled) is fine,
+    /// and so is invalid_argument naming its field (a rule the schema cannot
+    /// say, eg "an http URL"); a crash, an internal error, a result that is
+    /// not JSON, or invalid_argument naming nothing is not.
     static func problem(_ outcome: Result<[UInt8], CallError>, entry: String, arguments: JSON) -> String? {
         switch outcome {
         case .success(let bytes):
@@ -32,8 +33,8 @@ enum OutcomeJudgement {
             return nil
         case .failure(let error):
             if error.isBreakage { return "entry '\(entry)' with \(arguments.serializedText): \(error.summary)" }
-            if error.code == .invalidArgument {
-                return "entry '\(entry)' refused \(arguments.serializedText), which its schema accepts: \(error.summary)"
+            if error.code == .invalidArgument, error.field == nil {
+                return "entry '\(entry)' refused \(arguments.serializedText), which its schema accepts, naming no field: \(error.summary)"
             }
             return nil
         }

@@ -7,7 +7,7 @@ struct DescriptorCheck: ConformanceCheck {
     let name = "descriptor"
 
     func run(_ subject: ExerciseSubject) -> CheckFinding {
-        let host = PluginHost(options: subject.options)
+        let host = subject.makeHost()
         defer { host.shutdown() }
         let id: String
         switch host.load(folder: subject.folder) {

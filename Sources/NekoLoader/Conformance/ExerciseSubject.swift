@@ -4,7 +4,8 @@ import NekoCore
 
 /// The plugin a conformance run exercises: its folder, and fresh hosts that
 /// run it in a worker process (so a crash is a finding, never the checker's
-/// end). Every check gets a host of its own: a crash or a broken instance in
+/// end). The plugins it depends on are found beside it, and loaded first.
+/// Every check gets a host of its own: a crash or a broken instance in
 /// one check does not spill into the next.
 public struct ExerciseSubject: Sendable {
     /// The plugin folder.
@@ -17,11 +18,12 @@ public struct ExerciseSubject: Sendable {
 
     /// Prepares to exercise the plugin in `folder`, with hosts whose library
     /// cache and data live under `scratch` (a folder the caller removes).
-    public init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(2)) {
+    public init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(1)) {
         self.folder = folder
         self.skippedEntries = skippedEntries
         self.callTimeout = callTimeout
-        var options = HostOptions(roots: [])
+        // The folder's root, so that the plugins it depends on load first.
+        var options = HostOptions(roots: [(folder as NSString).deletingLastPathComponent])
         options.cacheDirectory = "\(scratch)/cache"
         options.dataRoot = "\(scratch)/data"
         options.isolateAll = true
@@ -33,6 +35,13 @@ public struct ExerciseSubject: Sendable {
         options.workerEnvironment = ["SWIFT_BACKTRACE": "enable=no"]
         options.logger = Logger(label: "neko.check") { _ in SwiftLogNoOpLogHandler() }
         self.options = options
+    }
+
+    /// A host over the folder's root, not yet loading anything.
+    func makeHost() -> PluginHost {
+        let host = PluginHost(options: options)
+        host.discover()
+        return host
     }
 
     /// A running host with the plugin loaded, for one check.
@@ -60,7 +69,7 @@ public struct ExerciseSubject: Sendable {
     /// Loads the plugin in a fresh host and runs `body`; the host is shut
     /// down after. - Returns: `body`'s finding, or a skip when it does not load.
     func withSession(_ check: String, _ body: (Session) -> CheckFinding) -> CheckFinding {
-        let host = PluginHost(options: options)
+        let host = makeHost()
         defer { host.shutdown() }
         let id: String
         switch host.load(folder: folder) {
