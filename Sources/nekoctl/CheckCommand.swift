@@ -71,9 +71,13 @@ struct Check: ParsableCommand {
     private func runExercise(_ folder: String) throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("nekoctl-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let subject = ExerciseSubject(
-            folder: folder, scratch: scratch, workerExecutable: nil,
-            skippedEntries: Set(skippedEntries))
+        let subject: ExerciseSubject
+        do {
+            subject = try ExerciseSubject(folder: folder, scratch: scratch, workerExecutable: nil, skippedEntries: Set(skippedEntries))
+        } catch {
+            Terminal.error("error: \(error.message)")
+            throw ExitCode(1)
+        }
         let id = (try? PluginManifest.load(folder: folder).id) ?? String(folder.split(separator: "/").last ?? Substring(folder))
         let report = Conformance.exercise(subject, plugin: id)
         if json {

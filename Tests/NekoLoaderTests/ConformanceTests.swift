@@ -42,6 +42,7 @@ import Testing
         let results = results(report)
         #expect(results.count == Conformance.checkNames.count, "\(report.serializedText)")
         #expect(results[check] == "fail", "\(fixture) must fail '\(check)': \(report.serializedText)")
+        #expect(!report.serializedText.contains("nekoctl-check-"), "details name the folder given, not the checker's copy")
         for (name, result) in results where name != check {
             #expect(result == "pass" || result == "skip", "\(fixture): '\(name)' is \(result), expected pass or skip: \(report.serializedText)")
         }
@@ -54,8 +55,11 @@ import Testing
         if example == "hello" { try workspace.install("cgreet") }  // hello depends on it
         // crashy's crashes are its point: those entries are not called.
         let skips = example == "crashy" ? ["segfault", "fatal", "abort", "hog", "spin"].flatMap { ["--skip-entry", $0] } : []
-        let (status, report) = try exercise("\(workspace.root)/\(example)", skips)
+        let folder = "\(workspace.root)/\(example)"
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        let (status, report) = try exercise(folder, skips)
         #expect(status == 0, "\(example): \(report.serializedText)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == before, "the checker runs a copy: nothing is written beside plugin.toml")
         #expect(report["passed"]?.boolValue == true)
         #expect(!results(report).values.contains("fail"))
     }

@@ -23,8 +23,10 @@ public enum Conformance {
                 findings.append(CheckFinding(check: check.name, result: .skip, detail: "the plugin does not load (see descriptor)"))
                 continue
             }
-            findings.append(check.run(subject))
+            let finding = check.run(subject)
+            // Name the folder the user gave, not the copy that ran.
+            findings.append(CheckFinding(check: finding.check, result: finding.result, detail: finding.detail.replacingOccurrences(of: subject.folder, with: subject.original)))
         }
-        return ConformanceReport(plugin: plugin, folder: subject.folder, findings: findings, duration: ContinuousClock.now - start)
+        return ConformanceReport(plugin: plugin, folder: subject.original, findings: findings, duration: ContinuousClock.now - start)
     }
 }

@@ -4,26 +4,41 @@ import NekoCore
 
 /// The plugin a conformance run exercises: its folder, and fresh hosts that
 /// run it in a worker process (so a crash is a finding, never the checker's
-/// end). The plugins it depends on are found beside it, and loaded first.
+/// end). It runs a copy of the folder; the plugins it depends on are found
+/// beside the original, and loaded first.
 /// Every check gets a host of its own: a crash or a broken instance in
 /// one check does not spill into the next.
 public struct ExerciseSubject: Sendable {
-    /// The plugin folder.
-    public let folder: String
+    /// The plugin folder, as given.
+    public let original: String
+    /// The copy of it the checks run (a plugin may write beside its
+    /// plugin.toml, eg its settings: the original is never written).
+    let folder: String
     /// Entries not to call, eg an example's deliberate crashes ("segfault").
     public let skippedEntries: Set<String>
     /// The deadline of each call a check makes (the 1 ms check excepted).
     public let callTimeout: Duration
     let options: HostOptions
 
-    /// Prepares to exercise the plugin in `folder`, with hosts whose library
-    /// cache and data live under `scratch` (a folder the caller removes).
-    public init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(1)) {
-        self.folder = folder
+    /// Prepares to exercise the plugin in `folder`: copies it under
+    /// `scratch` (a folder the caller removes), where the hosts' library
+    /// cache and data go too.
+    /// - Throws: a `LoadFailure` naming the folder when it cannot be copied.
+    public init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(1)) throws(LoadFailure) {
+        original = folder
+        let copyRoot = "\(scratch)/plugins"
+        let copy = "\(copyRoot)/\((folder as NSString).standardizingPath.split(separator: "/").last.map(String.init) ?? "plugin")"
+        do {
+            try FileManager.default.createDirectory(atPath: copyRoot, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: folder, toPath: copy)
+        } catch {
+            throw LoadFailure(.manifest, "\(folder): cannot copy the plugin folder to exercise it: \(error)")
+        }
+        self.folder = copy
         self.skippedEntries = skippedEntries
         self.callTimeout = callTimeout
-        // The folder's root, so that the plugins it depends on load first.
-        var options = HostOptions(roots: [(folder as NSString).deletingLastPathComponent])
+        // The copy's root first, then the original's, so that the plugins it depends on load first.
+        var options = HostOptions(roots: [copyRoot, (folder as NSString).deletingLastPathComponent])
         options.cacheDirectory = "\(scratch)/cache"
         options.dataRoot = "\(scratch)/data"
         options.isolateAll = true
