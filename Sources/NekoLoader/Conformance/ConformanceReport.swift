@@ -42,11 +42,17 @@ public struct ConformanceReport: Sendable {
     /// Whether no check failed.
     public var passed: Bool { !findings.contains { $0.result == .fail } }
 
+    /// How long the run took, in milliseconds to the microsecond, eg 968.5.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) / 1000
+    }
+
     /// The report as `nekoctl check --exercise --json` prints it.
     public var json: JSON {
         [
             "plugin": .string(plugin), "folder": .string(folder), "passed": .bool(passed),
-            "duration_ms": .double(duration.fractionalMilliseconds),
+            "duration_ms": .double(milliseconds),
             "checks": .array(findings.map { ["check": .string($0.check), "result": .string($0.result.rawValue), "detail": .string($0.detail)] }),
         ]
     }
