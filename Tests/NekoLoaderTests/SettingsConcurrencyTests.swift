@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import NekoCore
 import NekoLoader
 import Testing
@@ -11,7 +10,7 @@ import Testing
 /// answer only if the host runs them at the same time.
 @Suite(.timeLimit(.minutes(2))) struct SettingsConcurrencyTests {
     @Test(arguments: [false, true])
-    func aSettingChangesWhileACallRuns(isolated: Bool) throws {
+    func aSettingChangesWhileACallRuns(isolated: Bool) async throws {
         let workspace = try Workspace()
         workspace.isolateAll = isolated
         try workspace.fixture("settings_concurrent", as: "settings_concurrent")
@@ -19,20 +18,23 @@ import Testing
         defer { host.shutdown() }
         let report = host.loadAll()
         #expect(report.failed.isEmpty, "\(report.failed)")
-        // A thread of its own, not a task: the cooperative pool may be busy with other tests.
-        let answer = Mutex<Result<[UInt8], CallError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        DetachedThread.start {
-            let outcome = Result { () throws(CallError) in
-                try host.callBlocking("settings_concurrent", "hold", arguments: [], timeout: .seconds(20))
-            }
-            answer.withLock { $0 = outcome }
-            done.signal()
+        // Both on threads of their own: they block (the call until the change comes),
+        // and the cooperative pool must stay free for the other tests.
+        async let held = Self.onThread {
+            Result { () throws(CallError) in try host.callBlocking("settings_concurrent", "hold", arguments: [], timeout: .seconds(20)) }
         }
-        let settings = try host.changeSettings(of: "settings_concurrent", with: ["word": "ciao"])
+        async let changed = Self.onThread {
+            Result { () throws(CallError) in try host.changeSettings(of: "settings_concurrent", with: ["word": "ciao"]) }
+        }
+        let settings = try await changed.get()
         #expect(settings["word"]?.stringValue == "ciao")
-        done.wait()
-        let held = try #require(answer.withLock { $0 })
-        #expect(try held.get().text == #"{"word":"ciao"}"#, "the call in flight sees the change")
+        #expect(try await held.get().text == #"{"word":"ciao"}"#, "the call in flight sees the change")
+    }
+
+    /// Runs `body` on a new thread and returns its value.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DetachedThread.start { continuation.resume(returning: body()) }
+        }
     }
 }
