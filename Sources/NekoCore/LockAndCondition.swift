@@ -37,11 +37,15 @@ public final class LockAndCondition: @unchecked Sendable {
     /// Waits on the condition; call with the mutex held (inside `locked`).
     public func wait() { pthread_cond_wait(condition, mutex) }
 
-    /// Waits on the condition until `deadline` at most; call with the mutex
-    /// held. - Returns: false when the deadline passed (a wake-up may still
-    /// be spurious: check what you wait for again).
+    /// Waits on the condition until `deadline` at most (nil: no deadline);
+    /// call with the mutex held. - Returns: false when the deadline passed
+    /// (a wake-up may still be spurious: check what you wait for again).
     @discardableResult
-    public func wait(until deadline: ContinuousClock.Instant) -> Bool {
+    public func wait(until deadline: ContinuousClock.Instant?) -> Bool {
+        guard let deadline else {
+            wait()
+            return true
+        }
         let left = deadline - ContinuousClock.now
         guard left > .zero else { return false }
         var now = timespec()

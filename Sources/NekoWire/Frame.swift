@@ -41,6 +41,9 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
     case emit = 35
     /// A call of the plugin to another plugin; the reply is the result.
     case call = 36
+    /// The plugin broke the ABI contract (eg it completed a call twice):
+    /// a `ViolationMessage`; no reply.
+    case violation = 40
 
     // Either way.
     /// The answer to the request with the same id.

@@ -29,7 +29,6 @@ final class WorkerSession: @unchecked Sendable {
     private let asyncEntries: Set<UInt32>
     private let outgoing = Mutex<[UInt64: Outgoing]>([:])
     private let nextID = Atomic<UInt64>(1)
-    private let fastCall = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
     /// The id of the fast-lane request being served; 0 once answered.
     private let fastRequest = Atomic<UInt64>(0)
     /// The thread that reads the fast lane (the main thread), set in `serve`.
@@ -38,6 +37,15 @@ final class WorkerSession: @unchecked Sendable {
     /// channel's, and an `emit` during the call reads the lane again.
     private var fastArguments = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
     private var fastArgumentsCapacity = 4096
+    /// The calls handed to the plugin: each completes once (`CallSlot`); a
+    /// second completion is reported to the host as a `violation` frame.
+    private let slots = CallSlotPool()
+    /// Wakes a thread waiting for a sync call that `invoke` left incomplete.
+    private let late = LockAndCondition()
+    /// How many `invoke`s are running; a `ping` answers once none is (so
+    /// the `violation` frames they send reach the host before its reply).
+    private let invoking = Atomic<Int>(0)
+    private let invokesDone = LockAndCondition()
 
     /// A request of the plugin's waiting for the host's reply.
     enum Outgoing: @unchecked Sendable {  // the call pointer is the plugin's, valid until completed
@@ -97,11 +105,14 @@ final class WorkerSession: @unchecked Sendable {
                 fastArguments = UnsafeMutableRawPointer.allocate(byteCount: fastArgumentsCapacity, alignment: 16)
             }
             if let base = message.arguments.baseAddress { fastArguments.copyMemory(from: base, byteCount: message.arguments.count) }
-            fastCall.initialize(to: neko_call(
-                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
-                args: fastArguments.assumingMemoryBound(to: UInt8.self), args_len: message.arguments.count,
-                timeout_ms: message.timeoutMilliseconds, reserved: 0, context: nil, complete: completeFast))
-            plugin.pointee.invoke(instance, fastCall)
+            let slot = slots.take()
+            slot.word = frame.id
+            slot.arm(
+                entryIndex: message.entryIndex, callID: message.callID,
+                arguments: UnsafeRawBufferPointer(start: fastArguments, count: message.arguments.count),
+                timeoutMilliseconds: message.timeoutMilliseconds, complete: completeFast)
+            invoke(instance, slot.call)
+            finishSync(slot, on: fast)
         }
     }
 
@@ -127,11 +138,83 @@ final class WorkerSession: @unchecked Sendable {
         do { return try ReplyMessage(decoding: frame.payload).status } catch { end(error) }
     }
 
-    /// Sends the reply of the fast-lane call; a second completion is dropped.
-    fileprivate func answerFast(_ result: UnsafePointer<neko_result>?) {
-        let id = fastRequest.exchange(0, ordering: .acquiringAndReleasing)
-        guard id != 0 else { return }
-        send(ReplyMessage.frame(id: id, result: result), on: fast)
+    /// Runs the plugin's `invoke`, counted in `invoking`.
+    private func invoke(_ instance: UnsafeMutableRawPointer, _ call: UnsafePointer<neko_call>) {
+        invoking.wrappingAdd(1, ordering: .relaxed)
+        plugin.pointee.invoke(instance, call)
+        if invoking.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            invokesDone.locked { invokesDone.broadcast() }
+        }
+    }
+
+    /// Answers a `ping` once no `invoke` runs (at most a second later), on a
+    /// Dispatch thread: the main-lane reader must stay free.
+    private func answerPing(_ id: UInt64) {
+        DispatchQueue.global().async { [self] in
+            let deadline = ContinuousClock.now + .seconds(1)
+            invokesDone.locked {
+                while invoking.load(ordering: .acquiring) > 0, invokesDone.wait(until: deadline), ContinuousClock.now < deadline {}
+            }
+            send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
+        }
+    }
+
+    /// After `invoke` of a sync entry returned: recycles the slot of the
+    /// completed call, or ends one left incomplete.
+    private func finishSync(_ slot: CallSlot, on channel: FrameChannel) {
+        if slot.current != .completed, endIncomplete(slot, on: channel) { return }  // abandoned: the late completion recycles it
+        slot.recycle()
+        slots.put(slot)
+    }
+
+    /// After `invoke` of a sync entry returned without completing the call (a
+    /// plugin bug): tells the host, waits for a late completion until the
+    /// call's deadline, then answers `timeout` itself (the late completion
+    /// is then ignored). - Returns: whether the call was abandoned.
+    private func endIncomplete(_ slot: CallSlot, on channel: FrameChannel) -> Bool {
+        let (id, call) = (slot.word, slot.call.pointee)
+        guard slot.current == .pending || slot.current == .completing else { return false }
+        send(ViolationMessage(kind: .returnedIncomplete, entryIndex: call.entry_index).frame(callID: call.call_id), on: main)
+        let deadline = call.timeout_ms == 0 ? nil : ContinuousClock.now + .milliseconds(Int64(call.timeout_ms))
+        slot.hasWaiter.store(true, ordering: .sequentiallyConsistent)
+        let abandoned = late.locked {
+            var deadline = deadline
+            while slot.current == .pending || slot.current == .completing {
+                if !late.wait(until: deadline) {
+                    if slot.abandon() { return true }
+                    deadline = nil
+                }
+            }
+            return false
+        }
+        if abandoned {
+            if channel === fast { fastRequest.store(0, ordering: .releasing) }
+            send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_TIMEOUT), text: "the entry returned without completing the call, which did not complete within \(call.timeout_ms) ms"), on: channel)
+        }
+        return abandoned
+    }
+
+    /// Sends the reply of a call on `channel`, on its first completion only;
+    /// a second completion is reported to the host, never answered.
+    fileprivate func complete(_ call: UnsafePointer<neko_call>, _ result: UnsafePointer<neko_result>?, on channel: FrameChannel) {
+        let slot = CallSlot.of(call)
+        switch slot.claim() {
+        case .first:
+            let id = slot.word
+            // The host's caller stops reading the fast lane at this reply: no emit may travel there after it.
+            if channel === fast { fastRequest.store(0, ordering: .releasing) }
+            send(ReplyMessage.frame(id: id, result: result), on: channel)
+            if slot.settle() { late.locked { late.broadcast() } }
+            // A sync call's slot is recycled by the thread that invoked it, once `invoke` returned.
+            if asyncEntries.contains(call.pointee.entry_index) {
+                slot.recycle()
+                slots.put(slot)
+            }
+        case .late:
+            slots.put(slot)
+        case .repeated:
+            send(ViolationMessage(kind: .completedTwice, entryIndex: call.pointee.entry_index).frame(callID: call.pointee.call_id), on: main)
+        }
     }
 
     // MARK: - The main lane
@@ -159,19 +242,15 @@ final class WorkerSession: @unchecked Sendable {
             let message = try CallMessage(invoke: frame.payload)
             guard instance != nil else { throw .malformed("invoke before create") }
             let arguments = Array(message.arguments)
-            let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
-            call.initialize(to: neko_call(
-                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: message.entryIndex, call_id: message.callID,
-                args: nil, args_len: 0, timeout_ms: message.timeoutMilliseconds, reserved: 0,
-                context: UnsafeMutableRawPointer(bitPattern: UInt(id)), complete: completeMain))
-            let address = UInt(bitPattern: call)
+            let (entryIndex, callID, timeout) = (message.entryIndex, message.callID, message.timeoutMilliseconds)
             let run = { @Sendable [self] in
-                let call = UnsafeMutablePointer<neko_call>(bitPattern: address)!
-                arguments.withUnsafeBufferPointer { bytes in
-                    call.pointee.args = bytes.baseAddress
-                    call.pointee.args_len = bytes.count
-                    plugin.pointee.invoke(self.instance!, call)
+                let slot = slots.take()
+                slot.word = id
+                arguments.withUnsafeBytes { bytes in
+                    slot.arm(entryIndex: entryIndex, callID: callID, arguments: bytes, timeoutMilliseconds: timeout, complete: completeMain)
+                    invoke(self.instance!, slot.call)
                 }
+                if !asyncEntries.contains(entryIndex) { finishSync(slot, on: main) }
             }
             // Never on this thread, which must stay free to read replies (an
             // entry may emit, and wait for the receipt). An async entry returns
@@ -190,7 +269,7 @@ final class WorkerSession: @unchecked Sendable {
                 send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
             }
         case .ping:
-            send(ReplyMessage.frame(id: id, status: Int32(NEKO_OK), data: UnsafeRawBufferPointer(start: nil, count: 0)), on: main)
+            answerPing(id)
         case .create:
             let message = try CreateMessage(decoding: frame.payload)
             lifecycle.async { [self] in create(message, id: id) }
@@ -201,7 +280,7 @@ final class WorkerSession: @unchecked Sendable {
             let bytes = Array(try SmallFrame.bytes(frame.payload, "\(frame.kind).data"))
             let kind = frame.kind
             lifecycle.async { [self] in runLifecycle(kind, id: id, bytes: bytes) }
-        case .hello, .refused, .log, .emit, .call:
+        case .hello, .refused, .log, .emit, .call, .violation:
             throw .malformed("a host does not send \(frame.kind) frames")
         }
     }
@@ -318,16 +397,14 @@ final class WorkerSession: @unchecked Sendable {
 
 }
 
-private let completeFast: neko_complete_fn = { _, result in
-    currentSession.answerFast(result)
+private let completeFast: neko_complete_fn = { call, result in
+    guard let call else { return }
+    currentSession.complete(call, result, on: currentSession.fast)
 }
 
 private let completeMain: neko_complete_fn = { call, result in
     guard let call else { return }
-    let id = UInt64(UInt(bitPattern: call.pointee.context))
-    let session = currentSession!
-    session.send(ReplyMessage.frame(id: id, result: result), on: session.main)
-    UnsafeMutablePointer(mutating: call).deallocate()
+    currentSession.complete(call, result, on: currentSession.main)
 }
 
 /// Waits for the host's receipt of an `emit`.

@@ -6,7 +6,7 @@ import NekoServe
 /// `nekoctl status`: what a running `nekoctl serve` is doing, per plugin.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a running 'nekoctl serve': per plugin its state and for how long, generation, calls served and failed, last error, last reload.")
+        abstract: "Show a running 'nekoctl serve': per plugin its state and for how long, generation, calls served and failed, contract violations, last error, last reload.")
 
     @OptionGroup var server: ServerOptionsGroup
 
@@ -24,7 +24,7 @@ struct Status: AsyncParsableCommand {
             Terminal.out("no plugins under \(running.roots.joined(separator: ":")) (served at \(running.path))")
             return
         }
-        var rows = [["ID", "STATE", "RUNS IN", "GEN", "SERVED", "FAILED", "RESTARTS", "LAST ERROR", "LAST RELOAD"]]
+        var rows = [["ID", "STATE", "RUNS IN", "GEN", "SERVED", "FAILED", "RESTARTS", "VIOLATIONS", "LAST ERROR", "LAST RELOAD"]]
         for plugin in plugins {
             var error = "-"
             if let last = plugin["last_error"], !last.isNull {
@@ -34,7 +34,7 @@ struct Status: AsyncParsableCommand {
                 plugin["id"]?.stringValue ?? "-", Self.stateText(plugin), Self.runsIn(plugin),
                 plugin["generation"]?.description ?? "-",
                 plugin["calls_served"]?.description ?? "0", plugin["calls_failed"]?.description ?? "0",
-                plugin["restarts"]?.description ?? "0",
+                plugin["restarts"]?.description ?? "0", plugin["contract_violations"]?.description ?? "0",
                 error, Self.reloadText(plugin["last_reload"] ?? .null),
             ])
         }

@@ -388,7 +388,13 @@ typedef struct neko_plugin_config {
      * its change hook with the old and the new settings; if the hook or the
      * decoding fails, nothing changes (the old settings stay, in memory and on
      * disk) and an error is returned. Otherwise the plugin saves them
-     * atomically and returns NEKO_OK. [lifecycle] */
+     * atomically and returns NEKO_OK.
+     * [lifecycle, concurrent with invoke] Never concurrently with another
+     * [lifecycle] call (nor with itself), but it runs while `invoke` calls
+     * and timer ticks are in flight: a setting changes under running calls.
+     * The plugin guards the settings its entries and timers read (a lock, or
+     * an atomic swap of an immutable copy), and an entry reads them once per
+     * call. The Swift SDK's ConfigFile does both. May block. */
     neko_status (*change)(void *instance, const uint8_t *json, size_t len, neko_error *error);
 } neko_plugin_config;
 

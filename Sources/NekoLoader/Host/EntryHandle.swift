@@ -59,17 +59,19 @@ public struct EntryHandle: Sendable {
             return fresh.withResult(of: arguments, timeout: timeout, body)
         }
         if !info.isAsync {
-            var outcome = InlineCall.Outcome()
             let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
-            // Call id 0: a sync call is never canceled (neko_abi.h).
-            loaded.callInline(index, callID: 0, arguments: arguments, timeoutMilliseconds: milliseconds, into: &outcome)
-            loaded.leave()
-            defer { outcome.release() }
-            if let code = ErrorCode(status: outcome.status) {
-                let message = outcome.withBytes { String(decoding: $0, as: UTF8.self) }
-                return body(.failure(CallError(code, message, field: outcome.field)))
+            return loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds) { outcome in
+                loaded.leave()
+                guard let outcome else {
+                    // It returned from invoke without completing (a plugin bug): its late completion is ignored.
+                    return body(.failure(host.timedOut(plugin, info, timeout == nil ? defaultDeadline : host.deadline(timeout, info))))
+                }
+                if let code = ErrorCode(status: outcome.status) {
+                    let message = outcome.withBytes { String(decoding: $0, as: UTF8.self) }
+                    return body(.failure(CallError(code, message, field: outcome.field)))
+                }
+                return outcome.withBytes { body(.success($0)) }
             }
-            return outcome.withBytes { body(.success($0)) }
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)

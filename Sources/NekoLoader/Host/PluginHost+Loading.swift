@@ -177,7 +177,7 @@ extension PluginHost {
         if let problem = Folders.make(dataFolder) {
             throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
         }
-        let binding = HostBinding(core: self, manifest: manifest, dataFolder: dataFolder, hostName: options.hostName, worker: library.worker)
+        let binding = HostBinding(core: self, manifest: manifest, entryIDs: library.entries.map(\.id), dataFolder: dataFolder, hostName: options.hostName, worker: library.worker)
         let startup = Startup()
         // A thread of its own, not Dispatch's pool: `start` may block, and
         // the pool grows slowly (about once a second) when its threads block.

@@ -97,6 +97,9 @@ public struct PluginStatus: Sendable {
     /// What its user should know that did not stop it, each naming the file: the
     /// manifest's warnings (an unknown key, an untested SDK) and its dependencies' versions.
     public let warnings: [String]
+    /// How many times the running instance broke the ABI contract (eg
+    /// completed a call twice); each is logged once per entry as a plugin bug.
+    public let contractViolations: Int
 }
 
 /// What happened at a plugin's last reload.

@@ -57,7 +57,8 @@ struct Registry {
                 entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
                 loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload,
                 isolation: manifest?.runtime.isolation ?? .none, workerPID: loaded?.library.worker?.livePID,
-                restarts: restarts, lastCrash: lastCrash, warnings: (manifest?.warnings ?? []) + dependencyWarnings)
+                restarts: restarts, lastCrash: lastCrash, warnings: (manifest?.warnings ?? []) + dependencyWarnings,
+                contractViolations: loaded?.binding.ledger.violations ?? 0)
         }
     }
 

@@ -104,4 +104,10 @@ extension WorkerConnection {
             return failure.code.rawValue
         }
     }
+
+    /// Waits until the worker has no `invoke` running and every `violation`
+    /// frame it sent before has been counted (a `ping` round trip).
+    func settle() {
+        _ = request(lifecycleLimit) { SmallFrame.make(.ping, id: $0) }
+    }
 }

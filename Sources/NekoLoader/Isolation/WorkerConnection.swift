@@ -314,6 +314,12 @@ final class WorkerConnection: @unchecked Sendable {
         case .log, .emit, .call:
             guard let binding else { throw .malformed("\(frame.kind) before the instance was created") }
             try serveRequest(frame, binding: binding)
+        case .violation:
+            let violation = try ViolationMessage(decoding: frame.payload)
+            switch violation.kind {
+            case .completedTwice: binding?.ledger.repeatedCompletion(entryIndex: violation.entryIndex, callID: frame.id)
+            case .returnedIncomplete: binding?.ledger.returnedIncomplete(entryIndex: violation.entryIndex)
+            }
         default:
             throw .malformed("a worker does not send \(frame.kind) frames after hello")
         }

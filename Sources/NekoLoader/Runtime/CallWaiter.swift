@@ -7,9 +7,11 @@ import Synchronization
 /// The outcome of a call: the result's JSON bytes, or why there is none.
 typealias CallOutcome = Result<[UInt8], CallError>
 
-/// The slow path of a call, for async entries: the `neko_call` lives on the
-/// heap until the plugin completes it, however late, while the caller waits
-/// for the outcome, a deadline or its own cancellation, whichever comes first.
+/// The slow path of a call, for async entries: the `neko_call` lives in a
+/// `CallSlot` (never freed) until the plugin completes it, however late,
+/// while the caller waits for the outcome, a deadline or its own
+/// cancellation, whichever comes first. The first completion wins; a second
+/// one is ignored and reported to the plugin's `ContractLedger`.
 final class CallWaiter: Sendable {
     private enum State {
         case pending
@@ -20,28 +22,23 @@ final class CallWaiter: Sendable {
     private let state = Mutex(State.pending)
     /// Signaled once the outcome is set, for a blocking caller.
     private let finished = DispatchSemaphore(value: 0)
-    /// The call handed to the plugin; freed with the waiter.
-    private let call: CallMemory
     /// The plugin called, told when it completes the call.
     let owner: LoadedPlugin
 
     /// Prepares a call; `submit` hands it to the plugin.
-    init(owner: LoadedPlugin, entryIndex: UInt32, callID: UInt64, timeoutMilliseconds: UInt32) {
+    init(owner: LoadedPlugin) {
         self.owner = owner
-        call = CallMemory(neko_call(
-            struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: entryIndex, call_id: callID,
-            args: nil, args_len: 0, timeout_ms: timeoutMilliseconds, reserved: 0, context: nil,
-            complete: completeWaiter))
     }
 
     /// Hands the call to `invoke`; `arguments` are borrowed for its duration
-    /// only. The call is not written after that (the plugin may read it).
-    /// The plugin keeps the waiter alive until it completes.
-    func submit(arguments: UnsafeRawBufferPointer, _ invoke: (UnsafePointer<neko_call>) -> Void) {
-        call.pointer.pointee.context = Unmanaged.passRetained(self).toOpaque()
-        call.pointer.pointee.args = arguments.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        call.pointer.pointee.args_len = arguments.count
-        invoke(call.pointer)
+    /// only. The slot keeps the waiter alive until the plugin completes, and
+    /// is not touched here after `invoke` (it may be completed and reused).
+    func submit(entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, _ invoke: (UnsafePointer<neko_call>) -> Void) {
+        let slot = callSlots.take()
+        slot.owner = self
+        slot.reporter = owner.binding.ledger.address
+        slot.arm(entryIndex: entryIndex, callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, complete: completeWaiter)
+        invoke(slot.call)
     }
 
     /// Sets the outcome unless one is set; later completions are dropped.
@@ -101,20 +98,25 @@ final class CallWaiter: Sendable {
     }
 }
 
-/// The heap `neko_call` of a waiter.
-private final class CallMemory: @unchecked Sendable {
-    // Written before the call is submitted, then only read by the plugin.
-    let pointer = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
-    init(_ call: neko_call) { pointer.initialize(to: call) }
-    deinit { pointer.deallocate() }
-}
+/// The idle slots of async calls and forwarded calls, shared by all plugins.
+let callSlots = CallSlotPool()
 
-/// The `complete` of a waiter's call: copies the outcome, releases the
-/// plugin's hold on the waiter.
+/// The `complete` of a waiter's call: the first completion copies the
+/// outcome and releases the slot's hold on the waiter; a second is reported.
 private let completeWaiter: neko_complete_fn = { call, result in
-    guard let call, let context = call.pointee.context else { return }
-    let waiter = Unmanaged<CallWaiter>.fromOpaque(context).takeRetainedValue()
-    waiter.finish(CallOutcome(result))
+    guard let call else { return }
+    let slot = CallSlot.of(call)
+    guard case .first = slot.claim() else {
+        // Never `.late`: a waiter never abandons its slot (its deadline finishes the waiter instead).
+        return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+    }
+    let waiter = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: CallWaiter.self)
+    let outcome = CallOutcome(result)
+    slot.owner = nil
+    _ = slot.settle()
+    slot.recycle()
+    callSlots.put(slot)
+    waiter.finish(outcome)
     waiter.owner.leave()
 }
 

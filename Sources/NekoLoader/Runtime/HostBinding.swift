@@ -19,12 +19,15 @@ final class HostBinding: Sendable {
     weak let core: PluginHost?
     /// The worker process that runs the instance, for an isolated plugin.
     let worker: WorkerConnection?
+    /// The contract violations of this instance (calls completed twice).
+    let ledger: ContractLedger
     private let storage: TableStorage
 
-    init(core: PluginHost, manifest: PluginManifest, dataFolder: String, hostName: String, worker: WorkerConnection?) {
+    init(core: PluginHost, manifest: PluginManifest, entryIDs: [String], dataFolder: String, hostName: String, worker: WorkerConnection?) {
         pluginID = manifest.id
         self.core = core
         self.worker = worker
+        ledger = ContractLedger.make(pluginID: manifest.id, entryIDs: entryIDs, logger: core.logger)
         storage = TableStorage(manifest: manifest, dataFolder: dataFolder, hostName: hostName)
         storage.table.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }

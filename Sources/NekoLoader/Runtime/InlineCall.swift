@@ -3,125 +3,185 @@ import Glibc
 #endif
 import NekoABI
 import NekoCore
+import Synchronization
 
-/// The fast path of a call to a sync entry: the `neko_call` and the place its
-/// outcome goes both live on the caller's stack; no allocation, no lock, no
-/// generic code.
+/// The fast path of a call to a sync entry: no allocation and no lock per
+/// call. The `neko_call` and the place its outcome goes live in a slot of
+/// the calling thread's own ring (`CallSlot`s that are never freed).
 ///
 /// A sync entry completes before `invoke` returns, on the calling thread.
-/// A plugin that breaks that promise (completes later, or from another
-/// thread) is still handled safely: the caller waits for the completion
-/// under a lock before its stack frame goes away.
+/// A plugin that breaks that promise is handled safely: a completion that
+/// comes later, from any thread, is waited for until the call's deadline
+/// (then the call ends with `timeout` and the late completion is ignored);
+/// a second completion is ignored and reported to the plugin's
+/// `ContractLedger`. Neither writes to memory the caller has moved on from.
 enum InlineCall {
-    /// Where a completion puts the outcome. Bytes that fit in `inline` stay
-    /// on the stack; larger ones go to a heap buffer the caller frees.
-    struct Outcome {
-        var status: neko_status = ErrorCode.internal.rawValue
-        var count = 0
-        var heap: UnsafeMutableRawPointer?
-        var field: String?
-        var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// Where a completion puts the outcome: one per slot, made with it.
+    /// Bytes that fit in `inline` are copied there; larger ones go to a heap
+    /// buffer, freed when the slot is recycled.
+    final class Outcome: @unchecked Sendable {  // written by the winning completion, then read by the caller
+        private(set) var status: neko_status = ErrorCode.internal.rawValue
+        private(set) var field: String?
+        private var count = 0
+        private var heap: UnsafeMutableRawPointer?
+        private let inline = UnsafeMutableRawPointer.allocate(byteCount: Outcome.inlineCapacity, alignment: 16)
+        private static let inlineCapacity = 64
 
         /// Calls `body` with the outcome's bytes.
-        mutating func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-            if let heap { return body(UnsafeRawBufferPointer(start: heap, count: count)) }
-            let count = self.count
-            return withUnsafeBytes(of: &inline) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            body(UnsafeRawBufferPointer(start: heap ?? inline, count: count))
         }
 
-        private mutating func storeBroken(_ message: String) {
-            status = ErrorCode.internal.rawValue
-            let text = Array(message.utf8.prefix(MemoryLayout.size(ofValue: inline)))
-            count = text.count
-            withUnsafeMutableBytes(of: &inline) { $0.copyBytes(from: text) }
-        }
-
-        /// Frees the heap buffer, if any.
-        mutating func release() {
+        /// Frees the heap buffer, if any, and forgets the outcome.
+        fileprivate func reset() {
             heap?.deallocate()
             heap = nil
+            field = nil
+            count = 0
+            status = ErrorCode.internal.rawValue
         }
 
-        fileprivate mutating func store(_ result: UnsafePointer<neko_result>?) {
-            guard let result else { return }
-            guard result.isAtLeast1_0 else {
-                storeBroken("the plugin completed with \(neko_result.tooShort(result.structSize))")
-                return
-            }
+        private func storeBroken(_ message: String) {
+            status = ErrorCode.internal.rawValue
+            let text = Array(message.utf8.prefix(Self.inlineCapacity))
+            count = text.count
+            inline.copyMemory(from: text, byteCount: text.count)
+        }
+
+        fileprivate func store(_ result: UnsafePointer<neko_result>?) {
+            guard let result else { return storeBroken("the plugin completed a call without a result") }
+            guard result.isAtLeast1_0 else { return storeBroken("the plugin completed with \(neko_result.tooShort(result.structSize))") }
             guard result.pointee.data != nil || result.pointee.len == 0 else {
-                storeBroken("the plugin completed with data NULL and len \(result.pointee.len)")
-                return
+                return storeBroken("the plugin completed with data NULL and len \(result.pointee.len)")
             }
             status = result.pointee.status
-            let bytes = UnsafeRawBufferPointer(start: result.pointee.data, count: result.pointee.len)
-            count = bytes.count
+            count = result.pointee.len
             if status != Int32(NEKO_OK), let name = result.pointee.field { field = String(cString: name) }
-            if count <= MemoryLayout.size(ofValue: inline) {
-                withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: bytes) }
+            guard count > 0 else { return }
+            if count <= Self.inlineCapacity {
+                inline.copyMemory(from: result.pointee.data, byteCount: count)
             } else {
                 let copy = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
-                copy.copyMemory(from: bytes.baseAddress!, byteCount: count)
+                copy.copyMemory(from: result.pointee.data, byteCount: count)
                 heap = copy
             }
         }
     }
 
-    private struct Slot {
-        var thread: pthread_t
-        var inInvoke = true
-        var completedInline = false
-        var completedLate = false  // guarded by Late's lock
-        var outcome: UnsafeMutablePointer<Outcome>
-    }
-
-    /// Calls `entryIndex` of `instance`; the outcome is in `outcome` when
-    /// this returns (the caller releases it).
-    static func run(
-        _ descriptor: UnsafePointer<neko_plugin>, _ instance: UnsafeMutableRawPointer, entryIndex: UInt32,
-        callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, into outcome: inout Outcome
-    ) {
-        withUnsafeMutablePointer(to: &outcome) { outcome in
-        var slot = Slot(thread: pthread_self(), outcome: outcome)
-        withUnsafeMutablePointer(to: &slot) { slot in
-            var call = neko_call(
-                struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: entryIndex, call_id: callID,
-                args: arguments.baseAddress?.assumingMemoryBound(to: UInt8.self), args_len: arguments.count,
-                timeout_ms: timeoutMilliseconds, reserved: 0, context: UnsafeMutableRawPointer(slot),
-                complete: completeInline)
-            descriptor.pointee.invoke(instance, &call)
-            slot.pointee.inInvoke = false
-            if !slot.pointee.completedInline {
-                Late.waitUntil { slot.pointee.completedLate }
-            }
+    /// Calls `entryIndex` of `instance` and hands `body` the outcome, or nil
+    /// when the plugin returned from `invoke` without completing and the
+    /// deadline (`timeoutMilliseconds` from now; 0: none) passed first.
+    static func run<T>(
+        _ descriptor: UnsafePointer<neko_plugin>, _ instance: UnsafeMutableRawPointer, ledger: ContractLedger,
+        entryIndex: UInt32, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32,
+        _ body: (Outcome?) -> T
+    ) -> T {
+        let start = timeoutMilliseconds == 0 ? nil : ContinuousClock.now
+        let slot = ThreadSlots.current.next()
+        let outcome = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self)
+        slot.reporter = ledger.address
+        slot.arm(entryIndex: entryIndex, callID: 0, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, complete: completeInline)
+        descriptor.pointee.invoke(instance, slot.call)
+        if slot.current != .completed {
+            if slot.current == .pending { ledger.returnedIncomplete(entryIndex: entryIndex) }
+            let deadline = start.map { $0 + .milliseconds(Int64(timeoutMilliseconds)) }
+            guard Late.waitForCompletion(of: slot, until: deadline) else { return body(nil) }  // abandoned: the late completion frees it
         }
+        defer {
+            outcome.reset()
+            slot.recycle()
         }
+        return body(outcome)
     }
 
     private static let completeInline: neko_complete_fn = { call, result in
-        guard let call, let context = call.pointee.context else { return }
-        let slot = context.assumingMemoryBound(to: Slot.self)
-        // Only the invoking thread, inside invoke, may touch the slot without the lock.
-        if pthread_equal(slot.pointee.thread, pthread_self()) != 0 && slot.pointee.inInvoke {
-            slot.pointee.outcome.pointee.store(result)
-            slot.pointee.completedInline = true
-        } else {
-            Late.deliver {
-                slot.pointee.outcome.pointee.store(result)
-                slot.pointee.completedLate = true
-            }
+        guard let call else { return }
+        let slot = CallSlot.of(call)
+        switch slot.claim() {
+        case .first:
+            unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self).store(result)
+            if slot.settle() { Late.wake() }
+        case .late:
+            return
+        case .repeated:
+            ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: 0)
         }
     }
 
-    /// The lock and condition for completions that arrive from another thread.
-    private enum Late {
-        private static let shared = LockAndCondition()
+    /// The slots of one thread, reused round-robin: a completion that comes
+    /// after the call is over finds its slot idle (or recycled only after
+    /// `size` more calls on that thread), never freed memory.
+    private final class ThreadSlots: @unchecked Sendable {  // used by its thread only, or parked in `parked`
+        static let size = 16
+        private var slots: [CallSlot]
+        private var cursor = 0
 
-        static func deliver(_ body: () -> Void) {
-            shared.locked { body(); shared.broadcast() }
+        init() {
+            slots = (0..<Self.size).map { _ in ThreadSlots.makeSlot() }
         }
 
-        static func waitUntil(_ done: () -> Bool) {
-            shared.locked { while !done() { shared.wait() } }
+        private static func makeSlot() -> CallSlot {
+            let slot = CallSlot()
+            slot.owner = Outcome()
+            return slot
+        }
+
+        /// An idle slot: the next in the ring that is idle (one may still be
+        /// held by a plugin that never completed it), else a new one.
+        func next() -> CallSlot {
+            for _ in 0..<slots.count {
+                let slot = slots[cursor]
+                cursor = cursor + 1 == slots.count ? 0 : cursor + 1
+                if slot.current == .idle { return slot }
+            }
+            let slot = Self.makeSlot()
+            slots.append(slot)
+            return slot
+        }
+
+        /// Rings of threads that ended, for threads that start.
+        private static let parked = Mutex<[ThreadSlots]>([])
+
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            pthread_key_create(&key) { raw in
+                guard let raw else { return }
+                ThreadSlots.parked.withLock { $0.append(Unmanaged<ThreadSlots>.fromOpaque(raw).takeRetainedValue()) }
+            }
+            return key
+        }()
+
+        /// This thread's ring.
+        static var current: ThreadSlots {
+            if let raw = pthread_getspecific(key) { return Unmanaged<ThreadSlots>.fromOpaque(raw).takeUnretainedValue() }
+            let ring = parked.withLock { $0.popLast() } ?? ThreadSlots()
+            pthread_setspecific(key, Unmanaged.passRetained(ring).toOpaque())
+            return ring
+        }
+    }
+
+    /// The lock and condition for completions that arrive after `invoke` returned.
+    private enum Late {
+        private static let lock = LockAndCondition()
+
+        static func wake() {
+            lock.locked { lock.broadcast() }
+        }
+
+        /// Waits until `slot` is completed. - Returns: false when `deadline`
+        /// passed first (the slot is then abandoned).
+        static func waitForCompletion(of slot: CallSlot, until deadline: ContinuousClock.Instant?) -> Bool {
+            slot.hasWaiter.store(true, ordering: .sequentiallyConsistent)
+            return lock.locked {
+                var deadline = deadline
+                while slot.current != .completed {
+                    if !lock.wait(until: deadline) {
+                        if slot.abandon() { return false }
+                        deadline = nil  // a completion is under way: wait for its end
+                    }
+                }
+                return true
+            }
         }
     }
 }

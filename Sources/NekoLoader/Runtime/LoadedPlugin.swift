@@ -113,17 +113,18 @@ final class LoadedPlugin: @unchecked Sendable {
         return drained.wait(until: ContinuousClock.now + limit) { gate.load(ordering: .acquiring) <= 1 }
     }
 
-    /// Calls a sync entry on this thread; the outcome is in `outcome`.
-    func callInline(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, into outcome: inout InlineCall.Outcome) {
+    /// Calls a sync entry on this thread and hands `body` the outcome, or
+    /// nil when the plugin did not complete the call by its deadline.
+    func callInline<T>(_ index: Int, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, _ body: (InlineCall.Outcome?) -> T) -> T {
         InlineCall.run(
-            descriptor, instance, entryIndex: UInt32(index), callID: callID, arguments: arguments,
-            timeoutMilliseconds: timeoutMilliseconds, into: &outcome)
+            descriptor, instance, ledger: binding.ledger, entryIndex: UInt32(index), arguments: arguments,
+            timeoutMilliseconds: timeoutMilliseconds, body)
     }
 
     /// Starts a call of an async entry; the waiter receives its outcome.
     func submit(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32) -> CallWaiter {
-        let waiter = CallWaiter(owner: self, entryIndex: UInt32(index), callID: callID, timeoutMilliseconds: timeoutMilliseconds)
-        waiter.submit(arguments: arguments) { invoke($0) }
+        let waiter = CallWaiter(owner: self)
+        waiter.submit(entryIndex: UInt32(index), callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds) { invoke($0) }
         return waiter
     }
 
@@ -157,7 +158,8 @@ final class LoadedPlugin: @unchecked Sendable {
 /// Plugin-to-plugin calls: the host receives a caller's `neko_call`, calls the
 /// target with a call of its own, and completes the caller's with the result,
 /// or with `timeout` when the deadline comes first (then the target's call is
-/// canceled, and its late completion goes nowhere).
+/// canceled, and its late completion goes nowhere). The host's call lives
+/// in a `CallSlot`: a target that completes it twice is reported, not obeyed.
 enum Forwarding {
     /// The host's call to the target, linked to the caller's.
     private final class Link: @unchecked Sendable {
@@ -165,7 +167,7 @@ enum Forwarding {
         // `answered` makes sure that happens once.
         let original: UnsafePointer<neko_call>
         let target: LoadedPlugin
-        let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+        let slot = callSlots.take()
         let answered = Atomic<Bool>(false)
         let timer = DispatchSource.makeTimerSource(queue: .global())
 
@@ -173,8 +175,6 @@ enum Forwarding {
             self.original = original
             self.target = target
         }
-
-        deinit { call.deallocate() }
 
         /// Claims the right to complete the caller's call.
         func claim() -> Bool {
@@ -186,10 +186,12 @@ enum Forwarding {
     /// with `deadline`.
     static func start(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64, deadline: Duration, description: String) {
         let link = Link(original, target: target)
-        link.call.initialize(to: neko_call(
-            struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: UInt32(index), call_id: callID,
-            args: original.pointee.args, args_len: original.pointee.args_len, timeout_ms: deadline.abiMilliseconds,
-            reserved: 0, context: Unmanaged.passRetained(link).toOpaque(), complete: completeLink))
+        link.slot.owner = link
+        link.slot.reporter = target.binding.ledger.address
+        link.slot.arm(
+            entryIndex: UInt32(index), callID: callID,
+            arguments: UnsafeRawBufferPointer(start: original.pointee.args, count: original.pointee.args_len),
+            timeoutMilliseconds: deadline.abiMilliseconds, complete: completeLink)
         link.timer.setEventHandler { [link] in
             guard link.claim() else { return }
             fail(link.original, CallError(.timeout, "\(description) did not answer within \(deadline)"))
@@ -197,7 +199,7 @@ enum Forwarding {
         }
         link.timer.schedule(deadline: .now() + .nanoseconds(deadline.clampedNanoseconds))
         link.timer.activate()
-        target.invoke(link.call)
+        target.invoke(link.slot.call)
     }
 
     /// Completes a caller's call with an error of the host's.
@@ -206,8 +208,18 @@ enum Forwarding {
     }
 
     private static let completeLink: neko_complete_fn = { call, result in
-        guard let call, let context = call.pointee.context else { return }
-        let link = Unmanaged<Link>.fromOpaque(context).takeRetainedValue()
+        guard let call else { return }
+        let slot = CallSlot.of(call)
+        guard case .first = slot.claim() else {
+            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+        }
+        let link = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Link.self)
+        slot.owner = nil
+        defer {
+            _ = slot.settle()
+            slot.recycle()
+            callSlots.put(slot)
+        }
         link.timer.cancel()
         if link.claim() { link.original.pointee.complete(link.original, result) }
         link.target.leave()

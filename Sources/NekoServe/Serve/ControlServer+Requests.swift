@@ -119,6 +119,7 @@ extension ControlServer {
                 "calls_in_flight": .int(Int64(counts.inFlight)),
                 "isolation": .string(status.isolation.rawValue), "pid": status.workerPID.map { .int(Int64($0)) } ?? .null,
                 "restarts": .int(Int64(status.restarts)), "last_crash": status.lastCrash.map { .string($0) } ?? .null,
+                "contract_violations": .int(Int64(status.contractViolations)),
                 "last_error": counts.lastError.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
                 "last_reload": status.lastReload.map { reload in
                     [

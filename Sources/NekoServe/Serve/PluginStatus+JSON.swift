@@ -28,7 +28,7 @@ extension PluginStatus {
     /// The status as `nekoctl list --json` and the `list` op show it: id,
     /// folder, state, since (when it entered that state, in seconds since
     /// 1970), version, entries (a count), swift, sdk, detail,
-    /// isolation, pid, restarts, last_crash, warnings, and for a failed plugin the
+    /// isolation, pid, restarts, last_crash, contract_violations, warnings, and for a failed plugin the
     /// phase and reason.
     public var json: JSON {
         var object: JSONObject = [
@@ -42,6 +42,7 @@ extension PluginStatus {
             "pid": workerPID.map { .int(Int64($0)) } ?? .null,
             "restarts": .int(Int64(restarts)),
             "last_crash": lastCrash.map { .string($0) } ?? .null,
+            "contract_violations": .int(Int64(contractViolations)),
             "runs_in": .string(runsIn),
             "warnings": .array(warnings.map { .string($0) }),
         ]

@@ -1,0 +1,174 @@
+import NekoABI
+import Synchronization
+
+/// The memory of one call handed to a plugin, with the atomic state that
+/// makes its completion exactly-once, on either side of a worker's lanes.
+///
+/// A plugin reads its `neko_call` again when it completes it (it calls
+/// `call->complete(call, ...)`), so that memory must stay readable however
+/// late, or however often, the plugin completes: a slot is never freed, only
+/// reused once it is idle (see `CallSlotPool`). Its `context` points at the
+/// slot itself, so a completion finds the slot without trusting anything
+/// but memory that lives for ever.
+///
+/// The first completion of an armed slot wins (`claim` returns `.first`);
+/// a completion of a slot already completed, or idle again, is `.repeated`
+/// (a plugin bug, for the owner to report); a completion of a slot whose
+/// caller gave up at its deadline is `.late`, and frees the slot.
+public final class CallSlot: @unchecked Sendable {
+    /// Where a slot's call stands.
+    public enum Phase: UInt8, Sendable {
+        /// Not handed to a plugin: free for reuse.
+        case idle
+        /// Handed to a plugin, not completed yet.
+        case pending
+        /// Its first completion is storing the result.
+        case completing
+        /// Completed; the owner has not taken the result yet.
+        case completed
+        /// Its caller gave up (a deadline); the plugin still holds it.
+        case abandoned
+    }
+
+    /// What a completion of this slot is.
+    public enum Claim: Sendable {
+        /// The first completion of the call: it owns the result.
+        case first
+        /// A completion after the caller gave up: ignore it (the slot is idle again).
+        case late
+        /// A second completion: ignore it, and report the plugin.
+        case repeated
+    }
+
+    /// The call the plugin receives; lives as long as the process.
+    public let call: UnsafeMutablePointer<neko_call>
+    private let phase = Atomic<UInt8>(Phase.idle.rawValue)
+    /// Set by a waiting caller before it sleeps: a completion then wakes it.
+    public let hasWaiter = Atomic<Bool>(false)
+    /// The owner's: what receives the completion. Written only while the slot
+    /// is idle or by the winner of `claim`.
+    public nonisolated(unsafe) var owner: AnyObject?
+    /// The owner's: who to tell about a repeated completion (an immortal
+    /// object's address), and a number for the call in messages.
+    public nonisolated(unsafe) var reporter: UnsafeRawPointer?
+    /// The owner's: a word of its own (a request id, a call number).
+    public nonisolated(unsafe) var word: UInt64 = 0
+
+    /// Makes an idle slot, immortal: it holds itself through its call's context.
+    public init() {
+        call = .allocate(capacity: 1)
+        call.initialize(to: neko_call())
+        call.pointee.context = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    /// The slot a completion's `call` belongs to.
+    @inline(__always)
+    public static func of(_ call: UnsafePointer<neko_call>) -> CallSlot {
+        Unmanaged<CallSlot>.fromOpaque(call.pointee.context!).takeUnretainedValue()
+    }
+
+    /// Fills in the call and marks it pending; call only on an idle slot.
+    @inline(__always)
+    public func arm(entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, complete: neko_complete_fn) {
+        call.pointee.struct_size = UInt32(MemoryLayout<neko_call>.size)
+        call.pointee.entry_index = entryIndex
+        call.pointee.call_id = callID
+        call.pointee.args = arguments.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        call.pointee.args_len = arguments.count
+        call.pointee.timeout_ms = timeoutMilliseconds
+        call.pointee.complete = complete
+        hasWaiter.store(false, ordering: .relaxed)
+        phase.store(Phase.pending.rawValue, ordering: .releasing)
+    }
+
+    /// Drops the borrowed arguments once the function that took the call returned.
+    @inline(__always)
+    public func forgetArguments() {
+        call.pointee.args = nil
+        call.pointee.args_len = 0
+    }
+
+    /// Where the call stands now.
+    public var current: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
+
+    /// Decides what a completion is; exactly one completion per arming gets `.first`.
+    @inline(__always)
+    public func claim() -> Claim {
+        if phase.compareExchange(expected: Phase.pending.rawValue, desired: Phase.completing.rawValue, ordering: .acquiringAndReleasing).exchanged {
+            return .first
+        }
+        if phase.compareExchange(expected: Phase.abandoned.rawValue, desired: Phase.idle.rawValue, ordering: .acquiringAndReleasing).exchanged {
+            return .late
+        }
+        return .repeated
+    }
+
+    /// Ends the winning completion: the result is stored. Returns whether a
+    /// caller may be waiting (then wake it).
+    @inline(__always)
+    public func settle() -> Bool {
+        phase.store(Phase.completed.rawValue, ordering: .sequentiallyConsistent)
+        return hasWaiter.load(ordering: .sequentiallyConsistent)
+    }
+
+    /// Gives up on a pending call (its deadline passed). - Returns: false
+    /// when a completion came first (then wait for `completed`).
+    public func abandon() -> Bool {
+        phase.compareExchange(expected: Phase.pending.rawValue, desired: Phase.abandoned.rawValue, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Makes a completed slot idle again, once its owner has taken the result.
+    @inline(__always)
+    public func recycle() {
+        phase.store(Phase.idle.rawValue, ordering: .releasing)
+    }
+}
+
+/// Idle slots shared by all threads, reused first in, first out, and only
+/// once `quarantine` others are idle: a completion that comes much too late
+/// (a plugin bug) still finds its slot idle, is reported as repeated, and is
+/// not mistaken for the completion of a newer call.
+public final class CallSlotPool: Sendable {
+    /// How many idle slots stay unused before the oldest is reused.
+    public static let quarantine = 64
+    private let idle = Mutex(SlotRing())
+
+    /// Makes an empty pool.
+    public init() {}
+
+    /// An idle slot: a reused one, or a new one.
+    public func take() -> CallSlot {
+        idle.withLock { $0.count > Self.quarantine ? $0.popFirst() : nil } ?? CallSlot()
+    }
+
+    /// Returns an idle slot for reuse.
+    public func put(_ slot: CallSlot) {
+        idle.withLock { $0.append(slot) }
+    }
+}
+
+/// A first-in first-out ring of slots.
+private struct SlotRing: @unchecked Sendable {  // guarded by the pool's mutex
+    private var items: [CallSlot?] = Array(repeating: nil, count: 128)
+    private var head = 0
+    private(set) var count = 0
+
+    mutating func append(_ slot: CallSlot) {
+        if count == items.count {
+            let ordered = (0..<count).map { items[(head + $0) % items.count] }
+            items = ordered + Array(repeating: nil, count: items.count)
+            head = 0
+        }
+        items[(head + count) % items.count] = slot
+        count += 1
+    }
+
+    mutating func popFirst() -> CallSlot? {
+        guard count > 0 else { return nil }
+        let slot = items[head]
+        items[head] = nil
+        head = (head + 1) % items.count
+        count -= 1
+        return slot
+    }
+}

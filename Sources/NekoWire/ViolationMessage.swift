@@ -1,0 +1,41 @@
+/// The payload of `violation`: a breach of the ABI contract the worker
+/// caught in its plugin, for the host to count and report. The frame's id is
+/// the call's `call_id` (0: a sync call).
+public struct ViolationMessage: Sendable, Equatable {
+    /// What the plugin did wrong.
+    public enum Kind: UInt8, Sendable {
+        /// It completed a call a second time (the second was ignored).
+        case completedTwice = 1
+        /// It returned from `invoke` of a sync entry without completing the call.
+        case returnedIncomplete = 2
+    }
+
+    /// What the plugin did wrong.
+    public var kind: Kind
+    /// The entry's index in the descriptor.
+    public var entryIndex: UInt32
+
+    /// Makes a violation report.
+    public init(kind: Kind, entryIndex: UInt32) {
+        self.kind = kind
+        self.entryIndex = entryIndex
+    }
+
+    /// A `violation` frame for call `callID`.
+    public func frame(callID: UInt64) -> [UInt8] {
+        var writer = WireWriter(.violation, id: callID, capacity: 32)
+        writer.append(kind.rawValue)
+        writer.append(entryIndex)
+        return writer.finish()
+    }
+
+    /// Decodes a `violation` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        let raw = try reader.byte("violation.kind")
+        guard let kind = Kind(rawValue: raw) else { throw .malformed("violation.kind \(raw) is not a known violation") }
+        self.kind = kind
+        entryIndex = try reader.uint32("violation.entry_index")
+        try reader.expectEnd("violation")
+    }
+}
