@@ -1,10 +1,18 @@
-# Neko: `make` builds nekoctl and the example plugins and runs a short demo;
-# `make test` runs the whole test suite. See README.md.
+# Neko: `make` builds nekoctl and the example plugins (release, the build users
+# run) and runs a short demo; `make test` runs the whole test suite. See README.md.
+#
+# Host and plugins are always built in one configuration: `make`/`make plugins`
+# put release plugins in plugins/ for the release nekoctl; `make test` builds
+# the debug tests and debug plugins into .build/debug/plugins, where the tests
+# look for them (Tests/NekoLoaderTests/Support/Workspace.swift).
 
 SWIFT      ?= swift
 CC         ?= cc
-CONFIG     ?= debug
-PLUGINS    := plugins
+CONFIG     ?= release
+PLUGINS    ?= plugins
+# The configuration the tests are built in, and where their plugins go.
+TEST_CONFIG ?= debug
+TEST_PLUGINS = .build/$(TEST_CONFIG)/plugins
 ABI_INCLUDE := Sources/NekoABI/include
 CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
 
@@ -24,7 +32,7 @@ tools:
 	@command -v $(CC) >/dev/null || { echo "installing a C compiler (gcc)"; apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
 	@test -f /usr/include/sqlite3.h || { echo "installing SQLite's headers (libsqlite3-dev)"; apt-get update -qq && apt-get install -y -qq libsqlite3-dev >/dev/null; }
 
-## Builds nekoctl and the example plugins into plugins/<id>/ (plugin.toml beside lib<id>.so).
+## Builds nekoctl and the example plugins into $(PLUGINS)/<id>/ (plugin.toml beside lib<id>.so).
 build plugins: tools
 	$(SWIFT) build -c $(CONFIG)
 	@for id in $(SWIFT_EXAMPLES); do \
@@ -60,14 +68,16 @@ demo:
 	@$(NEKOCTL) call hello greet name:=42 || true
 	@$(NEKOCTL) call hello fail message="a thrown error becomes an error result" || true
 
-## The whole test suite: builds the plugins, then runs every test against them.
-test: plugins
-	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+## The whole test suite: builds the plugins in the tests' configuration, then
+## runs every test against them.
+test: tools
+	$(MAKE) plugins CONFIG=$(TEST_CONFIG) PLUGINS=$(TEST_PLUGINS)
+	$(SWIFT) build -c $(TEST_CONFIG) --build-tests
+	$(SWIFT) test -c $(TEST_CONFIG) --skip-build
 
 ## Speed figures (release build): prints medians and ratios.
 bench: tools
-	$(MAKE) plugins CONFIG=release
+	$(MAKE) plugins CONFIG=release PLUGINS=plugins
 	$(SWIFT) build -c release --product neko-bench
 	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
 

@@ -3,6 +3,7 @@
 // Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --busy]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
+// --storage: only the key-value store figures (1 vs 4 callers).
 // --busy: only the quiet-vs-busy table (one busy loop per CPU).
 
 import Foundation
@@ -26,6 +27,10 @@ func workspace(_ name: String, plugins: [String]) -> (root: String, options: Hos
 Report.header()
 if CommandLine.arguments.contains("--busy") {
     LoadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/load-bench")
+    exit(0)
+}
+if CommandLine.arguments.contains("--storage") {
+    StorageBench.report(StorageBench.run(in: "\(scratch)/kv"))
     exit(0)
 }
 if CommandLine.arguments.contains("--isolation") {
@@ -195,10 +200,7 @@ if let pluggy {
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
 let socket = SocketBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/socket")
-let kv = StorageBench.run(in: "\(scratch)/kv")
-Report.section("Key-value store (SQLite WAL, one commit per set, JSON values)")
-Report.note(String(format: "set: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.set1, kv.set4))
-Report.note(String(format: "get: %.0f/s with 1 caller, %.0f/s with 4 concurrent callers", kv.get1, kv.get4))
+StorageBench.report(StorageBench.run(in: "\(scratch)/kv"))
 
 Report.section("Hot reload (thread_safe with its state, 20 reloads each)")
 Report.row("host.reload: library renamed in -> first call on the new one", Measure.middle(reload.latencies), note: "median")

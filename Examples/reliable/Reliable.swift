@@ -3,7 +3,8 @@ import FoundationNetworking
 import NekoPlugin
 
 /// The seed's `reliable_fetch`: an HTTP GET retried on transient failures
-/// (connection errors, HTTP 5xx and 429) with exponential backoff.
+/// (connection errors, HTTP 5xx and 429) with tenacity's exponential backoff,
+/// never waiting past the call's deadline.
 final class Reliable: Plugin {
     static let id = "reliable"
 
@@ -22,6 +23,7 @@ final class Reliable: Plugin {
     /// `[retry]` in plugin.toml.
     struct RetrySettings: Codable, Sendable {
         var attempts: Int
+        var multiplier_ms: Int
         var min_wait_ms: Int
         var max_wait_ms: Int
         var jitter: Double
@@ -39,7 +41,9 @@ final class Reliable: Plugin {
         let logger = context.logger
         retry = Retry(
             attempts: settings.attempts,
-            backoff: .exponential(min: .milliseconds(settings.min_wait_ms), max: .milliseconds(settings.max_wait_ms), jitter: settings.jitter),
+            backoff: .exponential(
+                multiplier: .milliseconds(settings.multiplier_ms), min: .milliseconds(settings.min_wait_ms),
+                max: .milliseconds(settings.max_wait_ms), jitter: settings.jitter),
             retrying: { $0 is Transient || $0 is URLError },
             onRetry: { attempt, error, wait in logger.warning("attempt \(attempt) failed (\(error)); retrying in \(wait)") })
     }

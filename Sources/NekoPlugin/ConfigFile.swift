@@ -18,8 +18,9 @@ import Synchronization
 /// ```
 /// Keys missing from the file take their default; a file that is not valid
 /// JSON, or a key of the wrong type, is an error that names the file and the
-/// key. The host can change the settings too (`nekoctl config`): the change
-/// hook sees the old and the new value, and if it throws, nothing changes.
+/// key. The plugin (``update(_:)``) and the host (`nekoctl config`) change the
+/// settings the same way: the change hook sees the old and the new value, and
+/// if it throws, or the file cannot be written, nothing changes.
 public final class ConfigFile<Value: Codable & Sendable>: Sendable {
     /// Where the settings live: `config.json` in the plugin's folder.
     public let path: String
@@ -41,13 +42,19 @@ public final class ConfigFile<Value: Codable & Sendable>: Sendable {
         current.withLock { $0 }
     }
 
-    /// Changes the settings and saves them atomically (a temporary file, then
-    /// a rename: a crash never leaves half a file). The change hook is for
-    /// changes from the host and does not run here.
+    /// Changes the settings: runs `change` on a copy, then the change hook
+    /// with the old and the new value, then saves the new value durably
+    /// (see ``AtomicFile``). Nothing changes, in memory or on disk, if any
+    /// step throws.
+    ///
+    /// - Throws: what `change` or the change hook throws; a `PluginError`
+    ///   naming the file and the cause (`No space left on device`, say) when
+    ///   it cannot be written.
     public func update(_ change: (inout Value) throws -> Void) throws {
         try current.withLock { value in
             var changed = value
             try change(&changed)
+            try onChange?(value, changed)
             try save(changed)
             value = changed
         }
@@ -70,7 +77,7 @@ public final class ConfigFile<Value: Codable & Sendable>: Sendable {
             let merged = try NekoJSONEncoder().encodeJSON(value).merging(patch)
             let changed: Value
             do { changed = try NekoJSONDecoder().decode(Value.self, from: merged) } catch let error as DecodingError {
-                let problem = ArgumentError(error)
+                let problem = ArgumentError(error, naming: "key")
                 throw PluginError(.invalidArgument, "\(path): \(problem.message)", field: problem.field)
             }
             try onChange?(value, changed)
@@ -98,8 +105,8 @@ public final class ConfigFile<Value: Codable & Sendable>: Sendable {
         do {
             return try NekoJSONDecoder().decode(Value.self, from: merged)
         } catch let error as DecodingError {
-            let problem = ArgumentError(error)
-            throw PluginError(.invalidArgument, "\(path): \(problem.message.replacing("argument", with: "key"))", field: problem.field)
+            let problem = ArgumentError(error, naming: "key")
+            throw PluginError(.invalidArgument, "\(path): \(problem.message)", field: problem.field)
         } catch {
             throw PluginError(.invalidArgument, "\(path): \(error)")
         }
@@ -123,30 +130,57 @@ extension JSON {
     }
 }
 
-/// Writes a file so that readers see the old content or the new, never half.
+/// Writes a file so that readers see the old content or the new, never half,
+/// and the new content survives a power cut once `write` returns.
+///
+/// The steps: write a temporary file beside the target, `fsync` it, rename it
+/// over the target, `fsync` the folder (so the rename itself is on disk). An
+/// error at any step (a full disk, a folder that is not one) throws, naming
+/// the file and the cause, and removes the temporary file; the target is then
+/// untouched.
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to path: String) throws(PluginError) {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PluginError(.executionFailed, "\(temporary): cannot write: \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary)
-                throw PluginError(.executionFailed, "\(temporary): cannot write: \(reason)")
+        guard fd >= 0 else { throw failure(temporary, "cannot create") }
+        do throws(PluginError) {
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw failure(temporary, "cannot write") }
+                written += count
             }
-            written += count
-        }
-        fsync(fd)
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            guard fsync(fd) == 0 else { throw failure(temporary, "cannot flush to disk") }
+        } catch {
+            close(fd)
             unlink(temporary)
-            throw PluginError(.executionFailed, "\(path): cannot replace: \(reason)")
+            throw error
         }
+        guard close(fd) == 0 else {
+            let error = failure(temporary, "cannot write")
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = failure(path, "cannot replace")
+            unlink(temporary)
+            throw error
+        }
+        try syncFolder(of: path)
+    }
+
+    /// `fsync` of the folder holding `path`, so that a rename in it is durable.
+    private static func syncFolder(of path: String) throws(PluginError) {
+        let folder = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure(folder, "cannot open the folder to flush it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw failure(folder, "cannot flush the folder to disk") }
+    }
+
+    /// `<path>: <what>: <strerror(errno)>`, read before anything else can change `errno`.
+    private static func failure(_ path: String, _ what: String) -> PluginError {
+        PluginError(.executionFailed, "\(path): \(what): \(String(cString: strerror(errno)))")
     }
 }

@@ -74,7 +74,14 @@ extension Entry {
             plugin, bytes, completion in
             let value: Arguments
             do { value = try arguments.read(bytes) } catch { return completion.fail(error) }
-            do { completion.succeed(try body(plugin)(value)) } catch { completion.fail(error) }
+            do {
+                // Bound only when the call has a deadline (a task-local costs a little).
+                if let deadline = CallDeadline.of(completion) {
+                    completion.succeed(try CallDeadline.$current.withValue(deadline) { try body(plugin)(value) })
+                } else {
+                    completion.succeed(try body(plugin)(value))
+                }
+            } catch { completion.fail(error) }
         }
     }
 
@@ -94,8 +101,12 @@ extension Entry {
             plugin, bytes, completion in
             let value: Arguments
             do { value = try arguments.read(bytes) } catch { return completion.fail(error) }
+            let deadline = CallDeadline.of(completion)
             completion.runTask {
-                do { completion.succeed(try await body(plugin)(value)) } catch { completion.fail(error) }
+                do {
+                    let result = try await CallDeadline.$current.withValue(deadline) { try await body(plugin)(value) }
+                    completion.succeed(result)
+                } catch { completion.fail(error) }
             }
         }
     }

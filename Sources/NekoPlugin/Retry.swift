@@ -1,18 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs an operation again when it fails, waiting longer between attempts:
 /// the SDK's counterpart of Python's `tenacity.retry`.
 ///
 /// Put it around a call that can fail for a moment and then work (a network
 /// fetch, a busy database, a plugin that is restarting), and it gives up with
-/// a ``RetryError`` after a bounded number of attempts:
+/// a ``RetryError`` after a bounded number of attempts, or when the next
+/// attempt would start after the call's deadline:
 ///
 /// ```swift
-/// // tenacity: @retry(stop=stop_after_attempt(3), wait=wait_exponential(min=4, max=10))
+/// // tenacity: @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=1, min=4, max=10))
 /// let page = try await Retry(attempts: 3, backoff: .exponential(min: .seconds(4), max: .seconds(10)))
-///     .run { try await fetch(url) }
+///     .run { try await fetch(url) }   // waits 4 s, then 4 s, as tenacity does
 ///
 /// // Only some errors are worth another attempt; log each retry.
 /// static let policy = Retry(
-///     attempts: 5, backoff: .exponential(min: .milliseconds(100), max: .seconds(2), jitter: 0.2),
+///     attempts: 5, backoff: .exponential(multiplier: .milliseconds(100), max: .seconds(2), jitter: 0.2),
 ///     retrying: { $0 is TransientError })
 /// try await Self.policy
 ///     .onRetry { attempt, error, wait in logger.warning("attempt \(attempt) failed: \(error); again in \(wait)") }
@@ -25,7 +30,11 @@
 /// 2. if the task is canceled, `run` throws `CancellationError`;
 /// 3. if that was the last attempt, `run` throws a ``RetryError`` carrying
 ///    the number of attempts and the last error;
-/// 4. otherwise it calls the `onRetry` hook, waits as ``backoff`` says (a
+/// 4. if the wait before the next attempt would end after the call's
+///    deadline (``CallDeadline/current``: inside an entry, the deadline the
+///    host gave the call), `run` throws a ``RetryError`` that says so rather
+///    than sleep past it;
+/// 5. otherwise it calls the `onRetry` hook, waits as ``backoff`` says (a
 ///    cancellation ends the wait with `CancellationError`), and tries again.
 ///
 /// `run` never starts an attempt in a canceled task.
@@ -44,6 +53,8 @@ public struct Retry: Sendable {
     var retryHook: (@Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void)?
     /// Waits: `clock.sleep(for:)`; throws `CancellationError` when the task is canceled.
     let sleep: @Sendable (Duration) async throws -> Void
+    /// Starts a stopwatch on the clock: the returned function gives the time since.
+    let stopwatch: @Sendable () -> @Sendable () -> Duration
     /// A number in `0...1` for the jitter.
     let random: @Sendable () -> Double
 
@@ -62,7 +73,8 @@ public struct Retry: Sendable {
     ///   - retrying: whether an error is worth another attempt, eg
     ///     `{ $0 is TransientError }`. The default retries every error but
     ///     `CancellationError`. An error it refuses is rethrown at once.
-    ///   - clock: the clock that waits; the default is a `ContinuousClock`.
+    ///   - clock: the clock that waits, and that measures the time left
+    ///     before the call's deadline; the default is a `ContinuousClock`.
     ///     Tests pass a clock that records the waits and returns at once. Its
     ///     `sleep` should throw `CancellationError` when the task is canceled
     ///     (the standard clocks do); `run` checks for cancellation after
@@ -87,6 +99,10 @@ public struct Retry: Sendable {
         self.shouldRetry = retrying
         self.retryHook = onRetry
         self.sleep = { try await clock.sleep(for: $0) }
+        self.stopwatch = {
+            let start = clock.now
+            return { start.duration(to: clock.now) }
+        }
         self.random = random
     }
 
@@ -107,7 +123,11 @@ public struct Retry: Sendable {
     }
 
     /// Calls `operation` until it returns, it throws an error that is not
-    /// retried, the attempts run out, or the task is canceled.
+    /// retried, the attempts run out, the next attempt would start after the
+    /// call's deadline, or the task is canceled.
+    ///
+    /// The deadline is ``CallDeadline/current`` as `run` starts: inside an
+    /// entry, the one the host gave the call; `nil` (none) elsewhere.
     ///
     /// `run` stays on the caller's actor, if it has one, and `operation`
     /// need not be `@Sendable`: a closure may use the caller's state, an
@@ -117,9 +137,14 @@ public struct Retry: Sendable {
     /// - Returns: what the first successful attempt returned.
     /// - Throws: the error of an attempt that `retrying` refuses, as it is;
     ///   `CancellationError` if the task is canceled (also during a wait);
-    ///   ``RetryError`` when every attempt failed.
+    ///   ``RetryError`` when every attempt failed, or when the wait before the
+    ///   next one would pass the deadline (its ``RetryError/stop`` says which).
     nonisolated(nonsending)
     public func run<Value>(_ operation: () async throws -> Value) async throws -> Value {
+        // The time left, measured on `clock` from here (so a test clock can
+        // stand in for real time).
+        let budget = CallDeadline.current.map { ContinuousClock.now.duration(to: $0) }
+        let elapsed = stopwatch()
         var attempt = 1
         while true {
             try Task.checkCancellation()
@@ -130,6 +155,12 @@ public struct Retry: Sendable {
                 try Task.checkCancellation()
                 guard attempt < attempts else { throw RetryError(attempts: attempt, lastError: error) }
                 let wait = backoff.wait(after: attempt, random: random)
+                if let budget {
+                    let left = budget - elapsed()
+                    guard wait <= left else {
+                        throw RetryError(attempts: attempt, lastError: error, stop: .deadline(wait: wait, left: Swift.max(left, .zero)))
+                    }
+                }
                 retryHook?(attempt, error, wait)
                 if wait > .zero { try await sleep(wait) }
                 attempt += 1
@@ -153,7 +184,7 @@ extension Retry {
         private enum Shape: Sendable, Hashable {
             case none
             case constant(Duration)
-            case exponential(min: Duration, max: Duration)
+            case exponential(multiplier: Duration, min: Duration, max: Duration, base: Double)
         }
 
         private let shape: Shape
@@ -178,21 +209,33 @@ extension Retry {
             Backoff(.constant(Swift.max(wait, .zero)), jitter: jitter)
         }
 
-        /// A wait that doubles after each failed attempt, from `min` up to `max`:
-        /// the wait after attempt `n` is `min(max, min × 2^(n-1))`.
+        /// tenacity's `wait_exponential(multiplier, max, exp_base, min)`, to
+        /// the letter: the wait after failed attempt `n` (1 for the first) is
         ///
-        /// `.exponential(min: .seconds(4), max: .seconds(10))` waits 4 s, 8 s,
-        /// 10 s, 10 s, ... Here `min` is the first wait itself; tenacity's
-        /// `wait_exponential(min=4, max=10)` instead waits `2^(n-1)` seconds
-        /// raised to at least `min`: 4, 4, 4, 8, 10, ...
+        ///     max(max(0, min), min(multiplier × base^(n-1), max))
+        ///
+        /// so `min` raises a short wait and `max` caps a long one, and `min`
+        /// wins when the two cross. `.exponential(min: .seconds(4), max: .seconds(10))`
+        /// (multiplier 1 s, base 2) grows 1, 2, 4, 8, 16 s, and waits
+        /// 4 s, 4 s, 4 s, 8 s, 10 s, 10 s, ... exactly as
+        /// `wait_exponential(multiplier=1, min=4, max=10)`. When
+        /// `multiplier × base^(n-1)` is too large to compute, the wait is
+        /// `max` (tenacity's `OverflowError` case).
         ///
         /// - Parameters:
-        ///   - min: the first wait, eg `.milliseconds(100)`; a negative one counts as zero.
-        ///   - max: the longest wait, eg `.seconds(2)`; one below `min` counts as `min`.
+        ///   - multiplier: the first term, eg `.seconds(1)` (tenacity's default);
+        ///     a negative one counts as zero.
+        ///   - min: the shortest wait, eg `.seconds(4)`; default zero.
+        ///   - max: the longest wait, eg `.seconds(10)`; default 100 years.
+        ///   - base: the growth factor, eg `2` (tenacity's `exp_base`); one
+        ///     below 1 or not finite counts as 2.
         ///   - jitter: the random spread, a fraction in `0...1`; clamped into it.
-        public static func exponential(min: Duration, max: Duration, jitter: Double = 0) -> Backoff {
-            let first = Swift.max(min, .zero)
-            return Backoff(.exponential(min: first, max: Swift.max(max, first)), jitter: jitter)
+        public static func exponential(
+            multiplier: Duration = .seconds(1), min: Duration = .zero, max: Duration = .seconds(100 * 365 * 86_400),
+            base: Double = 2, jitter: Double = 0
+        ) -> Backoff {
+            let base = base.isFinite && base >= 1 ? base : 2
+            return Backoff(.exponential(multiplier: Swift.max(multiplier, .zero), min: min, max: max, base: base), jitter: jitter)
         }
 
         /// The wait after failed attempt `attempt` (1 for the first), before jitter.
@@ -202,17 +245,25 @@ extension Retry {
                 return .zero
             case .constant(let wait):
                 return wait
-            case .exponential(let min, let max):
-                // Double from `min` until `max`, never past it (no overflow,
-                // however many attempts); at most 2^(attempt-1).
-                var wait = min
-                var doublings = attempt - 1
-                while doublings > 0, wait > .zero, wait < max {
-                    wait = wait > max / 2 ? max : wait * 2
-                    doublings -= 1
-                }
-                return Swift.min(wait, max)
+            case .exponential(let multiplier, let min, let max, let base):
+                let grown = Self.grow(multiplier, base: base, power: Swift.max(attempt, 1) - 1, cap: max)
+                return Swift.max(Swift.max(.zero, min), Swift.min(grown, max))
             }
+        }
+
+        /// `multiplier × base^power`, or `cap` when that is at least `cap`
+        /// (so nothing overflows). Exact when `base^power` is a whole number
+        /// below 2^53.
+        private static func grow(_ multiplier: Duration, base: Double, power: Int, cap: Duration) -> Duration {
+            guard multiplier > .zero else { return .zero }  // 0 × base^power, however large the power
+            let factor = pow(base, Double(power))
+            let multiplierSeconds = multiplier.secondsValue
+            let seconds = multiplierSeconds * factor
+            guard seconds.isFinite, seconds < cap.secondsValue else { return cap }
+            if factor < 9_007_199_254_740_992, factor == factor.rounded() {
+                return multiplier * Int(factor)
+            }
+            return .seconds(seconds)
         }
 
         /// The wait after failed attempt `attempt`, spread by `jitter` with `random()`.
@@ -229,31 +280,62 @@ extension Retry {
             switch shape {
             case .none: return "none"
             case .constant(let wait): return "constant(\(wait)\(spread))"
-            case .exponential(let min, let max): return "exponential(min: \(min), max: \(max)\(spread))"
+            case .exponential(let multiplier, let min, let max, let base):
+                return "exponential(multiplier: \(multiplier), min: \(min), max: \(max), base: \(base)\(spread))"
             }
         }
     }
 }
 
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var secondsValue: Double {
+        // From the 128-bit count: `components.seconds` traps past Int64's range.
+        Double(attoseconds) / 1e18
+    }
+}
+
 // MARK: - Giving up
 
-/// What ``Retry/run(_:)`` throws when every attempt failed.
+/// What ``Retry/run(_:)`` throws when it gives up: every attempt failed, or
+/// the wait before the next one would have passed the call's deadline.
 ///
-/// Its description names the count and the last failure, eg
-/// `gave up after 3 attempts: HTTP 503 from /status`.
+/// Its description names the count, why it stopped and the last failure, eg
+/// `gave up after 3 attempts: HTTP 503 from /status` or
+/// `gave up after 2 attempts, as the next one (in 8.0 seconds) would start after
+/// the call's deadline (in 5.9 seconds): HTTP 503 from /status`.
 public struct RetryError: Error, Sendable, CustomStringConvertible {
+    /// Why `run` stopped trying.
+    public enum Stop: Sendable, Equatable {
+        /// Every allowed attempt was made.
+        case attempts
+        /// The next attempt, after `wait`, would have started after the
+        /// call's deadline, `left` away.
+        case deadline(wait: Duration, left: Duration)
+    }
+
     /// How many attempts were made, eg `3`.
     public let attempts: Int
     /// The error of the last attempt.
     public let lastError: any Error
+    /// Why `run` stopped: the attempts ran out, or the deadline was near.
+    public let stop: Stop
 
-    /// Makes the error `run` throws after `attempts` attempts that ended with `lastError`.
-    public init(attempts: Int, lastError: any Error) {
+    /// Makes the error `run` throws after `attempts` attempts that ended with
+    /// `lastError`, stopped for `stop`.
+    public init(attempts: Int, lastError: any Error, stop: Stop = .attempts) {
         self.attempts = attempts
         self.lastError = lastError
+        self.stop = stop
     }
 
     public var description: String {
-        "gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(lastError)"
+        let count = "\(attempts) attempt\(attempts == 1 ? "" : "s")"
+        switch stop {
+        case .attempts:
+            return "gave up after \(count): \(lastError)"
+        case .deadline(let wait, let left):
+            return "gave up after \(count), as the next one (in \(wait)) would start after the call's deadline (in \(left)): \(lastError)"
+        }
     }
 }

@@ -34,11 +34,17 @@ final class Connection {
 
     /// Opens or creates the file at `path` and sets it up for a plugin's use:
     /// WAL journal, `synchronous=NORMAL`, foreign keys on, and the busy timeout.
-    init(path: String, busyTimeout: Duration, counters: Counters) throws(DatabaseError) {
+    ///
+    /// With `readerOnly`, it opens a file that the writer connection has
+    /// already set up (no `CREATE`), for reading only (`query_only`): one of
+    /// a ``ReaderPool``'s connections.
+    init(path: String, busyTimeout: Duration, counters: Counters, readerOnly: Bool = false) throws(DatabaseError) {
         self.path = path
         self.counters = counters
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = readerOnly
+            ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let result = sqlite3_open_v2(path, &opened, flags, nil)
         guard result == SQLITE_OK, let opened else {
             let error = DatabaseError(openingFile: path, connection: opened, resultCode: result)
@@ -54,7 +60,7 @@ final class Connection {
         sqlite3_extended_result_codes(opened, 1)
         sqlite3_busy_timeout(opened, Self.milliseconds(busyTimeout))
         do throws(DatabaseError) {
-            try executeScript("""
+            try executeScript(readerOnly ? "PRAGMA query_only=ON; PRAGMA foreign_keys=ON;" : """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=NORMAL;
                 PRAGMA foreign_keys=ON;

@@ -17,7 +17,7 @@ import Synchronization
 /// let value = try db.query("SELECT value FROM records WHERE key = ?", .text(key)).first?.string("value")
 /// ```
 ///
-/// ## One connection, one caller at a time
+/// ## One writer connection, one caller at a time
 ///
 /// A database holds one SQLite connection behind a `Mutex`: each call takes
 /// the lock, runs its statement to the end, and lets go, so calls from many
@@ -26,6 +26,12 @@ import Synchronization
 /// calling thread for as long as the statement runs (and while another caller
 /// holds the lock), which for a plugin's small statements is microseconds;
 /// keep long batch work in one ``transaction(_:)``.
+///
+/// A ``KeyValueStore`` on the database goes further, so that many callers
+/// get more done than one: its writes from concurrent callers are committed
+/// together in one transaction (`CommitQueue`), and its reads run on a small
+/// pool of read-only connections beside the writer (`ReaderPool`; WAL lets
+/// them read while it writes). A file database only: `:memory:` has one connection.
 ///
 /// Other processes (or other `Database` values on the same file) may use the
 /// file too; SQLite's file locks keep them apart, and a caller waits up to the
@@ -66,6 +72,10 @@ public final class Database: Sendable {
     private let connection: Mutex<Connection>
     /// The row ID and change count, readable without the lock.
     private let counters: Counters
+    /// Read-only connections for the key-value store's reads; `nil` for `:memory:`.
+    private let readers: ReaderPool?
+    /// Groups the key-value store's concurrent writes into one commit.
+    private let commits = CommitQueue()
     /// The `pthread_self()` of the thread running a transaction body now, or 0.
     /// Lets a call from inside the body throw instead of deadlocking on the lock.
     private let transactionThread = Atomic<UInt>(0)
@@ -88,6 +98,13 @@ public final class Database: Sendable {
         self.path = path
         self.counters = counters
         connection = Mutex(try Connection(path: path, busyTimeout: busyTimeout, counters: counters))
+        let inMemory = path.isEmpty || path == ":memory:" || path.hasPrefix("file::memory:") || path.contains("mode=memory")
+        readers = inMemory ? nil : ReaderPool(path: path, busyTimeout: busyTimeout)
+    }
+
+    deinit {
+        // The readers first, so that the writer closes last and checkpoints the WAL.
+        readers?.close()
     }
 
     // MARK: - Statements
@@ -124,6 +141,67 @@ public final class Database: Sendable {
         return try connection.withLock { connection throws(DatabaseError) in
             try connection.execute(sql, parameters)
         }
+    }
+
+    /// Runs one write statement grouped with those of other threads calling
+    /// now, in one transaction (see `CommitQueue`); returns once it committed.
+    func executeGrouped(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) {
+        try checkNotInTransactionBody(sql: sql)
+        try commits.execute(sql, parameters) { group in
+            connection.withLock { connection in Self.run(group, on: connection) }
+        }
+    }
+
+    /// Runs a group of statements on the writer: alone in autocommit mode, or
+    /// several in one `BEGIN IMMEDIATE ... COMMIT`. Sets each request's error.
+    private static func run(_ group: [CommitQueue.Request], on connection: Connection) {
+        // One statement, or a transaction the caller opened with its own SQL: no group transaction.
+        guard group.count > 1, connection.isAutocommit else {
+            for request in group {
+                do throws(DatabaseError) { try connection.execute(request.sql, request.parameters) } catch { request.error = error }
+            }
+            return
+        }
+        do throws(DatabaseError) {
+            try connection.execute("BEGIN IMMEDIATE", [])
+        } catch {
+            for request in group { request.error = error }
+            return
+        }
+        for request in group {
+            do throws(DatabaseError) {
+                try connection.execute(request.sql, request.parameters)
+            } catch {
+                request.error = error
+                // A failure that ended the transaction (a full disk, say) undid the whole group.
+                if connection.isAutocommit {
+                    for other in group where other.error == nil { other.error = error }
+                    return
+                }
+            }
+        }
+        do throws(DatabaseError) {
+            try connection.execute("COMMIT", [])
+        } catch {
+            if !connection.isAutocommit { _ = try? connection.execute("ROLLBACK", []) }
+            for request in group { request.error = error }
+        }
+    }
+
+    /// Runs a read-only statement on a reader connection (the writer for
+    /// `:memory:`) and returns the first column of its first row.
+    func scalarOnReader(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> SQLValue? {
+        guard let readers else { return try scalar(sql, parameters) }
+        try checkNotInTransactionBody(sql: sql)
+        return try readers.scalar(sql, parameters)
+    }
+
+    /// Runs a read-only statement on a reader connection (the writer for
+    /// `:memory:`) and returns every row.
+    func queryOnReader(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> [Row] {
+        guard let readers else { return try query(sql, parameters) }
+        try checkNotInTransactionBody(sql: sql)
+        return try readers.query(sql, parameters)
     }
 
     /// Runs one statement and returns every row it produces.
@@ -281,6 +359,7 @@ public final class Database: Sendable {
     /// - Throws: ``ResultCode/misuse`` when called from inside a transaction body.
     public func close() throws(DatabaseError) {
         try checkNotInTransactionBody(sql: nil)
+        readers?.close()
         connection.withLock { $0.close() }
     }
 }

@@ -17,10 +17,13 @@ import Glibc
 /// with the rest of its database.
 ///
 /// Each call is one statement, committed when it returns (see ``Database``
-/// on durability). It is safe to call from many tasks at once: values are
-/// encoded and decoded outside the database lock, and the database
-/// serializes the statements. To change several keys atomically, use
-/// ``Database/transaction(_:)`` on the same database with your own SQL on `neko_kv`.
+/// on durability). It is safe to call from many tasks at once, and more
+/// callers get more done than one: values are encoded and decoded outside
+/// any lock, concurrent ``set(_:_:)``s are committed together in one
+/// transaction (each still returns only once its own value is committed),
+/// and reads run on a pool of read-only connections beside the writer. To
+/// change several keys atomically, use ``Database/transaction(_:)`` on the
+/// same database with your own SQL on `neko_kv`.
 public final class KeyValueStore: Sendable {
     /// The database holding the `neko_kv` table.
     public let database: Database
@@ -82,10 +85,10 @@ public final class KeyValueStore: Sendable {
 
     /// Stores `bytes` under `key` as they are, without the coder, replacing any value there.
     public func setData(_ key: String, _ bytes: [UInt8]) throws(DatabaseError) {
-        try database.execute("""
+        try database.executeGrouped("""
             INSERT INTO neko_kv (key, value, updated_at) VALUES (?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """, .text(key), .blob(bytes), .integer(Int64(time(nil))))
+            """, [.text(key), .blob(bytes), .integer(Int64(time(nil)))])
     }
 
     /// The bytes stored under `key`, as they are; `nil` if there is none.
@@ -93,7 +96,7 @@ public final class KeyValueStore: Sendable {
     /// A value written into the table as text or a number by other SQL comes
     /// back as the UTF-8 bytes of its text.
     public func getData(_ key: String) throws(DatabaseError) -> [UInt8]? {
-        switch try database.scalar("SELECT value FROM neko_kv WHERE key = ?", .text(key)) {
+        switch try database.scalarOnReader("SELECT value FROM neko_kv WHERE key = ?", [.text(key)]) {
         case .blob(let bytes): bytes
         case .text(let text): Array(text.utf8)
         case let number?: Array(number.description.utf8)
@@ -111,7 +114,7 @@ public final class KeyValueStore: Sendable {
 
     /// Whether a value is stored under `key`.
     public func contains(_ key: String) throws(DatabaseError) -> Bool {
-        try database.scalar("SELECT 1 FROM neko_kv WHERE key = ?", .text(key)) != nil
+        try database.scalarOnReader("SELECT 1 FROM neko_kv WHERE key = ?", [.text(key)]) != nil
     }
 
     // MARK: - Keys
@@ -129,13 +132,13 @@ public final class KeyValueStore: Sendable {
         let rows: [Row]
         if let prefix, !prefix.isEmpty {
             if let end = Self.firstString(after: prefix) {
-                rows = try database.query("SELECT key FROM neko_kv WHERE key >= ? AND key < ? ORDER BY key",
-                                          .text(prefix), .text(end))
+                rows = try database.queryOnReader("SELECT key FROM neko_kv WHERE key >= ? AND key < ? ORDER BY key",
+                                                  [.text(prefix), .text(end)])
             } else {
-                rows = try database.query("SELECT key FROM neko_kv WHERE key >= ? ORDER BY key", .text(prefix))
+                rows = try database.queryOnReader("SELECT key FROM neko_kv WHERE key >= ? ORDER BY key", [.text(prefix)])
             }
         } else {
-            rows = try database.query("SELECT key FROM neko_kv ORDER BY key")
+            rows = try database.queryOnReader("SELECT key FROM neko_kv ORDER BY key", [])
         }
         return rows.compactMap { $0[0].stringValue }
     }
@@ -143,7 +146,7 @@ public final class KeyValueStore: Sendable {
     /// How many values are stored.
     public var count: Int {
         get throws(DatabaseError) {
-            try database.scalar("SELECT count(*) FROM neko_kv")?.intValue ?? 0
+            try database.scalarOnReader("SELECT count(*) FROM neko_kv", [])?.intValue ?? 0
         }
     }
 

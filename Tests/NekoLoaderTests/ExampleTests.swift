@@ -87,6 +87,7 @@ import Testing
     private func fastRetries(_ workspace: Workspace) throws {
         let manifest = "\(workspace.root)/reliable/plugin.toml"
         try String(contentsOfFile: manifest, encoding: .utf8)
+            .replacingOccurrences(of: "multiplier_ms = 1000", with: "multiplier_ms = 1")
             .replacingOccurrences(of: "min_wait_ms = 4000", with: "min_wait_ms = 1")
             .replacingOccurrences(of: "max_wait_ms = 10000", with: "max_wait_ms = 4")
             .write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -109,6 +110,22 @@ import Testing
         #expect(error.code == .executionFailed)
         #expect(error.message.hasPrefix("gave up after 3 attempts: HTTP 503"))
         #expect(server.requestCount(for: "/down") == 3)
+    }
+
+    @Test(arguments: [false, true]) func reliableFetchGivesUpBeforeTheCallsDeadlineAndSaysSo(isolated: Bool) async throws {
+        // The real schedule (4 s, then 4 s) under a 2 s deadline: the first
+        // wait would pass it, so the retry stops at once instead of letting
+        // the host time the call out.
+        let server = try LoopbackHTTPServer(routes: ["/down": .failing(first: 100, then: .json("{}"))])
+        defer { server.stop() }
+        let (_, host) = try host("reliable", isolated: isolated)
+        let error = try await #require(throws: CallError.self) {
+            try await host.call("reliable", "reliable_fetch", arguments: #"{"url":"\#(server.url("/down"))"}"#.bytes, timeout: .seconds(2))
+        }
+        #expect(error.code == .executionFailed)
+        #expect(error.message.hasPrefix("gave up after 1 attempt, as the next one (in "), "\(error.message)")
+        #expect(error.message.contains("would start after the call's deadline"))
+        #expect(server.requestCount(for: "/down") == 1)
     }
 
     @Test(arguments: [false, true]) func configurableKeepsTypedSettingsBesidePluginToml(isolated: Bool) async throws {

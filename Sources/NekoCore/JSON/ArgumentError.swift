@@ -39,35 +39,45 @@ public struct ArgumentError: Error, Sendable, Hashable, CustomStringConvertible 
     /// offending value (short scalars as JSON, containers by their kind); from
     /// other decoders it says what was expected.
     public init(_ error: DecodingError) {
+        self.init(error, naming: "argument")
+    }
+
+    /// Explains a decoding failure as `init(_:)` does, calling a field `noun`:
+    /// `"key"` for a settings file (`key 'timeout' must be an integer, got "soon"`,
+    /// `missing required key 'timeout'`).
+    public init(_ error: DecodingError, naming noun: String) {
+        func subject(_ field: String?, plural: Bool = true) -> String {
+            Self.subject(field, plural: plural, noun: noun)
+        }
         switch error {
         case .keyNotFound(let key, let context):
             let field = Self.fieldPath(context.codingPath + [key])
-            self.init(field: field, message: "missing required \(Self.subject(field, plural: false))")
+            self.init(field: field, message: "missing required \(subject(field, plural: false))")
         case .valueNotFound(let type, let context):
             let field = Self.fieldPath(context.codingPath)
             if let detail = context.underlyingError as? JSONValueMismatch, detail.found == nil {
-                self.init(field: field, message: "missing required \(Self.subject(field, plural: false))")
+                self.init(field: field, message: "missing required \(subject(field, plural: false))")
             } else {
                 let expected = JSONValueMismatch.expectation(for: type)
-                self.init(field: field, message: "\(Self.subject(field)) must be \(expected), got null")
+                self.init(field: field, message: "\(subject(field)) must be \(expected), got null")
             }
         case .typeMismatch(let type, let context):
             let field = Self.fieldPath(context.codingPath)
             let detail = context.underlyingError as? JSONValueMismatch
             let expected = detail?.expected ?? JSONValueMismatch.expectation(for: type)
             let found = detail?.found.map { ", got \(Self.describe($0))" } ?? ""
-            self.init(field: field, message: "\(Self.subject(field)) must be \(expected)\(found)")
+            self.init(field: field, message: "\(subject(field)) must be \(expected)\(found)")
         case .dataCorrupted(let context):
             let field = Self.fieldPath(context.codingPath)
             if let parseError = context.underlyingError as? JSONParseError, field == nil {
                 self.init(parseError)
             } else if let detail = context.underlyingError as? JSONValueMismatch, let found = detail.found {
-                self.init(field: field, message: "\(Self.subject(field)) must be \(detail.expected), got \(Self.describe(found))")
+                self.init(field: field, message: "\(subject(field)) must be \(detail.expected), got \(Self.describe(found))")
             } else {
-                self.init(field: field, message: "\(Self.subject(field)) \(field == nil ? "are" : "is") invalid: \(context.debugDescription)")
+                self.init(field: field, message: "\(subject(field)) \(field == nil ? "are" : "is") invalid: \(context.debugDescription)")
             }
         @unknown default:
-            self.init(field: nil, message: "arguments are invalid: \(error)")
+            self.init(field: nil, message: "\(noun)s are invalid: \(error)")
         }
     }
 
@@ -83,10 +93,11 @@ public struct ArgumentError: Error, Sendable, Hashable, CustomStringConvertible 
         }
     }
 
-    /// `argument 'a.b'`, or `arguments` when there is no field.
-    static func subject(_ field: String?, plural: Bool = true) -> String {
-        if let field { return "argument '\(field)'" }
-        return plural ? "arguments" : "argument"
+    /// `argument 'a.b'`, or `arguments` when there is no field (with
+    /// `noun` in place of "argument").
+    static func subject(_ field: String?, plural: Bool = true, noun: String = "argument") -> String {
+        if let field { return "\(noun) '\(field)'" }
+        return plural ? "\(noun)s" : noun
     }
 
     /// Renders a coding path as a field path, eg `items[2].id`; `nil` if empty.

@@ -12,19 +12,41 @@ final class Workspace {
         return path
     }()
 
-    /// Where `make plugins` put the example plugins.
-    static let builtPlugins = "\(repository)/plugins"
+    /// The configuration these tests were built in (`debug` for `make test`):
+    /// the plugins, nekoctl and neko-worker they use are built the same way.
+    static let configuration: String = {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
+    }()
+
+    /// Where `make test` put the example plugins, built in the tests'
+    /// configuration: `.build/debug/plugins` (`plugins/` holds `make`'s
+    /// release build for nekoctl users). `$NEKO_TEST_PLUGINS` overrides it.
+    static let builtPlugins: String = ProcessInfo.processInfo.environment["NEKO_TEST_PLUGINS"]
+        ?? "\(repository)/.build/\(configuration)/plugins"
 
     /// The nekoctl binary `make test` built.
     static let nekoctl: String = {
         if let bin = ProcessInfo.processInfo.environment["NEKO_BIN"] { return "\(bin)/nekoctl" }
-        return "\(repository)/.build/debug/nekoctl"
+        return "\(repository)/.build/\(configuration)/nekoctl"
     }()
 
     /// The neko-worker binary `make test` built, for isolated plugins.
     static let worker: String = {
         if let bin = ProcessInfo.processInfo.environment["NEKO_BIN"] { return "\(bin)/neko-worker" }
-        return "\(repository)/.build/debug/neko-worker"
+        return "\(repository)/.build/\(configuration)/neko-worker"
+    }()
+
+    /// Why the loader's tests cannot run, or nil: `swift test` alone on a
+    /// fresh clone has no example plugins, and says so at once in every test
+    /// rather than fail in a hundred confusing ways.
+    static let missingBuild: String? = {
+        let probe = "\(builtPlugins)/hello/libhello.so"
+        guard !FileManager.default.fileExists(atPath: probe) else { return nil }
+        return "the example plugins are not built for the tests (\(probe) is missing): run `make test`, which builds them into \(builtPlugins) and then runs the tests"
     }()
 
     let root: String
@@ -33,6 +55,10 @@ final class Workspace {
     var isolateAll = false
 
     init() throws {
+        if let missing = Self.missingBuild {
+            Issue.record(Comment(rawValue: missing))
+            throw CocoaError(.fileNoSuchFile)
+        }
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("neko-test-\(UUID().uuidString)").path
         root = "\(base)/plugins"
         cache = "\(base)/cache"
@@ -63,7 +89,7 @@ final class Workspace {
     func install(_ id: String) throws {
         let source = "\(Self.builtPlugins)/\(id)"
         guard FileManager.default.fileExists(atPath: "\(source)/lib\(id).so") else {
-            Issue.record("\(source)/lib\(id).so is missing: run `make plugins` (make test does) first")
+            Issue.record("\(source)/lib\(id).so is missing: run `make test`, which builds the plugins in the tests' configuration")
             throw CocoaError(.fileNoSuchFile)
         }
         try FileManager.default.copyItem(atPath: source, toPath: "\(root)/\(id)")
