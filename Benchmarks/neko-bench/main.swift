@@ -4,6 +4,7 @@
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --busy: only the quiet-vs-busy table (one busy loop per CPU).
+// --validation: only the argument-validation figures (no plugins needed).
 
 import Foundation
 import NekoABI
@@ -26,6 +27,10 @@ func workspace(_ name: String, plugins: [String]) -> (root: String, options: Hos
 Report.header()
 if CommandLine.arguments.contains("--busy") {
     LoadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/load-bench")
+    exit(0)
+}
+if CommandLine.arguments.contains("--validation") {
+    ValidationBench.report(ValidationBench.run())
     exit(0)
 }
 if CommandLine.arguments.contains("--isolation") {
@@ -192,6 +197,8 @@ if let pluggy {
 } else {
     Report.note("peer: pluggy not measured (python3 with pluggy, and ../shared/peers, are needed)")
 }
+
+ValidationBench.report(ValidationBench.run())
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
 let socket = SocketBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/socket")

@@ -1,11 +1,12 @@
 /// Finds the known key that an unknown one most likely misspells, for a
 /// "did you mean" hint.
 enum SchemaSpelling {
-    /// The key of `known` within a small edit distance of `key` (at most 1
-    /// for keys up to 4 characters, 2 beyond), the closest first; `nil` if none.
+    /// The key of `known` within a small edit distance of `key` (none for
+    /// keys of 1 or 2 characters, 1 up to 4 characters, 2 beyond), the
+    /// closest first; `nil` if none.
     static func nearest(to key: String, among known: [String]) -> String? {
         let typed = Array(key.unicodeScalars)
-        guard typed.count <= 64 else { return nil }
+        guard typed.count > 2, typed.count <= 64 else { return nil }
         let allowed = typed.count <= 4 ? 1 : 2
         var best: (key: String, distance: Int)? = nil
         for candidate in known {
