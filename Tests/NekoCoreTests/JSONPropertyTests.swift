@@ -205,3 +205,50 @@ struct JSONSchemaPropertyTests {
         #expect(checked == compiled * 8)
     }
 }
+
+@Suite("Schema patterns")
+struct SchemaPatternTests {
+    /// The patterns of real schemas, and some corners of the syntax.
+    static let patterns = [
+        "^[a-z0-9_-]{1,64}$", "[0-9]{3}-[0-9]{4}", "^(\\+|-)?[0-9]+(\\.[0-9]+)?$", "^[A-Z]{2}$", "a|b", "^(ab|a)c$",
+        "^a*?b", "(ab)+", "^(?:x|yz){2,3}$", "[^a-c]", "\\d\\s\\w", "\\D\\S\\W", "^.$", "a{2,}", "a{0}b", "^$", "",
+        "[\\d.-]+", "[a\\-z]", "é+", "\\u00e9", "\\x41", "[\\u{1F600}-\\u{1F64F}]", "^(a|ab)(c|bcd)(d*)$", "(a*)*b", "\\.",
+        "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "^\\+?[1-9]\\d{1,14}$", "^#?([a-f0-9]{6}|[a-f0-9]{3})$",
+    ]
+
+    @Test func agreesWithSwiftRegexOnRandomStrings() throws {
+        var generator = SeededGenerator(state: 99)
+        let alphabet = Array("abcdxyzABZ019.-+@ é😀\t")
+        for pattern in Self.patterns {
+            let validator = try JSONSchemaValidator(["pattern": .string(pattern)])
+            let regex = try Regex(pattern).matchingSemantics(.unicodeScalar).asciiOnlyDigits().asciiOnlyWordCharacters()
+            var texts = ["", "a", "ab", "abc", "abbcd", "555-1234", "-12.5", "user_name-42", "ada@example.com", "+33123456789", "#a0f", "ABC"]
+            for _ in 0..<150 {
+                texts.append(String((0..<Int.random(in: 0..<9, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+            }
+            for text in texts {
+                let expected = (try regex.firstMatch(in: text)) != nil
+                #expect(validator.accepts(.string(text)) == expected, "/\(pattern)/ on \(JSON.string(text))")
+            }
+        }
+    }
+
+    @Test func runsPatternsOutsideTheFastSubsetWithRegex() throws {
+        let cases: [(String, String, Bool)] = [
+            ("^(?=.*\\d)(?=.*[a-z]).{8,}$", "password1", true), ("^(?=.*\\d)(?=.*[a-z]).{8,}$", "password", false),
+            ("\\bcat\\b", "a cat sat", true), ("\\bcat\\b", "concat", false),
+            ("^(a)\\1$", "aa", true), ("^(a)\\1$", "ab", false),
+            ("^\\p{Lu}", "Été", true), ("^(?<year>\\d{4})$", "2026", true),
+        ]
+        for (pattern, text, expected) in cases {
+            #expect(try JSONSchemaValidator(["pattern": .string(pattern)]).accepts(.string(text)) == expected, "/\(pattern)/ on \(text)")
+        }
+    }
+
+    @Test func longInputsDoNotExhaustTheStack() throws {
+        let long = String(repeating: "ab", count: 50_000)
+        #expect(try JSONSchemaValidator(["pattern": "^[ab]*$"]).accepts(.string(long)))
+        #expect(try JSONSchemaValidator(["pattern": "^(ab)+$"]).accepts(.string(long)))
+        #expect(try !JSONSchemaValidator(["pattern": "^[ab]*c"]).accepts(.string(long)))
+    }
+}

@@ -3,13 +3,17 @@
 ///
 /// Compiled once, with the schema. It matches code point by code point (not
 /// by grapheme cluster), and `\d` and `\w` are ASCII only, as in ECMA-262.
-/// Swift's `Regex` runs it: in the standard library, so NekoCore needs no
-/// Foundation, and it measured no slower than `NSRegularExpression` on the
-/// patterns schemas use (a few µs a match either way; see the bench).
+/// ``SchemaRegex`` runs the patterns schemas usually have (tens of ns a
+/// match); Swift's `Regex` runs the others, and any match that would take
+/// ``SchemaRegex`` too long. `Regex` is in the standard library, so NekoCore
+/// needs no Foundation; it measured no slower than `NSRegularExpression`
+/// (a few µs a match either way; `neko-bench --validation` shows both).
 struct SchemaPattern: @unchecked Sendable {
     // `Regex` is an immutable value whose lazily built program is published
     // atomically; sharing it across threads is safe.
     let regex: Regex<AnyRegexOutput>
+    /// The fast matcher, when the pattern is in its subset.
+    let fast: SchemaRegex?
     /// The pattern as written, for messages.
     let source: String
 
@@ -19,10 +23,12 @@ struct SchemaPattern: @unchecked Sendable {
             .matchingSemantics(.unicodeScalar)
             .asciiOnlyDigits()
             .asciiOnlyWordCharacters()
+        fast = SchemaRegex(source)
     }
 
     /// Whether the pattern matches somewhere in `text`.
     func matches(_ text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
+        if let answer = fast?.matches(text) { return answer }
+        return (try? regex.firstMatch(in: text)) != nil
     }
 }
