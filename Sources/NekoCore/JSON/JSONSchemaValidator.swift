@@ -62,8 +62,7 @@ public struct JSONSchemaValidator: Sendable {
         return found
     }
 
-    /// Whether `value` satisfies the schema; cheaper than ``violations(of:)``
-    /// when only the answer matters.
+    /// Whether `value` satisfies the schema (no violation at all).
     public func accepts(_ value: JSON) -> Bool {
         violations(of: value).isEmpty
     }
