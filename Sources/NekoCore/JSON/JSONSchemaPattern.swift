@@ -3,8 +3,7 @@
 ///
 /// Compiled once, with the schema. It matches code point by code point (not
 /// by grapheme cluster), and `\d` and `\w` are ASCII only, as in ECMA-262.
-/// ``SchemaRegex`` runs the patterns schemas usually have (tens of ns a
-/// match); Swift's `Regex` runs the others, and any match that would take
+/// ``SchemaRegex`` runs the patterns schemas usually have; Swift's `Regex` runs the others, and any match that would take
 /// ``SchemaRegex`` too long. `Regex` is in the standard library, so NekoCore
 /// needs no Foundation; it measured no slower than `NSRegularExpression`
 /// (a few µs a match either way; `neko-bench --validation` shows both).

@@ -4,8 +4,8 @@
 /// `|`, the quantifiers `* + ? {n} {n,} {n,m}` (greedy or lazy), and the
 /// anchors `^` and `$` (of the whole string).
 ///
-/// Swift's `Regex` costs microseconds a match; this costs tens of
-/// nanoseconds on such patterns. A pattern outside the subset (lookaround,
+/// Swift's `Regex` costs microseconds a match; this avoids its engine for
+/// such patterns. A pattern outside the subset (lookaround,
 /// backreferences, `\b`, `\p{...}`, named groups) is not parsed here
 /// (`init` returns `nil`) and ``SchemaPattern`` uses `Regex` for it; a match
 /// that would take too many steps (a pathological pattern) also hands over
