@@ -1,10 +1,11 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --busy]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --storage: only the key-value store figures (1 vs 4 callers).
 // --busy: only the quiet-vs-busy table (one busy loop per CPU).
+// --validation: only the argument-validation figures (no plugins needed).
 
 import Foundation
 import NekoABI
@@ -31,6 +32,10 @@ if CommandLine.arguments.contains("--busy") {
 }
 if CommandLine.arguments.contains("--storage") {
     StorageBench.report(StorageBench.run(in: "\(scratch)/kv"))
+    exit(0)
+}
+if CommandLine.arguments.contains("--validation") {
+    ValidationBench.report(ValidationBench.run())
     exit(0)
 }
 if CommandLine.arguments.contains("--isolation") {
@@ -197,6 +202,8 @@ if let pluggy {
 } else {
     Report.note("peer: pluggy not measured (python3 with pluggy, and ../shared/peers, are needed)")
 }
+
+ValidationBench.report(ValidationBench.run())
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
 let socket = SocketBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/socket")

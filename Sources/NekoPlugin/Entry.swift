@@ -6,13 +6,17 @@ import NekoCore
 /// Declare each entry next to the method it runs. The arguments are a
 /// `Decodable` type; their JSON Schema is derived from it (or given), and the
 /// SDK validates every call against it before your method runs, answering
-/// `invalid_argument` with the name of the field at fault:
+/// `invalid_argument` naming every field at fault (the first one is the
+/// error's `field`). A key that the arguments type does not read is refused
+/// (`unexpected argument 'colour' (did you mean 'color'?)`); an entry that
+/// takes free-form extras says `unknownKeys: .ignored`:
 ///
 /// ```swift
 /// static let entries: [Entry<Greeter>] = [
 ///     Entry("greet", description: "Says hello.", Greeter.greet),          // (Who) throws -> Greeting
 ///     Entry("fetch", description: "Fetches a page.", Greeter.fetch),      // (URLArgs) async throws -> Page
 ///     Entry("ping", description: "Answers pong.", Greeter.ping),          // () -> String
+///     Entry("log", unknownKeys: .ignored, Greeter.log),                   // extra keys are skipped
 /// ]
 /// ```
 public struct Entry<P: Plugin>: Sendable {
@@ -62,14 +66,18 @@ extension Entry {
     ///   - description: what the entry does.
     ///   - schema: the JSON Schema of the arguments, as JSON text; by default
     ///     it is derived from `Arguments`.
+    ///   - unknownKeys: whether argument keys that `Arguments` does not read
+    ///     are refused (the default) or ignored. A declared `schema` decides
+    ///     this itself, with `additionalProperties`.
     ///   - timeout: the entry's own deadline.
     ///   - body: the method, eg `Greeter.greet`.
     @inlinable
     public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
-        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) throws -> Result
+        unknownKeys: UnknownKeys = .refused, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (P) -> (Arguments) throws -> Result
     ) {
-        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema)
+        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema, unknownKeys: unknownKeys)
         self.init(id: id, name: name, description: description, schema: arguments.schema, isAsync: false, timeout: timeout, problem: arguments.problem) {
             plugin, bytes, completion in
             let value: Arguments
@@ -94,9 +102,10 @@ extension Entry {
     @inlinable
     public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
-        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> (Arguments) async throws -> Result
+        unknownKeys: UnknownKeys = .refused, timeout: Duration? = nil,
+        _ body: @escaping @Sendable (P) -> (Arguments) async throws -> Result
     ) {
-        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema)
+        let arguments = ArgumentReader<Arguments>(entry: id, schema: schema, unknownKeys: unknownKeys)
         self.init(id: id, name: name, description: description, schema: arguments.schema, isAsync: true, timeout: timeout, problem: arguments.problem) {
             plugin, bytes, completion in
             let value: Arguments
@@ -111,13 +120,14 @@ extension Entry {
         }
     }
 
-    /// An entry with no arguments that returns `Result`, synchronously.
+    /// An entry with no arguments that returns `Result`, synchronously. Any
+    /// argument key is refused, unless `unknownKeys` is `.ignored`.
     @inlinable
     public init<Result: Encodable & Sendable>(
-        _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
-        _ body: @escaping @Sendable (P) -> () throws -> Result
+        _ id: String, name: String? = nil, description: String = "", unknownKeys: UnknownKeys = .refused,
+        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> () throws -> Result
     ) {
-        self.init(id, name: name, description: description, timeout: timeout) { (plugin: P) in
+        self.init(id, name: name, description: description, unknownKeys: unknownKeys, timeout: timeout) { (plugin: P) in
             { (_: NoArguments) in try body(plugin)() }
         }
     }
@@ -125,10 +135,10 @@ extension Entry {
     /// An entry with no arguments that returns `Result`, asynchronously.
     @inlinable
     public init<Result: Encodable & Sendable>(
-        _ id: String, name: String? = nil, description: String = "", timeout: Duration? = nil,
-        _ body: @escaping @Sendable (P) -> () async throws -> Result
+        _ id: String, name: String? = nil, description: String = "", unknownKeys: UnknownKeys = .refused,
+        timeout: Duration? = nil, _ body: @escaping @Sendable (P) -> () async throws -> Result
     ) {
-        self.init(id, name: name, description: description, timeout: timeout) { (plugin: P) in
+        self.init(id, name: name, description: description, unknownKeys: unknownKeys, timeout: timeout) { (plugin: P) in
             { (_: NoArguments) in try await body(plugin)() }
         }
     }
@@ -144,7 +154,12 @@ extension Entry {
         var declared: JSON = ["type": "object"]
         var problem: String?
         if let schema {
-            do { declared = try JSON.parse(schema) } catch {
+            do {
+                declared = try JSON.parse(schema)
+                _ = try JSONSchemaValidator(declared)
+            } catch let error as JSONSchemaError {
+                problem = "entry '\(id)': the arguments schema is invalid: \(error)"
+            } catch {
                 problem = "entry '\(id)': the declared schema is not valid JSON: \(error)"
             }
         }
@@ -155,5 +170,6 @@ extension Entry {
     }
 }
 
-/// The arguments of an entry that takes none: any object is accepted.
+/// The arguments of an entry that takes none: the empty object (or any
+/// object, with `unknownKeys: .ignored`).
 @usableFromInline struct NoArguments: Decodable, Sendable {}

@@ -110,3 +110,145 @@ struct JSONPropertyTests {
         }
     }
 }
+
+@Suite("JSON Schema properties")
+struct JSONSchemaPropertyTests {
+    static let keywords = [
+        "type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "format", "items", "prefixItems",
+        "minItems", "maxItems", "anyOf", "oneOf", "allOf", "not", "$ref", "$defs", "patternProperties", "description",
+    ]
+
+    /// A schema of random keywords, each with a fitting value most of the time
+    /// and a random one otherwise.
+    static func randomSchema(depth: Int, using generator: inout SeededGenerator) -> JSON {
+        if depth > 3 || Int.random(in: 0..<8, using: &generator) == 0 { return .bool(Bool.random(using: &generator)) }
+        var schema = JSONObject()
+        for _ in 0..<Int.random(in: 0..<4, using: &generator) {
+            let keyword = keywords.randomElement(using: &generator)!
+            if Int.random(in: 0..<6, using: &generator) == 0 {
+                schema[keyword] = JSONPropertyTests.randomValue(depth: 2, using: &generator)
+                continue
+            }
+            func sub() -> JSON { randomSchema(depth: depth + 1, using: &generator) }
+            switch keyword {
+            case "type": schema[keyword] = .string(["null", "boolean", "integer", "number", "string", "array", "object"].randomElement(using: &generator)!)
+            case "properties", "$defs", "patternProperties":
+                schema[keyword] = .object(JSONObject((0..<Int.random(in: 0..<3, using: &generator)).map { (key: keyword == "patternProperties" ? "^k\($0)" : "k\($0)\($0)", value: sub()) }))
+            case "required": schema[keyword] = ["k00", "k11"]
+            case "additionalProperties", "items", "not": schema[keyword] = sub()
+            case "prefixItems", "anyOf", "oneOf", "allOf": schema[keyword] = .array((0..<Int.random(in: 1..<3, using: &generator)).map { _ in sub() })
+            case "enum": schema[keyword] = [0, "a", nil, ["k00": 1]]
+            case "const", "description": schema[keyword] = JSONPropertyTests.randomValue(depth: 3, using: &generator)
+            case "pattern": schema[keyword] = .string(["^a", "b+$", "[é€]", "\\d{2}", "(a|b)*c"].randomElement(using: &generator)!)
+            case "format": schema[keyword] = .string(["date-time", "uri", "email", "uuid", "date", "time", "other"].randomElement(using: &generator)!)
+            case "$ref": schema[keyword] = .string(["#", "#/$defs/k00", "#/properties/k11", "#/nowhere"].randomElement(using: &generator)!)
+            default: schema[keyword] = .int(Int64.random(in: -2...5, using: &generator))
+            }
+        }
+        return .object(schema)
+    }
+
+    /// The value at `path` (`a.b[2]`), for keys without dots or brackets.
+    static func value(at path: String, in root: JSON) -> JSON? {
+        var current: JSON? = root
+        for part in path.split(separator: ".") {
+            var text = Substring(part)
+            if let bracket = text.firstIndex(of: "["), bracket != text.startIndex {
+                current = current?[String(text[..<bracket])]
+                text = text[bracket...]
+            } else if !text.hasPrefix("[") {
+                current = current?[String(text)]
+                continue
+            }
+            while text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                current = Int(text[text.index(after: text.startIndex)..<close]).flatMap { current?[$0] }
+                text = text[text.index(after: close)...]
+            }
+        }
+        return current
+    }
+
+    @Test func randomSchemasAndValuesNeverCrashTheValidator() throws {
+        var generator = SeededGenerator(state: 2026)
+        var compiled = 0, refused = 0, checked = 0
+        for _ in 0..<1_500 {
+            let schema = Self.randomSchema(depth: 0, using: &generator)
+            let validator: JSONSchemaValidator
+            do {
+                validator = try JSONSchemaValidator(schema)
+                compiled += 1
+            } catch {
+                #expect(!error.description.isEmpty && error.pointer.hasPrefix("#"))
+                refused += 1
+                continue
+            }
+            for _ in 0..<8 {
+                let value = JSONPropertyTests.randomValue(depth: 0, using: &generator)
+                let violations = validator.violations(of: value)
+                #expect(validator.accepts(value) == violations.isEmpty)
+                for violation in violations {
+                    #expect(!violation.message.isEmpty)
+                    // Every path names a place in the value (or, for a missing member, its parent).
+                    guard let path = violation.path else { continue }
+                    if violation.keyword == "required" {
+                        let parent = path.split(separator: ".").dropLast().joined(separator: ".")
+                        #expect(parent.isEmpty || Self.value(at: parent, in: value) != nil, "\(violation)")
+                    } else {
+                        #expect(Self.value(at: path, in: value) != nil, "\(violation) in \(value)")
+                    }
+                }
+                checked += 1
+            }
+        }
+        #expect(compiled > 500 && refused > 50, "compiled \(compiled), refused \(refused)")
+        #expect(checked == compiled * 8)
+    }
+}
+
+@Suite("Schema patterns")
+struct SchemaPatternTests {
+    /// The patterns of real schemas, and some corners of the syntax.
+    static let patterns = [
+        "^[a-z0-9_-]{1,64}$", "[0-9]{3}-[0-9]{4}", "^(\\+|-)?[0-9]+(\\.[0-9]+)?$", "^[A-Z]{2}$", "a|b", "^(ab|a)c$",
+        "^a*?b", "(ab)+", "^(?:x|yz){2,3}$", "[^a-c]", "\\d\\s\\w", "\\D\\S\\W", "^.$", "a{2,}", "a{0}b", "^$", "",
+        "[\\d.-]+", "[a\\-z]", "é+", "\\u00e9", "\\x41", "[\\u{1F600}-\\u{1F64F}]", "^(a|ab)(c|bcd)(d*)$", "(a*)*b", "\\.",
+        "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "^\\+?[1-9]\\d{1,14}$", "^#?([a-f0-9]{6}|[a-f0-9]{3})$",
+    ]
+
+    @Test func agreesWithSwiftRegexOnRandomStrings() throws {
+        var generator = SeededGenerator(state: 99)
+        let alphabet = Array("abcdxyzABZ019.-+@ é😀\t")
+        for pattern in Self.patterns {
+            let validator = try JSONSchemaValidator(["pattern": .string(pattern)])
+            let regex = try Regex(pattern).matchingSemantics(.unicodeScalar).asciiOnlyDigits().asciiOnlyWordCharacters()
+            var texts = ["", "a", "ab", "abc", "abbcd", "555-1234", "-12.5", "user_name-42", "ada@example.com", "+33123456789", "#a0f", "ABC"]
+            for _ in 0..<150 {
+                texts.append(String((0..<Int.random(in: 0..<9, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+            }
+            for text in texts {
+                let expected = (try regex.firstMatch(in: text)) != nil
+                #expect(validator.accepts(.string(text)) == expected, "/\(pattern)/ on \(JSON.string(text))")
+            }
+        }
+    }
+
+    @Test func runsPatternsOutsideTheFastSubsetWithRegex() throws {
+        let cases: [(String, String, Bool)] = [
+            ("^(?=.*\\d)(?=.*[a-z]).{8,}$", "password1", true), ("^(?=.*\\d)(?=.*[a-z]).{8,}$", "password", false),
+            ("\\bcat\\b", "a cat sat", true), ("\\bcat\\b", "concat", false),
+            ("^(a)\\1$", "aa", true), ("^(a)\\1$", "ab", false),
+            ("^\\p{Lu}", "Été", true), ("^(?<year>\\d{4})$", "2026", true),
+        ]
+        for (pattern, text, expected) in cases {
+            #expect(try JSONSchemaValidator(["pattern": .string(pattern)]).accepts(.string(text)) == expected, "/\(pattern)/ on \(text)")
+        }
+    }
+
+    @Test func longInputsDoNotExhaustTheStack() throws {
+        let long = String(repeating: "ab", count: 50_000)
+        #expect(try JSONSchemaValidator(["pattern": "^[ab]*$"]).accepts(.string(long)))
+        #expect(try JSONSchemaValidator(["pattern": "^(ab)+$"]).accepts(.string(long)))
+        #expect(try !JSONSchemaValidator(["pattern": "^[ab]*c"]).accepts(.string(long)))
+    }
+}

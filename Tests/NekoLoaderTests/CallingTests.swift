@@ -101,6 +101,27 @@ import Testing
         #expect(error.message.contains(message), "message was: \(error.message)")
     }
 
+    @Test(arguments: [false, true]) func everyFailingArgumentIsReportedAtOnceAndUnknownKeysAreRefused(isolated: Bool) throws {
+        let host = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
+        let sum = try #require(throws: CallError.self) { try host.callBlocking("hello", "add", arguments: #"{"a":"x","b":true,"c":1}"#.bytes) }
+        #expect(sum.code == .invalidArgument)
+        #expect(sum.field == "a")
+        #expect(sum.message == #"argument 'a' must be a number, got "x"; argument 'b' must be a number, got true; unexpected argument 'c'"#)
+        let typo = try #require(throws: CallError.self) { try host.callBlocking("hello", "greet", arguments: #"{"nmae":"Ada"}"#.bytes) }
+        #expect(typo.field == "name")
+        #expect(typo.message == "missing required argument 'name'; unexpected argument 'nmae' (did you mean 'name'?)")
+        // An entry without arguments takes none...
+        let ping = try #require(throws: CallError.self) { try host.callBlocking("hello", "ping", arguments: #"{"x":1}"#.bytes) }
+        #expect(ping == CallError(.invalidArgument, "unexpected argument 'x'", field: "x"))
+        #expect(try host.callBlocking("hello", "ping", arguments: "{}".bytes) == "true".bytes)
+        // ...and an entry that opted out (`unknownKeys: .ignored`) skips what it does not read.
+        let failed = try #require(throws: CallError.self) {
+            try host.callBlocking("hello", "fail", arguments: #"{"message":"disk full","retry":true}"#.bytes)
+        }
+        #expect(failed == CallError(.executionFailed, "disk full"))
+    }
+
     @Test(arguments: [false, true]) func argumentsThatAreNotJSONAreInvalid(isolated: Bool) throws {
         let host = try makeHost(isolated: isolated)
         defer { host.shutdown() }

@@ -9,19 +9,27 @@
 /// ```
 ///
 /// Make one from the error of a decoder (`init(_:)`), of the
-/// parser (`init(_:)`), or of a schema check
-/// (``JSONSchema/validate(_:against:)``).
+/// parser (`init(_:)`), or of a schema check (``JSONSchemaValidator``,
+/// whose violations all go into one error).
 public struct ArgumentError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The path of the offending field, eg `items[2].id`; `nil` when the
     /// problem is with the arguments as a whole.
     public let field: String?
     /// The whole message, field included, eg `missing required argument 'name'`.
     public let message: String
+    /// Every violation, when the error comes from a schema check; empty
+    /// otherwise. `field` is the first one's path.
+    public let violations: [JSONSchemaViolation]
 
     /// Makes an error from its parts.
     public init(field: String?, message: String) {
+        self.init(field: field, message: message, violations: [])
+    }
+
+    init(field: String?, message: String, violations: [JSONSchemaViolation]) {
         self.field = field
         self.message = message
+        self.violations = violations
     }
 
     /// The message.

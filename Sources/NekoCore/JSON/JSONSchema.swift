@@ -30,6 +30,13 @@ public enum JSONSchema {
     /// - A `CaseIterable & RawRepresentable` type with `String` or integer
     ///   raw values gives `{"type":"string","enum":[...]}` (or `"integer"`).
     ///
+    /// - With `unknownKeys: .refused` (the default), every object schema
+    ///   recorded in full gets `"additionalProperties": false`, so that a
+    ///   misspelled key is an error rather than silently dropped; keys the
+    ///   type tests with `contains` count as known. An object the derivation
+    ///   could not see in full (a type that reads `allKeys`, or one below a
+    ///   failed or shallow decoding) stays open.
+    ///
     /// Limits: a type that rejects every placeholder (an enum that is not
     /// `CaseIterable`, a validating `init(from:)` that none of the
     /// placeholders `""`, `"a"`, a URL, a UUID, a date, `0` and `1` satisfy)
@@ -37,13 +44,15 @@ public enum JSONSchema {
     /// properties it would have decoded afterwards are not seen, unless the
     /// property is optional. A type that contains itself is described one
     /// level deep, then as `{}`.
-    public static func derived<T: Decodable>(from type: T.Type) -> JSON {
-        let derivation = SchemaDerivation(root: T.self)
+    public static func derived<T: Decodable>(from type: T.Type, unknownKeys: UnknownKeys = .refused) -> JSON {
+        let derivation = SchemaDerivation(root: T.self, closesObjects: unknownKeys == .refused)
         var best: SchemaRecorder? = nil
+        var isComplete = false
         for flavor in 0..<SchemaRecorder.flavorCount {
             let recorder = SchemaRecorder(derivation: derivation, depth: 0, isShallow: false, flavor: flavor)
             if (try? T(from: recorder)) != nil {
                 best = recorder
+                isComplete = true
                 break
             }
             if best == nil || recorder.recordedPropertyCount > best!.recordedPropertyCount {
@@ -52,12 +61,15 @@ public enum JSONSchema {
         }
         var schema: JSONObject = ["type": "object"]
         if case .object(let record)? = best?.shape {
+            if !isComplete { record.isClosed = false }
             let recorded = record.schema
             schema["properties"] = recorded["properties"] ?? .object(JSONObject())
             if let required = recorded["required"] { schema["required"] = required }
             if let additional = recorded["additionalProperties"] { schema["additionalProperties"] = additional }
         } else {
             schema["properties"] = .object(JSONObject())
+            // A type that decoded without asking for a single key (an empty struct) knows none.
+            if isComplete, unknownKeys == .refused, case .unknown? = best?.shape { schema["additionalProperties"] = false }
         }
         return .object(schema)
     }
@@ -75,8 +87,12 @@ final class SchemaDerivation {
     /// The types being derived, outermost first: a type found again here is recursive.
     var typesInProgress: [ObjectIdentifier]
 
-    init(root: Any.Type) {
+    /// Whether fully recorded objects get `"additionalProperties": false`.
+    let closesObjects: Bool
+
+    init(root: Any.Type, closesObjects: Bool) {
         typesInProgress = [ObjectIdentifier(root)]
+        self.closesObjects = closesObjects
     }
 }
 
@@ -94,6 +110,14 @@ enum SchemaNode {
     }
 }
 
+/// What an object does with members that its schema does not name.
+public enum UnknownKeys: Sendable, Hashable {
+    /// A member the schema does not name is an error (`"additionalProperties": false`).
+    case refused
+    /// A member the schema does not name is accepted, and the decoder skips it.
+    case ignored
+}
+
 /// What a keyed container was asked for.
 final class SchemaObjectRecord {
     /// The key that `allKeys` offers, to catch `[String: T]` decoding its values.
@@ -105,6 +129,9 @@ final class SchemaObjectRecord {
     var testedKeys: Set<String> = []
     var offeredAnyKey = false
     var additionalProperties: SchemaNode? = nil
+    /// Whether the schema refuses keys it does not name: set for the
+    /// objects of a non-shallow recorder when the derivation closes objects.
+    var isClosed = false
 
     func record(_ key: String, _ node: SchemaNode, isRequired: Bool) {
         if offeredAnyKey && key == Self.anyKey {
@@ -127,8 +154,14 @@ final class SchemaObjectRecord {
             schema["additionalProperties"] = additionalProperties.schema
             return .object(schema)
         }
-        schema["properties"] = .object(JSONObject(properties.lazy.map { (key: $0.key, value: $0.node.schema) }))
+        var members = JSONObject(properties.lazy.map { (key: $0.key, value: $0.node.schema) })
+        let closes = isClosed && !offeredAnyKey
+        if closes {
+            for key in testedKeys.sorted() where members[key] == nil { members[key] = [:] }
+        }
+        schema["properties"] = .object(members)
         if !required.isEmpty { schema["required"] = .array(required.map(JSON.string)) }
+        if closes { schema["additionalProperties"] = false }
         return .object(schema)
     }
 }

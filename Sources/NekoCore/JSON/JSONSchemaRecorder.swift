@@ -53,6 +53,7 @@ final class SchemaRecorder: Decoder, SingleValueDecodingContainer {
             record = existing
         } else {
             record = SchemaObjectRecord()
+            record.isClosed = derivation.closesObjects && !isShallow
             shape = .object(record)
         }
         return KeyedDecodingContainer(SchemaKeyedRecorder<Key>(recorder: self, record: record))
