@@ -27,8 +27,13 @@ NEKO_ENDS_AT(neko_sink, write, NEKO_SINK_SIZE_1_0);
 NEKO_ENDS_AT(neko_plugin, get_extension, NEKO_PLUGIN_SIZE_1_0);
 NEKO_ENDS_AT(neko_plugin_config, change, NEKO_PLUGIN_CONFIG_SIZE_1_0);
 NEKO_ENDS_AT(neko_host_info, host_name, NEKO_HOST_INFO_SIZE_1_0);
+/* The frozen 1.1 sizes of the structs that grew in 1.1. */
+NEKO_ENDS_AT(neko_call, parent, NEKO_CALL_SIZE_1_1);
+NEKO_ENDS_AT(neko_host, progress, NEKO_HOST_SIZE_1_1);
+NEKO_ENDS_AT(neko_entry, reserved2, NEKO_ENTRY_SIZE_1_1);
 /* Strides of arrays stay 8-aligned (the header's stride rule). */
-_Static_assert(NEKO_ENTRY_SIZE_1_0 % 8 == 0 && NEKO_TIMER_SIZE_1_0 % 8 == 0, "1.0 strides are multiples of 8");
+_Static_assert(NEKO_ENTRY_SIZE_1_0 % 8 == 0 && NEKO_TIMER_SIZE_1_0 % 8 == 0 && NEKO_ENTRY_SIZE_1_1 % 8 == 0,
+               "strides are multiples of 8");
 #else
 #error "neko_abi.h's frozen 1.0 sizes are for LP64 targets (64-bit Linux)"
 #endif

@@ -67,9 +67,21 @@ public final class CallSlot: @unchecked Sendable {
         Unmanaged<CallSlot>.fromOpaque(call.pointee.context!).takeUnretainedValue()
     }
 
+    /// The owner's: the call this one was made for, when a plugin made it
+    /// while serving another (for the chain a too-deep call names).
+    public nonisolated(unsafe) var parent: CallSlot?
+    /// The owner's: where `neko_host.progress` reports of this call go, or
+    /// nil when nobody listens (the report is then dropped).
+    public nonisolated(unsafe) var progress: ProgressListener?
+
     /// Fills in the call and marks it pending; call only on an idle slot.
+    /// `deadline` is absolute (`MonotonicClock`, 0: none); `timeoutMilliseconds`
+    /// is the same deadline from now, for a 1.0 plugin.
     @inline(__always)
-    public func arm(entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, complete: neko_complete_fn) {
+    public func arm(
+        entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, deadline: UInt64,
+        caller: UnsafePointer<CChar>? = nil, depth: UInt32 = 1, complete: neko_complete_fn
+    ) {
         call.pointee.struct_size = UInt32(MemoryLayout<neko_call>.size)
         call.pointee.entry_index = entryIndex
         call.pointee.call_id = callID
@@ -77,8 +89,22 @@ public final class CallSlot: @unchecked Sendable {
         call.pointee.args_len = arguments.count
         call.pointee.timeout_ms = timeoutMilliseconds
         call.pointee.complete = complete
+        call.pointee.deadline_ns = deadline
+        call.pointee.caller = caller
+        call.pointee.depth = depth
         hasWaiter.store(false, ordering: .relaxed)
         phase.store(Phase.pending.rawValue, ordering: .releasing)
+    }
+
+    /// The slot of a `neko_call` a plugin passes back to the host (a
+    /// `parent`, a `progress` report), or nil when that call is not one the
+    /// host made with `complete` (a plugin bug: its own call, or garbage
+    /// that still points to a call).
+    public static func ofHostCall(_ call: UnsafePointer<neko_call>?, completedBy functions: [neko_complete_fn]) -> CallSlot? {
+        guard let call, call.isAtLeast1_0, let context = call.pointee.context, let complete = call.pointee.complete else { return nil }
+        let address = unsafeBitCast(complete, to: UnsafeRawPointer.self)
+        guard functions.contains(where: { unsafeBitCast($0, to: UnsafeRawPointer.self) == address }) else { return nil }
+        return Unmanaged<CallSlot>.fromOpaque(context).takeUnretainedValue()
     }
 
     /// Drops the borrowed arguments once the function that took the call returned.
@@ -120,6 +146,8 @@ public final class CallSlot: @unchecked Sendable {
     /// Makes a completed slot idle again, once its owner has taken the result.
     @inline(__always)
     public func recycle() {
+        if parent != nil { parent = nil }
+        if progress != nil { progress = nil }
         phase.store(Phase.idle.rawValue, ordering: .releasing)
     }
 }

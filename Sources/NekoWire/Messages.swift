@@ -9,6 +9,8 @@ public struct DescriptorMessage: Sendable {
         public var structSize: UInt32, flags: UInt32
         public var id: String?, name: String?, description: String?, schema: String?
         public var timeoutMilliseconds: UInt32
+        /// 1.1 fields: nil and 0 when the plugin's entry does not reach them.
+        public var resultSchema: String? = nil, hints: UInt32 = 0
     }
 
     /// One `neko_timer`.
@@ -69,7 +71,9 @@ public struct DescriptorMessage: Sendable {
             return Entry(
                 structSize: entry.pointee.struct_size, flags: entry.pointee.flags, id: text(entry.pointee.id),
                 name: text(entry.pointee.name), description: text(entry.pointee.description),
-                schema: text(entry.pointee.args_schema), timeoutMilliseconds: entry.pointee.timeout_ms)
+                schema: text(entry.pointee.args_schema), timeoutMilliseconds: entry.pointee.timeout_ms,
+                resultSchema: entry.field(\.result_schema).map { String(cString: $0) },
+                hints: entry.has(\.hints) ? entry.pointee.hints : 0)
         }
         let timerList = try DeclaredArray(descriptor.pointee.timers, count: descriptor.pointee.timer_count, kind: "timer")
         timers = (0..<timerList.count).map { position in
@@ -115,6 +119,8 @@ public struct DescriptorMessage: Sendable {
             writer.append(entry.flags)
             for text in [entry.id, entry.name, entry.description, entry.schema] { writer.append(text) }
             writer.append(entry.timeoutMilliseconds)
+            writer.append(entry.resultSchema)
+            writer.append(entry.hints)
         }
         writer.append(timerCount)
         writer.append(UInt32(timers.count))
@@ -143,7 +149,7 @@ public struct DescriptorMessage: Sendable {
         sdk = try reader.string("hello.sdk")
         functions = Functions(rawValue: try reader.uint32("hello.functions"))
         entryCount = try reader.uint32("hello.entry_count")
-        let entryTotal = try reader.count("hello.entries", minimumSize: 28)
+        let entryTotal = try reader.count("hello.entries", minimumSize: 36)
         guard entryTotal == 0 || entryTotal == Int(entryCount) else {
             throw .malformed("hello: entry_count is \(entryCount) but \(entryTotal) entries follow")
         }
@@ -152,7 +158,8 @@ public struct DescriptorMessage: Sendable {
                 structSize: try reader.uint32("entry.struct_size"), flags: try reader.uint32("entry.flags"),
                 id: try reader.string("entry.id"), name: try reader.string("entry.name"),
                 description: try reader.string("entry.description"), schema: try reader.string("entry.args_schema"),
-                timeoutMilliseconds: try reader.uint32("entry.timeout_ms")))
+                timeoutMilliseconds: try reader.uint32("entry.timeout_ms"),
+                resultSchema: try reader.string("entry.result_schema"), hints: try reader.uint32("entry.hints")))
         }
         timerCount = try reader.uint32("hello.timer_count")
         let timerTotal = try reader.count("hello.timers", minimumSize: 20)

@@ -21,7 +21,8 @@ final class WorkerHostTable: @unchecked Sendable {
             host_name: UnsafePointer(strdup(message.hostName)), plugin_id: UnsafePointer(strdup(message.pluginID)),
             plugin_dir: UnsafePointer(strdup(message.pluginFolder)), data_dir: UnsafePointer(strdup(message.dataFolder)),
             config_json: config, config_json_len: message.config.count, host_data: nil,
-            log: workerLog, emit: workerEmit, call: workerCall, get_extension: { _, _ in nil }))
+            log: workerLog, emit: workerEmit, call: workerCall, get_extension: { _, _ in nil },
+            cancel: nil, progress: nil))
     }
 }
 

@@ -110,7 +110,8 @@ final class WorkerSession: @unchecked Sendable {
             slot.arm(
                 entryIndex: message.entryIndex, callID: message.callID,
                 arguments: UnsafeRawBufferPointer(start: fastArguments, count: message.arguments.count),
-                timeoutMilliseconds: message.timeoutMilliseconds, complete: completeFast)
+                timeoutMilliseconds: message.timeoutMilliseconds,
+                deadline: MonotonicClock.deadline(afterMilliseconds: message.timeoutMilliseconds), complete: completeFast)
             invoke(instance, slot.call)
             finishSync(slot, on: fast)
         }
@@ -247,7 +248,9 @@ final class WorkerSession: @unchecked Sendable {
                 let slot = slots.take()
                 slot.word = id
                 arguments.withUnsafeBytes { bytes in
-                    slot.arm(entryIndex: entryIndex, callID: callID, arguments: bytes, timeoutMilliseconds: timeout, complete: completeMain)
+                    slot.arm(
+                        entryIndex: entryIndex, callID: callID, arguments: bytes, timeoutMilliseconds: timeout,
+                        deadline: MonotonicClock.deadline(afterMilliseconds: timeout), complete: completeMain)
                     invoke(self.instance!, slot.call)
                 }
                 if !asyncEntries.contains(entryIndex) { finishSync(slot, on: main) }

@@ -96,6 +96,12 @@ extern "C" {
 #define NEKO_PLUGIN_CONFIG_SIZE_1_0 24
 #define NEKO_HOST_INFO_SIZE_1_0 24
 
+/* The sizes of the structs that grew in ABI 1.1 (the others are as in 1.0).
+ * Frozen as well, for a 1.2 reader. */
+#define NEKO_CALL_SIZE_1_1 88
+#define NEKO_HOST_SIZE_1_1 120
+#define NEKO_ENTRY_SIZE_1_1 64
+
 /* Marks the one symbol a plugin exports, so that a plugin built with
  * `-fvisibility=hidden` (recommended: nothing else leaks) still exports it. */
 #if defined(_WIN32)
@@ -176,12 +182,43 @@ struct neko_call {
     const uint8_t *args;      /* a JSON object (eg `{"name":"Ada"}`), borrowed: valid only until
                                  the function that took the call returns. NULL with args_len 0
                                  means `{}`. The host does not check it against `args_schema`:
-                                 the plugin validates its own arguments. */
+                                 the plugin validates its own arguments, unless
+                                 the entry sets NEKO_ENTRY_VALIDATE_ARGS (1.1). */
     size_t args_len;
     uint32_t timeout_ms;      /* the caller's deadline from now, in ms; 0: none */
     uint32_t reserved;        /* 0 */
     void *context;            /* the caller's, for `complete`; never read by the callee */
     neko_complete_fn complete; /* mandatory */
+
+    /* ---- Appended in 1.1: the call's context. A callee reads each field only
+     * when NEKO_HAS_FIELD(call, neko_call, <field>) (a 1.0 caller's call is
+     * shorter). The host fills them in on every call it makes; a plugin that
+     * calls through `neko_host.call` sets `deadline_ns` and `parent` (or zero
+     * them: the host then derives both) and leaves `caller` and `depth` zero
+     * (the host sets those itself). */
+
+    /* When the caller stops waiting: an absolute CLOCK_MONOTONIC time in ns
+     * (what clock_gettime(CLOCK_MONOTONIC) returns, the same in every process
+     * of the machine), eg 81234567890123; 0: none. Already the smaller of the
+     * caller's and the entry's deadlines. In `neko_host.call`: the plugin's
+     * own wish (0: none), which the host lowers to the parent's deadline. */
+    uint64_t deadline_ns;
+    /* Who calls: the id of the plugin whose `neko_host.call` made the call
+     * (eg "planner"), or NULL for a client of the host (an application, nekoctl,
+     * a socket, HTTP or MCP client). Borrowed, as `args`. */
+    const char *caller;
+    /* How deep in a chain of calls: 1 for a client's call, the parent's + 1
+     * for a plugin's call made while serving another. A host refuses a call
+     * deeper than its bound (16 by default) with NEKO_ERR_UNAVAILABLE naming
+     * the chain, instead of overflowing a stack. */
+    uint32_t depth;
+    uint32_t reserved2;       /* 0 */
+    /* In `neko_host.call`: the call the plugin is serving when it makes this
+     * one (the `call` its `invoke` received), or NULL. The host takes the
+     * parent's deadline when it is sooner, counts the depth and names the
+     * chain from it. NULL inside a sync entry's `invoke` is fine: the host
+     * knows which call that thread is serving. Set by the host: NULL. */
+    const neko_call *parent;
 };
 
 /* -------------------------------------------------------------------------
@@ -221,13 +258,39 @@ struct neko_host {
      * filled in by the plugin (entry_index is ignored) and must stay valid
      * until its `complete` runs, which may happen before this returns. Errors,
      * including an unknown plugin or entry, arrive through `complete`.
-     * [any-thread] Never wait for the completion inside `invoke` of a sync
-     * entry on a call that can come back to this plugin: that deadlocks. */
+     * Set `call->parent` (1.1) to the call being served, if any: the new
+     * call then inherits its deadline and depth (see `neko_call`).
+     * [any-thread] Re-entrant: may be called from `invoke`, a timer, `start`
+     * or `stop` (a call from `start` or `stop` must not wait for a plugin
+     * that is loading after this one). Never wait for the completion inside
+     * `invoke` of a sync entry on a call that can come back to this plugin:
+     * that deadlocks. */
     void (*call)(const neko_host *host, const char *plugin_id, const char *entry_id, const neko_call *call);
 
     /* Returns the host extension with this id (eg "neko.host.store/1"), or
      * NULL. Host-owned, valid until `destroy`. [any-thread] */
     const void *(*get_extension)(const neko_host *host, const char *id);
+
+    /* ---- Appended in 1.1 (test NEKO_HAS_FIELD(host, neko_host, <field>)). */
+
+    /* Cancels an outgoing call: `call` is the pointer this plugin gave to
+     * `neko_host.call`. Its completion still arrives, exactly once, with
+     * NEKO_ERR_CANCELED (or with its result when it was too late); the callee
+     * is asked to stop (its `cancel`). A call already completed is ignored:
+     * after its `complete` ran, never pass that pointer again (its memory may
+     * be another call's by then). [any-thread] Re-entrant: may be called from
+     * `invoke`, a timer, `start` or `stop`. */
+    void (*cancel)(const neko_host *host, const neko_call *call);
+
+    /* Reports the progress of the call `call` this plugin is serving (the
+     * pointer its `invoke` received): `done` of `total` (total <= 0: unknown),
+     * and an optional message (borrowed, UTF-8, eg "3 of 10 pages"; NULL with
+     * len 0 for none). The host passes it to whoever made the call, when it
+     * listens (nekoctl call --progress, the control socket, an MCP progress
+     * token); otherwise it is dropped. Never fails; ignored after the call is
+     * completed. [any-thread] Re-entrant. Cheap when nobody listens. */
+    void (*progress)(const neko_host *host, const neko_call *call, double done, double total,
+                     const char *message, size_t len);
 };
 
 /* -------------------------------------------------------------------------
@@ -235,7 +298,24 @@ struct neko_host {
  * ------------------------------------------------------------------------- */
 
 enum {
-    NEKO_ENTRY_ASYNC = 1u << 0 /* may complete after `invoke` returns */
+    NEKO_ENTRY_ASYNC = 1u << 0,        /* may complete after `invoke` returns */
+    /* (1.1) The host checks the arguments against `args_schema` before
+     * `invoke` and answers NEKO_ERR_INVALID_ARGUMENT itself, naming every
+     * failing field with its JSON path (docs/SCHEMA.md lists the keywords).
+     * A plugin that relies on it declares `abi = "1.1"` in its manifest: a
+     * 1.0 host ignores the flag. */
+    NEKO_ENTRY_VALIDATE_ARGS = 1u << 1
+};
+
+/* (1.1) What an entry promises about its effects, as the MCP tool annotations
+ * do (readOnlyHint, destructiveHint, idempotentHint, openWorldHint). Each set
+ * bit is a claim; an unset bit claims nothing. Hints are for clients (an
+ * agent deciding what to ask a person about); the host does not enforce them. */
+enum {
+    NEKO_HINT_READ_ONLY = 1u << 0,   /* changes nothing */
+    NEKO_HINT_DESTRUCTIVE = 1u << 1, /* may delete or overwrite */
+    NEKO_HINT_IDEMPOTENT = 1u << 2,  /* calling again with the same arguments changes nothing more */
+    NEKO_HINT_OPEN_WORLD = 1u << 3   /* reaches outside the machine (network, other services) */
 };
 
 /* One entry of a plugin. Plugin-owned, constant, valid while the library is
@@ -252,6 +332,15 @@ typedef struct neko_entry {
     const char *args_schema;
     uint32_t timeout_ms;      /* the entry's own deadline; 0: the host's default */
     uint32_t reserved;        /* 0 */
+
+    /* ---- Appended in 1.1 (the host reads them when the entry's struct_size
+     * reaches them). */
+    /* The JSON Schema of the result, eg `{"type":"object","properties":
+     * {"greeting":{"type":"string"}}}`; NULL: not said. Shown by `nekoctl info`
+     * and given to MCP clients as the tool's output schema. */
+    const char *result_schema;
+    uint32_t hints;           /* NEKO_HINT_* */
+    uint32_t reserved2;       /* 0 */
 } neko_entry;
 
 enum {

@@ -14,6 +14,29 @@ public struct EntryInfo: Sendable, Equatable {
     public let isAsync: Bool
     /// Its own deadline, if it declares one.
     public let timeout: Duration?
+    /// The JSON Schema of its result, when it says (ABI 1.1).
+    public let resultSchema: JSON?
+    /// What it promises about its effects (ABI 1.1).
+    public let hints: EntryHints
+    /// Whether the host checks its arguments against `schema` before the
+    /// plugin sees them (`NEKO_ENTRY_VALIDATE_ARGS`, ABI 1.1).
+    public let validatesArguments: Bool
+
+    /// Describes an entry; the 1.1 parts default to "not said".
+    public init(
+        id: String, name: String, description: String, schema: JSON, isAsync: Bool, timeout: Duration?,
+        resultSchema: JSON? = nil, hints: EntryHints = [], validatesArguments: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.schema = schema
+        self.isAsync = isAsync
+        self.timeout = timeout
+        self.resultSchema = resultSchema
+        self.hints = hints
+        self.validatesArguments = validatesArguments
+    }
 
     /// Whether `id` is a valid entry or timer id: `[A-Za-z0-9_.-]{1,128}`.
     static func isValidID(_ id: String) -> Bool {

@@ -35,7 +35,8 @@ final class ProxyDescriptor: @unchecked Sendable {
             (entries + index).initialize(to: neko_entry(
                 struct_size: UInt32(MemoryLayout<neko_entry>.size), flags: entry.flags, id: keep(entry.id), name: keep(entry.name),
                 description: keep(entry.description), args_schema: keep(entry.schema),
-                timeout_ms: entry.timeoutMilliseconds, reserved: 0))
+                timeout_ms: entry.timeoutMilliseconds, reserved: 0,
+                result_schema: keep(entry.resultSchema), hints: entry.hints, reserved2: 0))
         }
         for (index, timer) in message.timers.enumerated() {
             (timers + index).initialize(to: neko_timer(

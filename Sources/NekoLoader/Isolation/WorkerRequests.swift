@@ -90,7 +90,8 @@ private final class RemoteCallLink: @unchecked Sendable {
             call.initialize(to: neko_call(
                 struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
                 args: bytes.baseAddress, args_len: bytes.count, timeout_ms: timeoutMilliseconds, reserved: 0,
-                context: context, complete: completeRemoteCall))
+                context: context, complete: completeRemoteCall,
+                deadline_ns: 0, caller: nil, depth: 0, reserved2: 0, parent: nil))
             guard let function = table.pointee.call else {
                 return Forwarding.fail(call, CallError(.unavailable, "this host does not forward calls"))
             }

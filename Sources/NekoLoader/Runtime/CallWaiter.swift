@@ -37,7 +37,9 @@ final class CallWaiter: Sendable {
         let slot = callSlots.take()
         slot.owner = self
         slot.reporter = owner.binding.ledger.address
-        slot.arm(entryIndex: entryIndex, callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, complete: completeWaiter)
+        slot.arm(
+            entryIndex: entryIndex, callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
+            deadline: MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds), complete: completeWaiter)
         invoke(slot.call)
     }
 

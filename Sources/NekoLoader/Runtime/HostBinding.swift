@@ -63,7 +63,8 @@ private final class TableStorage: @unchecked Sendable {
             struct_size: UInt32(MemoryLayout<neko_host>.size), abi: BuildStamp.abi,
             host_name: keep(hostName), plugin_id: keep(manifest.id), plugin_dir: keep(manifest.folder),
             data_dir: keep(dataFolder), config_json: configCopy, config_json_len: config.count,
-            host_data: nil, log: hostLog, emit: hostEmit, call: hostCall, get_extension: hostExtension))
+            host_data: nil, log: hostLog, emit: hostEmit, call: hostCall, get_extension: hostExtension,
+            cancel: hostCancel, progress: hostProgress))
     }
 
     deinit {
@@ -119,4 +120,11 @@ private let hostCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<C
 
 private let hostExtension: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, _ in
     nil
+}
+
+private let hostCancel: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?) -> Void = { _, _ in
+}
+
+private let hostProgress: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?, Double, Double, UnsafePointer<CChar>?, Int) -> Void = {
+    _, _, _, _, _, _ in
 }

@@ -80,7 +80,9 @@ enum InlineCall {
         let slot = ThreadSlots.current.next()
         let outcome = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self)
         slot.reporter = ledger.address
-        slot.arm(entryIndex: entryIndex, callID: 0, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, complete: completeInline)
+        slot.arm(
+            entryIndex: entryIndex, callID: 0, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
+            deadline: MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds), complete: completeInline)
         descriptor.pointee.invoke(instance, slot.call)
         if slot.current != .completed {
             if slot.current == .pending { ledger.returnedIncomplete(entryIndex: entryIndex) }

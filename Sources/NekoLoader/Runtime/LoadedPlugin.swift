@@ -191,7 +191,8 @@ enum Forwarding {
         link.slot.arm(
             entryIndex: UInt32(index), callID: callID,
             arguments: UnsafeRawBufferPointer(start: original.pointee.args, count: original.pointee.args_len),
-            timeoutMilliseconds: deadline.abiMilliseconds, complete: completeLink)
+            timeoutMilliseconds: deadline.abiMilliseconds, deadline: MonotonicClock.deadline(afterMilliseconds: deadline.abiMilliseconds),
+            complete: completeLink)
         link.timer.setEventHandler { [link] in
             guard link.claim() else { return }
             fail(link.original, CallError(.timeout, "\(description) did not answer within \(deadline)"))

@@ -19,6 +19,9 @@ struct PluginLibrary: @unchecked Sendable {
     let entries: [EntryInfo]
     /// Entry index by id.
     let index: [String: Int]
+    /// The compiled argument schema of each entry that asks the host to
+    /// check its arguments (`NEKO_ENTRY_VALIDATE_ARGS`), else nil; by index.
+    let validators: [JSONSchemaValidator?]
     /// The interval timers, in the descriptor's order.
     let timers: [TimerInfo]
     /// The Swift compiler that built the plugin, or nil for a plugin without Swift.
@@ -98,8 +101,18 @@ struct PluginLibrary: @unchecked Sendable {
                 throw LoadFailure(.register, "\(library): entry id '\(entry.id)' is declared twice")
             }
         }
+        var validators: [JSONSchemaValidator?] = []
+        for entry in entries {
+            guard entry.validatesArguments else {
+                validators.append(nil)
+                continue
+            }
+            do { validators.append(try JSONSchemaValidator(entry.schema)) } catch {
+                throw LoadFailure(.register, "\(library): entry '\(entry.id)' asks the host to check its arguments (NEKO_ENTRY_VALIDATE_ARGS), but its args_schema cannot be used: \(error)")
+            }
+        }
         return PluginLibrary(
-            descriptor: descriptor, path: path, entries: entries, index: index, timers: timers, swiftVersion: swiftVersion,
+            descriptor: descriptor, path: path, entries: entries, index: index, validators: validators, timers: timers, swiftVersion: swiftVersion,
             sdk: descriptor.pointee.sdk.map { String(cString: $0) } ?? "unknown")
     }
 
@@ -162,11 +175,21 @@ struct PluginLibrary: @unchecked Sendable {
                     throw LoadFailure(.register, "\(library): entry '\(id)': args_schema is not valid JSON: \(error)")
                 }
             }
+            // 1.1 fields, read only when the plugin's entry reaches them.
+            var resultSchema: JSON?
+            if let text = entry.field(\.result_schema) {
+                do { resultSchema = try JSON.parse(String(cString: text)) } catch {
+                    throw LoadFailure(.register, "\(library): entry '\(id)': result_schema is not valid JSON: \(error)")
+                }
+            }
+            let flags = entry.pointee.flags
             entries.append(EntryInfo(
                 id: id, name: entry.pointee.name.map { String(cString: $0) } ?? id,
                 description: entry.pointee.description.map { String(cString: $0) } ?? "",
-                schema: schema, isAsync: entry.pointee.flags & UInt32(NEKO_ENTRY_ASYNC) != 0,
-                timeout: entry.pointee.timeout_ms == 0 ? nil : .milliseconds(Int64(entry.pointee.timeout_ms))))
+                schema: schema, isAsync: flags & UInt32(NEKO_ENTRY_ASYNC) != 0,
+                timeout: entry.pointee.timeout_ms == 0 ? nil : .milliseconds(Int64(entry.pointee.timeout_ms)),
+                resultSchema: resultSchema, hints: EntryHints(rawValue: entry.has(\.hints) ? entry.pointee.hints : 0),
+                validatesArguments: flags & UInt32(NEKO_ENTRY_VALIDATE_ARGS) != 0))
         }
         return entries
     }

@@ -62,7 +62,8 @@ enum Exported {
                 flags: entry.isAsync ? UInt32(NEKO_ENTRY_ASYNC) : 0,
                 id: permanent(entry.id), name: permanent(entry.name), description: permanent(entry.description),
                 args_schema: permanent(entry.schema.description),
-                timeout_ms: entry.timeout?.abiMilliseconds ?? 0, reserved: 0)
+                timeout_ms: entry.timeout?.abiMilliseconds ?? 0, reserved: 0,
+                result_schema: nil, hints: 0, reserved2: 0)
         }
         let timers = P.timers
         let timerTable = UnsafeMutablePointer<neko_timer>.allocate(capacity: max(timers.count, 1))

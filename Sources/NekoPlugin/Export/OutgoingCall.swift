@@ -41,7 +41,8 @@ enum OutgoingCall {
                     request.initialize(to: neko_call(
                         struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
                         args: args.baseAddress, args_len: args.count, timeout_ms: timeout.map { max(1, $0.abiMilliseconds) } ?? 0,
-                        reserved: 0, context: Unmanaged.passRetained(waiter).toOpaque(), complete: completeOutgoing))
+                        reserved: 0, context: Unmanaged.passRetained(waiter).toOpaque(), complete: completeOutgoing,
+                        deadline_ns: 0, caller: nil, depth: 0, reserved2: 0, parent: nil))
                     plugin.withCString { plugin in
                         entry.withCString { entry in call(host.pointer, plugin, entry, request) }
                     }

@@ -1,0 +1,38 @@
+/// A progress report of a call in flight, from `neko_host.progress`
+/// (`context.progress(...)` in the Swift SDK).
+public struct CallProgress: Sendable, Equatable {
+    /// How much is done, eg 3.
+    public var done: Double
+    /// Out of how much, eg 10; nil when the plugin does not know.
+    public var total: Double?
+    /// What the plugin says, eg "3 of 10 pages"; empty for nothing.
+    public var message: String
+
+    /// A report of `done` out of `total` (nil: unknown).
+    public init(done: Double, total: Double? = nil, message: String = "") {
+        self.done = done
+        self.total = total
+        self.message = message
+    }
+
+    /// eg "3/10 3 of 10 pages", or "3 working" when the total is unknown.
+    public var line: String {
+        let amount = total.map { "\(Self.number(done))/\(Self.number($0))" } ?? Self.number(done)
+        return message.isEmpty ? amount : "\(amount) \(message)"
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// Where the progress reports of one call go: set by whoever makes the call.
+public final class ProgressListener: Sendable {
+    /// Receives each report, on the plugin's thread: keep it short.
+    public let receive: @Sendable (CallProgress) -> Void
+
+    /// A listener calling `receive` with each report.
+    public init(_ receive: @escaping @Sendable (CallProgress) -> Void) {
+        self.receive = receive
+    }
+}
