@@ -68,11 +68,21 @@ public final class CallSlot: @unchecked Sendable {
     }
 
     /// The owner's: the call this one was made for, when a plugin made it
-    /// while serving another (for the chain a too-deep call names).
-    public nonisolated(unsafe) var parent: CallSlot?
-    /// The owner's: where `neko_host.progress` reports of this call go, or
-    /// nil when nobody listens (the report is then dropped).
-    public nonisolated(unsafe) var progress: ProgressListener?
+    /// while serving another (for the chain a too-deep call names). Unowned:
+    /// slots are immortal, and a plugin that names a finished call as a
+    /// parent reads a stale slot, never freed memory.
+    public nonisolated(unsafe) unowned(unsafe) var parent: CallSlot?
+    /// Who listens to this call's progress reports (a `ProgressListeners`
+    /// number), 0: nobody. Set by the owner before the plugin gets the call.
+    public let listener = Atomic<UInt64>(0)
+
+    /// Hands `progress` to the call's listener, if it has one and the call
+    /// is still pending; a report after completion is dropped. [any-thread]
+    public func report(_ progress: @autoclosure () -> CallProgress) {
+        let number = listener.load(ordering: .acquiring)
+        guard number != 0, current == .pending, let receiver = ProgressListeners.shared.listener(number) else { return }
+        receiver.receive(progress())
+    }
 
     /// Fills in the call and marks it pending; call only on an idle slot.
     /// `deadline` is absolute (`MonotonicClock`, 0: none); `timeoutMilliseconds`
@@ -92,6 +102,7 @@ public final class CallSlot: @unchecked Sendable {
         call.pointee.deadline_ns = deadline
         call.pointee.caller = caller
         call.pointee.depth = depth
+        listener.store(0, ordering: .relaxed)
         hasWaiter.store(false, ordering: .relaxed)
         phase.store(Phase.pending.rawValue, ordering: .releasing)
     }
@@ -146,8 +157,7 @@ public final class CallSlot: @unchecked Sendable {
     /// Makes a completed slot idle again, once its owner has taken the result.
     @inline(__always)
     public func recycle() {
-        if parent != nil { parent = nil }
-        if progress != nil { progress = nil }
+        parent = nil
         phase.store(Phase.idle.rawValue, ordering: .releasing)
     }
 }

@@ -23,6 +23,8 @@ public struct EntryHandle: Sendable {
     /// once, as `Duration` arithmetic costs more than the call itself.
     let defaultDeadline: Duration
     let defaultDeadlineMilliseconds: UInt32
+    /// The entry's argument schema, when it asks the host to check arguments.
+    let validator: JSONSchemaValidator?
 
     init(plugin: String, info: EntryInfo, loaded: LoadedPlugin, index: Int, host: PluginHost) {
         self.plugin = plugin
@@ -32,6 +34,27 @@ public struct EntryHandle: Sendable {
         self.host = host
         defaultDeadline = host.deadline(nil, info)
         defaultDeadlineMilliseconds = defaultDeadline.abiMilliseconds
+        validator = loaded.library.validators[index]
+    }
+
+    /// Why the host refuses `arguments` before the plugin sees them, or nil:
+    /// only for an entry that asks the host to check them
+    /// (`NEKO_ENTRY_VALIDATE_ARGS`), with every failing field.
+    func refusal(of arguments: UnsafeRawBufferPointer) -> CallError? {
+        guard let validator else { return nil }
+        do throws(ArgumentError) {
+            let value: JSON
+            do { value = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments) } catch { throw ArgumentError(error) }
+            try validator.validate(value)
+            return nil
+        } catch {
+            return CallError(.invalidArgument, "\(plugin):\(info.id): \(error.message)", field: error.field)
+        }
+    }
+
+    /// Registers `progress` for one call. - Returns: its number (0 for nil).
+    private static func listen(_ progress: (@Sendable (CallProgress) -> Void)?) -> UInt64 {
+        progress.map { ProgressListeners.shared.add(ProgressListener($0)) } ?? 0
     }
 
     /// Calls the entry and waits for its result's JSON bytes.
@@ -40,9 +63,13 @@ public struct EntryHandle: Sendable {
     /// deadline is the smallest of `timeout` and the entry's own, else the
     /// host's default; a sync entry cannot be interrupted in-process.
     /// - Throws: a `CallError` with the plugin's error code and message.
-    public func callBlocking(_ arguments: [UInt8], timeout: Duration? = nil) throws(CallError) -> [UInt8] {
+    /// - Parameter progress: receives the entry's progress reports
+    ///   (`neko_host.progress`), on the plugin's thread, until the call ends.
+    public func callBlocking(
+        _ arguments: [UInt8], timeout: Duration? = nil, progress: (@Sendable (CallProgress) -> Void)? = nil
+    ) throws(CallError) -> [UInt8] {
         let outcome = arguments.withUnsafeBytes { bytes in
-            withResult(of: bytes, timeout: timeout) { outcome in outcome.map { Array($0) } }
+            withResult(of: bytes, timeout: timeout, progress: progress) { outcome in outcome.map { Array($0) } }
         }
         return try outcome.get()
     }
@@ -50,17 +77,27 @@ public struct EntryHandle: Sendable {
     /// Calls the entry and hands the borrowed result bytes (or the error) to
     /// `body`, without copying them: the zero-copy form of `callBlocking`.
     public func withResult<T>(
-        of arguments: UnsafeRawBufferPointer, timeout: Duration? = nil,
+        of arguments: UnsafeRawBufferPointer, timeout: Duration? = nil, progress: (@Sendable (CallProgress) -> Void)? = nil,
+        _ body: (Result<UnsafeRawBufferPointer, CallError>) -> T
+    ) -> T {
+        if validator != nil, let refusal = refusal(of: arguments) { return body(.failure(refusal)) }
+        let listener = Self.listen(progress)
+        defer { ProgressListeners.shared.remove(listener) }
+        return withResult(of: arguments, timeout: timeout, listener: listener, body)
+    }
+
+    private func withResult<T>(
+        of arguments: UnsafeRawBufferPointer, timeout: Duration?, listener: UInt64,
         _ body: (Result<UnsafeRawBufferPointer, CallError>) -> T
     ) -> T {
         guard loaded.enter() else {
             // Between generations (a reload) or stopped: one retry on what serves next.
             guard let fresh = afterSwitch() else { return body(.failure(host.stopped(plugin))) }
-            return fresh.withResult(of: arguments, timeout: timeout, body)
+            return fresh.withResult(of: arguments, timeout: timeout, listener: listener, body)
         }
         if !info.isAsync {
             let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
-            return loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds) { outcome in
+            return loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds, listener: listener) { outcome in
                 loaded.leave()
                 guard let outcome else {
                     // It returned from invoke without completing (a plugin bug): its late completion is ignored.
@@ -75,7 +112,7 @@ public struct EntryHandle: Sendable {
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
-        let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.abiMilliseconds)
+        let waiter = loaded.submit(index, callID: id, arguments: arguments, timeoutMilliseconds: deadline.abiMilliseconds, origin: .client(listener: listener))
         var outcome = waiter.wait(until: .now() + .nanoseconds(deadline.clampedNanoseconds), spinning: host.answerSpin)
         if outcome == nil {
             if waiter.finish(.failure(host.timedOut(plugin, info, deadline))) { loaded.cancel(id) }
@@ -99,27 +136,32 @@ public struct EntryHandle: Sendable {
     /// a thread of Swift's cooperative pool: a sync entry runs on a thread of
     /// the host's (`SyncCallThreads`), an async one is awaited. Canceling the
     /// calling task cancels a call of an async entry.
-    public func call(_ arguments: [UInt8], timeout: Duration? = nil) async throws(CallError) -> [UInt8] {
+    public func call(
+        _ arguments: [UInt8], timeout: Duration? = nil, progress: (@Sendable (CallProgress) -> Void)? = nil
+    ) async throws(CallError) -> [UInt8] {
         if !info.isAsync {
             let outcome: CallOutcome = await withCheckedContinuation { continuation in
                 SyncCallThreads.shared.run {
-                    continuation.resume(returning: Result { () throws(CallError) in try callBlocking(arguments, timeout: timeout) })
+                    continuation.resume(returning: Result { () throws(CallError) in try callBlocking(arguments, timeout: timeout, progress: progress) })
                 }
             }
             return try outcome.get()
         }
+        if validator != nil, let refusal = arguments.withUnsafeBytes({ refusal(of: $0) }) { throw refusal }
         guard loaded.enter() else {
             // Between generations: wait for the switch off the pool, then call what serves next.
             let fresh = await withCheckedContinuation { continuation in
                 SyncCallThreads.shared.run { continuation.resume(returning: afterSwitch()) }
             }
             guard let fresh else { throw host.stopped(plugin) }
-            return try await fresh.call(arguments, timeout: timeout)
+            return try await fresh.call(arguments, timeout: timeout, progress: progress)
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
+        let listener = Self.listen(progress)
+        defer { ProgressListeners.shared.remove(listener) }
         let waiter = arguments.withUnsafeBytes {
-            loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.abiMilliseconds)
+            loaded.submit(index, callID: id, arguments: $0, timeoutMilliseconds: deadline.abiMilliseconds, origin: .client(listener: listener))
         }
         if let outcome = waiter.outcome { return try outcome.get() }
         // The deadline runs on a Dispatch timer, not on Swift's cooperative

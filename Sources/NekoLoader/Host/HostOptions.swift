@@ -54,6 +54,11 @@ public struct HostOptions: Sendable {
     public var hangGrace: Duration = .seconds(1)
     /// When a crashed isolated plugin restarts, and when it gives up.
     public var restartPolicy = RestartPolicy()
+    /// The longest chain of calls a plugin call may extend: a plugin's call
+    /// made while serving a call that is already this deep fails with
+    /// `unavailable` naming the chain (a plugin calling itself for ever
+    /// would otherwise exhaust threads or a stack).
+    public var maxCallDepth: UInt32 = 16
 
     /// Options for these roots, with defaults for the rest.
     public init(roots: [String]) {

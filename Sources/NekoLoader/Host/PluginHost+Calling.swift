@@ -27,8 +27,12 @@ extension PluginHost {
     ///   - timeout: the caller's deadline; the entry's own, if smaller, wins.
     /// - Throws: a `CallError`: the plugin's own error, or `not_found`,
     ///   `unavailable`, `timeout`, `canceled`.
-    public func call(_ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil) async throws(CallError) -> [UInt8] {
-        try await self.entry(plugin, entry).call(arguments, timeout: timeout)
+    ///   - progress: receives the entry's progress reports until the call ends.
+    public func call(
+        _ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil,
+        progress: (@Sendable (CallProgress) -> Void)? = nil
+    ) async throws(CallError) -> [UInt8] {
+        try await self.entry(plugin, entry).call(arguments, timeout: timeout, progress: progress)
     }
 
     /// Calls an entry with `Encodable` arguments and decodes its result.
@@ -45,8 +49,11 @@ extension PluginHost {
 
     /// The blocking form of `call(_:_:arguments:timeout:)`, for threads that
     /// are not in Swift concurrency.
-    public func callBlocking(_ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil) throws(CallError) -> [UInt8] {
-        try self.entry(plugin, entry).callBlocking(arguments, timeout: timeout)
+    public func callBlocking(
+        _ plugin: String, _ entry: String, arguments: [UInt8], timeout: Duration? = nil,
+        progress: (@Sendable (CallProgress) -> Void)? = nil
+    ) throws(CallError) -> [UInt8] {
+        try self.entry(plugin, entry).callBlocking(arguments, timeout: timeout, progress: progress)
     }
 
     // MARK: - Internal
@@ -89,8 +96,22 @@ extension PluginHost {
         }
     }
 
-    /// A call from plugin `caller` to `plugin:entry`, through `neko_host.call`.
-    func forward(from caller: String, to plugin: String, entry: String, call: UnsafePointer<neko_call>) {
+    /// A call from the plugin of `binding` to `plugin:entry`, through `neko_host.call`.
+    func forward(from binding: HostBinding, to plugin: String, entry: String, call: UnsafePointer<neko_call>) {
+        let caller = binding.pluginID
+        // The call it serves: the one it names (1.1), else the one whose
+        // `invoke` runs on this thread, if any.
+        let named = call.field(\.parent).flatMap { CallSlot.ofHostCall($0, completedBy: InlineCall.hostCompletions) }
+        let parent = named ?? InlineCall.servingHere
+        // Progress reports of the new call go where the parent's go.
+        let origin = CallOrigin(
+            caller: binding.table.pointee.plugin_id, depth: (parent?.call.pointee.depth ?? 0) + 1, parent: parent,
+            listener: parent?.listener.load(ordering: .acquiring) ?? 0)
+        guard origin.depth <= options.maxCallDepth else {
+            let chain = (origin.chain(limit: Int(options.maxCallDepth)) + ["\(plugin):\(entry)"]).joined(separator: " → ")
+            return Forwarding.fail(call, CallError(
+                .unavailable, "call chain too deep: \(chain) would be call \(origin.depth) of a chain, and this host allows \(options.maxCallDepth) (HostOptions.maxCallDepth); is a plugin calling itself without end?"))
+        }
         var target: EntryHandle
         do {
             // Never load on demand here: the caller may be inside a lifecycle
@@ -99,15 +120,39 @@ extension PluginHost {
         } catch {
             return Forwarding.fail(call, error)
         }
+        let description = "\(plugin):\(entry) (called by \(caller))"
+        if let refusal = target.refusal(of: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)) {
+            return Forwarding.fail(call, refusal)
+        }
+        let now = MonotonicClock.now()
+        guard let deadline = deadline(of: call, parent: origin.parent, entry: target.info, now: now) else {
+            return Forwarding.fail(call, CallError(.timeout, "\(description): the caller's deadline had passed before the call began"))
+        }
         if !target.loaded.enter() {
             // Between generations (a reload): wait for the new one.
             guard let fresh = target.afterSwitch(), fresh.loaded.enter() else { return Forwarding.fail(call, stopped(plugin)) }
             target = fresh
         }
-        let requested = call.pointee.timeout_ms == 0 ? nil : Duration.milliseconds(Int64(call.pointee.timeout_ms))
         Forwarding.start(
-            call, target: target.loaded, index: target.index, callID: newCallID(),
-            deadline: deadline(requested, target.info), description: "\(plugin):\(entry) (called by \(caller))")
+            call, target: target.loaded, index: target.index, callID: newCallID(), deadline: deadline, origin: origin,
+            outgoing: binding.outgoing, description: description)
+    }
+
+    /// The deadline of a plugin's call (absolute, `MonotonicClock`): the
+    /// soonest of what the caller asks (`deadline_ns`, else `timeout_ms`),
+    /// its parent's deadline and the entry's own timeout, else the host's
+    /// default. - Returns: nil when it has already passed.
+    private func deadline(of call: UnsafePointer<neko_call>, parent: CallSlot?, entry: EntryInfo, now: UInt64) -> UInt64? {
+        var soonest = UInt64.max
+        if call.has(\.deadline_ns), call.pointee.deadline_ns != 0 {
+            soonest = call.pointee.deadline_ns
+        } else if call.pointee.timeout_ms != 0 {
+            soonest = now &+ UInt64(call.pointee.timeout_ms) &* 1_000_000
+        }
+        if let inherited = parent?.call.pointee.deadline_ns, inherited != 0 { soonest = min(soonest, inherited) }
+        if let own = entry.timeout { soonest = min(soonest, now &+ UInt64(own.clampedNanoseconds)) }
+        if soonest == .max { soonest = now &+ UInt64(options.defaultTimeout.clampedNanoseconds) }
+        return soonest > now ? soonest : nil
     }
 
     /// The deadline of a call: the smaller of the caller's and the entry's,

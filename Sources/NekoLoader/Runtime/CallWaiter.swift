@@ -33,14 +33,18 @@ final class CallWaiter: Sendable {
     /// Hands the call to `invoke`; `arguments` are borrowed for its duration
     /// only. The slot keeps the waiter alive until the plugin completes, and
     /// is not touched here after `invoke` (it may be completed and reused).
-    func submit(entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, _ invoke: (UnsafePointer<neko_call>) -> Void) {
+    func submit(
+        entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, origin: CallOrigin,
+        _ invoke: (UnsafePointer<neko_call>) -> Void
+    ) {
         let slot = callSlots.take()
         slot.owner = self
         slot.reporter = owner.binding.ledger.address
         slot.arm(
             entryIndex: entryIndex, callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
-            deadline: MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds), complete: completeWaiter)
-        invoke(slot.call)
+            deadline: MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds), complete: Self.completeWaiter)
+        origin.apply(to: slot)
+        InlineCall.serving(slot) { invoke(slot.call) }
     }
 
     /// Sets the outcome unless one is set; later completions are dropped.
@@ -103,23 +107,25 @@ final class CallWaiter: Sendable {
 /// The idle slots of async calls and forwarded calls, shared by all plugins.
 let callSlots = CallSlotPool()
 
-/// The `complete` of a waiter's call: the first completion copies the
-/// outcome and releases the slot's hold on the waiter; a second is reported.
-private let completeWaiter: neko_complete_fn = { call, result in
-    guard let call else { return }
-    let slot = CallSlot.of(call)
-    guard case .first = slot.claim() else {
-        // Never `.late`: a waiter never abandons its slot (its deadline finishes the waiter instead).
-        return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+extension CallWaiter {
+    /// The `complete` of a waiter's call: the first completion copies the
+    /// outcome and releases the slot's hold on the waiter; a second is reported.
+    static let completeWaiter: neko_complete_fn = { call, result in
+        guard let call else { return }
+        let slot = CallSlot.of(call)
+        guard case .first = slot.claim() else {
+            // Never `.late`: a waiter never abandons its slot (its deadline finishes the waiter instead).
+            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+        }
+        let waiter = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: CallWaiter.self)
+        let outcome = CallOutcome(result)
+        slot.owner = nil
+        _ = slot.settle()
+        slot.recycle()
+        callSlots.put(slot)
+        waiter.finish(outcome)
+        waiter.owner.leave()
     }
-    let waiter = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: CallWaiter.self)
-    let outcome = CallOutcome(result)
-    slot.owner = nil
-    _ = slot.settle()
-    slot.recycle()
-    callSlots.put(slot)
-    waiter.finish(outcome)
-    waiter.owner.leave()
 }
 
 extension CallOutcome {

@@ -21,6 +21,8 @@ final class HostBinding: Sendable {
     let worker: WorkerConnection?
     /// The contract violations of this instance (calls completed twice).
     let ledger: ContractLedger
+    /// The calls this instance made through `neko_host.call`, not answered yet.
+    let outgoing = OutgoingCalls()
     private let storage: TableStorage
 
     init(core: PluginHost, manifest: PluginManifest, entryIDs: [String], dataFolder: String, hostName: String, worker: WorkerConnection?) {
@@ -113,18 +115,22 @@ private let hostCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<C
         core.logger.error("plugin '\(binding.pluginID)' called neko_host.call with \(neko_call.tooShort(call.structSize)); the call is dropped")
         return
     }
-    core.forward(
-        from: binding.pluginID, to: plugin.map { String(cString: $0) } ?? "",
-        entry: entry.map { String(cString: $0) } ?? "", call: call)
+    core.forward(from: binding, to: plugin.map { String(cString: $0) } ?? "", entry: entry.map { String(cString: $0) } ?? "", call: call)
 }
 
 private let hostExtension: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, _ in
     nil
 }
 
-private let hostCancel: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?) -> Void = { _, _ in
+private let hostCancel: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?) -> Void = { host, call in
+    guard let call, let binding = HostBinding.binding(host) else { return }
+    binding.outgoing.cancel(call, by: binding.pluginID)
 }
 
 private let hostProgress: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?, Double, Double, UnsafePointer<CChar>?, Int) -> Void = {
-    _, _, _, _, _, _ in
+    _, call, done, total, message, length in
+    guard let slot = CallSlot.ofHostCall(call, completedBy: InlineCall.hostCompletions) else { return }
+    slot.report(CallProgress(
+        done: done.isFinite ? done : 0, total: total > 0 && total.isFinite ? total : nil,
+        message: message.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: min(length, 4096)), as: UTF8.self) } ?? ""))
 }

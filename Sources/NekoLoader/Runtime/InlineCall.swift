@@ -71,23 +71,31 @@ enum InlineCall {
     /// Calls `entryIndex` of `instance` and hands `body` the outcome, or nil
     /// when the plugin returned from `invoke` without completing and the
     /// deadline (`timeoutMilliseconds` from now; 0: none) passed first.
+    /// The call is a client's (depth 1, no caller); `listener` (a
+    /// `ProgressListeners` number, 0: none) receives its progress reports.
     static func run<T>(
         _ descriptor: UnsafePointer<neko_plugin>, _ instance: UnsafeMutableRawPointer, ledger: ContractLedger,
-        entryIndex: UInt32, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32,
+        entryIndex: UInt32, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, listener: UInt64 = 0,
         _ body: (Outcome?) -> T
     ) -> T {
-        let start = timeoutMilliseconds == 0 ? nil : ContinuousClock.now
-        let slot = ThreadSlots.current.next()
+        let deadline = MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds)
+        let ring = ThreadSlots.current
+        let slot = ring.next()
         let outcome = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self)
         slot.reporter = ledger.address
         slot.arm(
             entryIndex: entryIndex, callID: 0, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
-            deadline: MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds), complete: completeInline)
+            deadline: deadline, complete: completeInline)
+        if listener != 0 { slot.listener.store(listener, ordering: .releasing) }
+        let outer = ring.serving
+        ring.serving = slot
         descriptor.pointee.invoke(instance, slot.call)
+        ring.serving = outer
         if slot.current != .completed {
             if slot.current == .pending { ledger.returnedIncomplete(entryIndex: entryIndex) }
-            let deadline = start.map { $0 + .milliseconds(Int64(timeoutMilliseconds)) }
-            guard Late.waitForCompletion(of: slot, until: deadline) else { return body(nil) }  // abandoned: the late completion frees it
+            guard Late.waitForCompletion(of: slot, until: MonotonicClock.instant(of: deadline)) else {
+                return body(nil)  // abandoned: the late completion frees it
+            }
         }
         defer {
             outcome.reset()
@@ -96,7 +104,29 @@ enum InlineCall {
         return body(outcome)
     }
 
-    private static let completeInline: neko_complete_fn = { call, result in
+    /// The call this thread is serving: the one whose `invoke` runs on it
+    /// now (innermost first), or nil. It is the parent of a call the plugin
+    /// makes from that `invoke` without naming one (`neko_call.parent`).
+    /// Makes no ring of slots for a thread that has none (a plugin's own).
+    static var servingHere: CallSlot? {
+        ThreadSlots.existing?.serving
+    }
+
+    /// Runs `invoke` with `slot` as this thread's `serving` call.
+    static func serving<T>(_ slot: CallSlot, _ invoke: () -> T) -> T {
+        let ring = ThreadSlots.current
+        let outer = ring.serving
+        ring.serving = slot
+        defer { ring.serving = outer }
+        return invoke()
+    }
+
+    /// The `complete` functions of the calls the host makes: a pointer a
+    /// plugin hands back (a `parent`, a progress report) is trusted as a
+    /// host-made call only when its `complete` is one of them.
+    static let hostCompletions: [neko_complete_fn] = [completeInline, Forwarding.completeLink, CallWaiter.completeWaiter]
+
+    static let completeInline: neko_complete_fn = { call, result in
         guard let call else { return }
         let slot = CallSlot.of(call)
         switch slot.claim() {
@@ -117,6 +147,8 @@ enum InlineCall {
         static let size = 16
         private var slots: [CallSlot]
         private var cursor = 0
+        /// The call whose `invoke` runs on this thread now (unowned: slots are immortal).
+        unowned(unsafe) var serving: CallSlot?
 
         init() {
             slots = (0..<Self.size).map { _ in ThreadSlots.makeSlot() }
@@ -152,6 +184,11 @@ enum InlineCall {
             }
             return key
         }()
+
+        /// This thread's ring, if it has one.
+        static var existing: ThreadSlots? {
+            pthread_getspecific(key).map { Unmanaged<ThreadSlots>.fromOpaque($0).takeUnretainedValue() }
+        }
 
         /// This thread's ring.
         static var current: ThreadSlots {

@@ -113,18 +113,23 @@ final class LoadedPlugin: @unchecked Sendable {
         return drained.wait(until: ContinuousClock.now + limit) { gate.load(ordering: .acquiring) <= 1 }
     }
 
-    /// Calls a sync entry on this thread and hands `body` the outcome, or
-    /// nil when the plugin did not complete the call by its deadline.
-    func callInline<T>(_ index: Int, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, _ body: (InlineCall.Outcome?) -> T) -> T {
+    /// Calls a sync entry on this thread for a client and hands `body` the
+    /// outcome, or nil when the plugin did not complete the call by its deadline.
+    func callInline<T>(
+        _ index: Int, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, listener: UInt64,
+        _ body: (InlineCall.Outcome?) -> T
+    ) -> T {
         InlineCall.run(
             descriptor, instance, ledger: binding.ledger, entryIndex: UInt32(index), arguments: arguments,
-            timeoutMilliseconds: timeoutMilliseconds, body)
+            timeoutMilliseconds: timeoutMilliseconds, listener: listener, body)
     }
 
     /// Starts a call of an async entry; the waiter receives its outcome.
-    func submit(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32) -> CallWaiter {
+    func submit(_ index: Int, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, origin: CallOrigin) -> CallWaiter {
         let waiter = CallWaiter(owner: self)
-        waiter.submit(entryIndex: UInt32(index), callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds) { invoke($0) }
+        waiter.submit(entryIndex: UInt32(index), callID: callID, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, origin: origin) {
+            invoke($0)
+        }
         return waiter
     }
 
@@ -152,77 +157,5 @@ final class LoadedPlugin: @unchecked Sendable {
             _ = Unmanaged.passRetained(self)
         }
         return drained
-    }
-}
-
-/// Plugin-to-plugin calls: the host receives a caller's `neko_call`, calls the
-/// target with a call of its own, and completes the caller's with the result,
-/// or with `timeout` when the deadline comes first (then the target's call is
-/// canceled, and its late completion goes nowhere). The host's call lives
-/// in a `CallSlot`: a target that completes it twice is reported, not obeyed.
-enum Forwarding {
-    /// The host's call to the target, linked to the caller's.
-    private final class Link: @unchecked Sendable {
-        // The caller keeps `original` alive until its complete runs (neko_abi.h);
-        // `answered` makes sure that happens once.
-        let original: UnsafePointer<neko_call>
-        let target: LoadedPlugin
-        let slot = callSlots.take()
-        let answered = Atomic<Bool>(false)
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-
-        init(_ original: UnsafePointer<neko_call>, target: LoadedPlugin) {
-            self.original = original
-            self.target = target
-        }
-
-        /// Claims the right to complete the caller's call.
-        func claim() -> Bool {
-            !answered.exchange(true, ordering: .acquiringAndReleasing)
-        }
-    }
-
-    /// Calls `index` of `target` on behalf of `original` (a caller's call),
-    /// with `deadline`.
-    static func start(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64, deadline: Duration, description: String) {
-        let link = Link(original, target: target)
-        link.slot.owner = link
-        link.slot.reporter = target.binding.ledger.address
-        link.slot.arm(
-            entryIndex: UInt32(index), callID: callID,
-            arguments: UnsafeRawBufferPointer(start: original.pointee.args, count: original.pointee.args_len),
-            timeoutMilliseconds: deadline.abiMilliseconds, deadline: MonotonicClock.deadline(afterMilliseconds: deadline.abiMilliseconds),
-            complete: completeLink)
-        link.timer.setEventHandler { [link] in
-            guard link.claim() else { return }
-            fail(link.original, CallError(.timeout, "\(description) did not answer within \(deadline)"))
-            link.target.cancel(callID)
-        }
-        link.timer.schedule(deadline: .now() + .nanoseconds(deadline.clampedNanoseconds))
-        link.timer.activate()
-        target.invoke(link.slot.call)
-    }
-
-    /// Completes a caller's call with an error of the host's.
-    static func fail(_ call: UnsafePointer<neko_call>, _ error: CallError) {
-        call.complete(status: error.code.rawValue, message: error.message)
-    }
-
-    private static let completeLink: neko_complete_fn = { call, result in
-        guard let call else { return }
-        let slot = CallSlot.of(call)
-        guard case .first = slot.claim() else {
-            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
-        }
-        let link = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Link.self)
-        slot.owner = nil
-        defer {
-            _ = slot.settle()
-            slot.recycle()
-            callSlots.put(slot)
-        }
-        link.timer.cancel()
-        if link.claim() { link.original.pointee.complete(link.original, result) }
-        link.target.leave()
     }
 }
