@@ -35,6 +35,9 @@ struct Call: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The call's deadline in seconds (the entry's own, if smaller, wins).", valueName: "seconds"))
     var timeout: Double?
 
+    @Flag(help: "Print the entry's progress reports on standard error, as 'progress: 3/10 message'.")
+    var progress = false
+
     @OptionGroup var server: ServerOptionsGroup
 
     func validate() throws {
@@ -46,8 +49,15 @@ struct Call: AsyncParsableCommand {
         if let running = server.runningServer(for: host) {
             var request: JSONObject = ["plugin": .string(id), "entry": .string(entry), "args": payload]
             if let timeout { request["timeout_ms"] = .int(max(1, Int64(timeout * 1000))) }
+            if progress { request["progress"] = true }
             // The server bounds the call; this only bounds the wait for its answer.
-            let result = try running.request("call", request, timeout: .seconds(Int64(timeout ?? 600) + 30))
+            let result = try running.request("call", request, timeout: .seconds(Int64(timeout ?? 600) + 30)) { event in
+                guard event["event"] == "progress" else { return }
+                let report = CallProgress(
+                    done: event["done"]?.doubleValue ?? 0, total: event["total"]?.doubleValue,
+                    message: event["message"]?.stringValue ?? "")
+                Terminal.error("progress: \(report.line)")
+            }
             Terminal.out(result.prettyPrinted())
             return
         }
@@ -55,7 +65,10 @@ struct Call: AsyncParsableCommand {
         plugins.discover()
         let outcome: Result<[UInt8], CallError>
         do {
-            outcome = .success(try await plugins.call(id, entry, arguments: payload.serialized(), timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }))
+            var printer: (@Sendable (CallProgress) -> Void)?
+            if progress { printer = { report in Terminal.error("progress: \(report.line)") } }
+            outcome = .success(try await plugins.call(
+                id, entry, arguments: payload.serialized(), timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, progress: printer))
         } catch {
             outcome = .failure(error)
         }

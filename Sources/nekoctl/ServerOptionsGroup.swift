@@ -62,9 +62,9 @@ struct RunningServer {
     /// Sends op `op` and returns its result.
     /// - Throws: `ExitCode(1)` after printing the server's error (as the
     ///   in-process command would) or the transport's failure.
-    func request(_ op: String, _ fields: JSONObject = [:], timeout: Duration = .seconds(60)) throws -> JSON {
+    func request(_ op: String, _ fields: JSONObject = [:], timeout: Duration = .seconds(60), event: ((JSON) -> Void)? = nil) throws -> JSON {
         let outcome: Result<JSON, ControlError>
-        do { outcome = try client.request(op, fields, timeout: timeout) } catch {
+        do { outcome = try client.request(op, fields, timeout: timeout, event: event) } catch {
             Terminal.error("error: unavailable: op '\(op)' at \(path): \(error.message)")
             throw ExitCode(1)
         }

@@ -47,6 +47,32 @@ import Testing
         #expect(hello["last_error"]?["code"] == "invalid_argument")
     }
 
+    @Test func progressReportsComeAsEventLinesBeforeTheResponse() throws {
+        let workspace = try Workspace()
+        try workspace.writeManifest("ctx", abi: "1.1")
+        try workspace.compile("ctx", source: "\(Workspace.repository)/Tests/Fixtures/c/context.c")
+        let serve = try ServeProcess(workspace: workspace)
+        let client = try ControlClient(path: serve.socket)
+        var events: [JSON] = []
+        let result = try client.request("call", ["plugin": "ctx", "entry": "progress", "progress": true]) { events.append($0) }.get()
+        #expect(result == ["steps": 3])
+        #expect(events.map { $0["message"] } == ["step 1", "step 2", "step 3"])
+        #expect(events.allSatisfy { $0["event"] == "progress" && $0["total"] == 3.0 && $0["id"] != nil })
+        // Not asked: no event line, and the next request's answer is the next line.
+        events = []
+        #expect(try client.request("call", ["plugin": "ctx", "entry": "progress"]) { events.append($0) }.get() == ["steps": 3])
+        #expect(events.isEmpty)
+        #expect(client.request(unwrapping: "call", ["plugin": "ctx", "entry": "progress", "progress": "yes"])?.field == "progress")
+        // nekoctl call --progress prints them on standard error, through the server and in-process.
+        for route in [["--socket", serve.socket], ["--dir", workspace.root, "--socket", "\(workspace.root)/nobody.sock"]] {
+            let call = try Shell.run(
+                Workspace.nekoctl, ["call", "ctx", "progress", "--progress"] + route, environment: ["NEKO_CACHE_DIR": workspace.cache])
+            #expect(call.status == 0, "\(route): \(call.stderr)")
+            #expect(call.stderr.contains("progress: 1/3 step 1\nprogress: 2/3 step 2\nprogress: 3/3 step 3"), "\(route): \(call.stderr)")
+            #expect(try JSON.parse(call.stdout) == ["steps": 3])
+        }
+    }
+
     @Test func theSocketIsPrivate() throws {
         let serve = try ServeProcess()
         var info = stat()

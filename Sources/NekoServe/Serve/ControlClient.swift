@@ -45,14 +45,24 @@ public final class ControlClient {
     /// Sends op `op` with `fields` and waits at most `timeout` for the answer.
     /// - Returns: the result, or the server's error (`bad_request`, `not_found`, ...).
     /// - Throws: a `Failure` when the connection fails, closes or times out.
-    public func request(_ op: String, _ fields: JSONObject = [:], timeout: Duration = .seconds(30)) throws(Failure) -> Result<JSON, ControlError> {
+    /// - Parameter event: receives the event lines the server sends before
+    ///   the response (eg `{"event":"progress","done":1,"total":3,...}` for a
+    ///   `call` with `"progress": true`).
+    public func request(
+        _ op: String, _ fields: JSONObject = [:], timeout: Duration = .seconds(30), event: ((JSON) -> Void)? = nil
+    ) throws(Failure) -> Result<JSON, ControlError> {
         var object = fields
         let id = nextID
         nextID += 1
         object["id"] = .int(id)
         object["op"] = .string(op)
         try send(JSON.object(object).serialized() + [UInt8(ascii: "\n")])
-        let response = try receive(timeout: timeout)
+        let deadline = ContinuousClock.now + timeout
+        var response = try receive(timeout: deadline - .now)
+        while response["event"] != nil && response["ok"] == nil {
+            event?(response)
+            response = try receive(timeout: deadline - .now)
+        }
         guard response["id"] == .int(id) else {
             throw Failure(message: "\(path) answered op '\(op)' with id \(response["id"] ?? .null), expected \(id)")
         }

@@ -10,7 +10,7 @@ extension ControlServer {
 
     /// Answers one request line; never throws, never closes anything.
     /// - Returns: the response line, with its newline.
-    func handle(_ line: [UInt8]) -> [UInt8] {
+    func handle(_ line: [UInt8], events: ConnectionLines? = nil) -> [UInt8] {
         let value: JSON
         do { value = try JSON.parse(line) } catch {
             return Self.response(id: .null, .failure(.badRequest("the request is not JSON: \(error)")))
@@ -19,12 +19,15 @@ extension ControlServer {
             return Self.response(id: .null, .failure(.badRequest("the request must be a JSON object {\"id\":..,\"op\":..}, got \(value.typeName)")))
         }
         let id = fields["id"] ?? .null
+        var send: (@Sendable (JSONObject) -> Void)?
+        if let events { send = { event in events.send(event, id: id) } }
+        let eventSender = send
         return Self.response(id: id, Result { () throws(ControlError) -> JSON in
-            try perform(ControlRequest(fields: fields))
+            try perform(ControlRequest(fields: fields), events: eventSender)
         })
     }
 
-    private func perform(_ request: ControlRequest) throws(ControlError) -> JSON {
+    private func perform(_ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?) throws(ControlError) -> JSON {
         guard let opValue = request.fields["op"] else {
             throw .badRequest("the request has no 'op' (one of: \(Self.operations.joined(separator: ", ")))", field: "op")
         }
@@ -40,7 +43,7 @@ extension ControlServer {
         case "info":
             return try info(request.string("plugin", op: op))
         case "call":
-            return try call(request)
+            return try call(request, events: events)
         case "status":
             return status()
         case "load":
@@ -72,7 +75,7 @@ extension ControlServer {
         return status.infoJSON
     }
 
-    private func call(_ request: ControlRequest) throws(ControlError) -> JSON {
+    private func call(_ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?) throws(ControlError) -> JSON {
         let plugin = try request.string("plugin", op: "call")
         let entry = try request.string("entry", op: "call")
         let arguments = try request.object("args", op: "call") ?? [:]
@@ -83,12 +86,26 @@ extension ControlServer {
             }
             timeout = .milliseconds(milliseconds)
         }
+        var progress: (@Sendable (CallProgress) -> Void)?
+        if let value = request.fields["progress"], !value.isNull {
+            guard case .bool(let wanted) = value else {
+                throw .badRequest("'progress' of op 'call' must be true or false, got \(value)", field: "progress")
+            }
+            if wanted, let events {
+                progress = { report in
+                    events([
+                        "event": "progress", "done": .double(report.done), "total": report.total.map { .double($0) } ?? .null,
+                        "message": .string(report.message),
+                    ])
+                }
+            }
+        }
         let outcome = Result { () throws(CallError) -> [UInt8] in
             let handle = try host.entry(plugin, entry)
             // Counted from here, so that `calls_in_flight` means "admitted by the plugin, or about to be".
             counters.withLock { $0[plugin, default: PluginCounters()].inFlight += 1 }
             defer { counters.withLock { $0[plugin, default: PluginCounters()].inFlight -= 1 } }
-            return try handle.callBlocking(JSON.object(arguments).serialized(), timeout: timeout)
+            return try handle.callBlocking(JSON.object(arguments).serialized(), timeout: timeout, progress: progress)
         }
         counters.withLock { counters in
             switch outcome {

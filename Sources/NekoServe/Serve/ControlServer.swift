@@ -276,8 +276,11 @@ public final class ControlServer: Sendable {
                     _ = ControlSocket.writeAll(connection, Self.response(id: id, .failure(ControlError("unavailable", "nekoctl serve at \(path) is shutting down"))))
                     return
                 }
-                let reply = handle(line)
-                let written = ControlSocket.writeAll(connection, reply)
+                // Event lines (a call's progress) and the response share the
+                // connection: one writer, so lines never interleave.
+                let lines = ConnectionLines(connection)
+                let reply = handle(line, events: lines)
+                let written = lines.finish(with: reply)
                 state.withLock { $0.inFlight -= 1 }
                 settled.notifyAll()
                 // When stopping, lines already received get `unavailable`, then the wake pipe ends the loop.
