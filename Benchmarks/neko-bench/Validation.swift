@@ -89,6 +89,10 @@ enum ValidationBench {
         Report.row("save-sized object: validate", figures.saveValidate,
                    note: String(format: "%.2fx parsing it (%@), %.2fx decoding it (%@)", figures.saveValidate / figures.saveParse,
                                 Report.time(figures.saveParse), figures.saveValidate / figures.saveDecode, Report.time(figures.saveDecode)))
+        Report.row("save-sized object: host-side check (parse + validate)", figures.saveParse + figures.saveValidate,
+                   note: String(format: "the plugin checking itself (parse + decode): %@ (%.2fx)",
+                                Report.time(figures.saveParse + figures.saveDecode),
+                                (figures.saveParse + figures.saveValidate) / (figures.saveParse + figures.saveDecode)))
         Report.row("nested 20-field object: validate", figures.nestedValidate,
                    note: String(format: "%.2fx parsing it (%@)", figures.nestedValidate / figures.nestedParse, Report.time(figures.nestedParse)))
         Report.row("invalid save object: every violation and the message", figures.invalidSave, note: "the error path")

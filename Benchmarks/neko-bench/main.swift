@@ -227,4 +227,9 @@ Report.row("a new copy of a loaded Swift plugin", Measure.middle(furtherLoads), 
 Report.row("discover + load 100 plugins (C)", Measure.nanoseconds(hundredTime),
            note: "\(hundredReport.loaded.count) loaded, \(Report.time(Measure.nanoseconds(hundredTime) / 100)) each")
 
+let conformance = ConformanceTime.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/check")
+Report.section("Conformance")
+Report.row("nekoctl check --exercise hello (every check, in a worker)", conformance.median,
+           note: "median of 3; \(conformance.passed ? "all passed" : "A CHECK FAILED"); goal: a few seconds")
+
 LoadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/load-bench")
