@@ -36,6 +36,10 @@ import Testing
         // The deadline the plugin reads is the one the caller set: ahead, and no further than 30 s.
         let left = try #require(context["deadline_left_ms"]?.intValue)
         #expect(left > 0 && left <= 30_000)
+        // Every call has an id of its own, a sync one too.
+        let again = try object(host.callBlocking("ctx", "whoami", arguments: []))
+        let ids = [context["call_id"]?.intValue, again["call_id"]?.intValue]
+        #expect(ids.allSatisfy { ($0 ?? 0) > 0 } && ids[0] != ids[1], "\(ids)")
     }
 
     @Test(arguments: [false, true])

@@ -177,8 +177,9 @@ typedef void (*neko_complete_fn)(const neko_call *call, const neko_result *resul
 struct neko_call {
     uint32_t struct_size;     /* sizeof(neko_call) */
     uint32_t entry_index;     /* index into the descriptor's `entries`; ignored by `neko_host.call` */
-    uint64_t call_id;         /* the key for `cancel`, never reused by a host (eg 42); 0 for a call
-                                 the host will not cancel (a sync entry's) */
+    uint64_t call_id;         /* the call's id and the key for `cancel`, never reused by a host
+                                 (eg 42). A 1.1 host gives every call one; a 1.0 host gave a sync
+                                 entry's call 0 (it never cancels those). */
     const uint8_t *args;      /* a JSON object (eg `{"name":"Ada"}`), borrowed: valid only until
                                  the function that took the call returns. NULL with args_len 0
                                  means `{}`. The host does not check it against `args_schema`:
@@ -244,14 +245,17 @@ struct neko_host {
     void *host_data;             /* the host's; never read by the plugin */
 
     /* Writes a log line attributed to this plugin. `message` is borrowed.
-     * [any-thread] */
+     * [any-thread] Re-entrant: may be called from any plugin function,
+     * `create` to `destroy`; never blocks on the plugin. */
     void (*log)(const neko_host *host, neko_log_level level, const char *message, size_t len);
 
     /* Sends a message to the host (an event for whoever listens). `topic`
      * (eg "greeted") and `payload` (a JSON value) are borrowed.
      * Returns NEKO_OK when the host accepted it, NEKO_ERR_UNAVAILABLE when it
      * refused it for back-pressure, NEKO_ERR_INVALID_ARGUMENT when the payload
-     * is not JSON. A message is never dropped silently. [any-thread] */
+     * is not JSON. A message is never dropped silently. [any-thread]
+     * Re-entrant: may be called from any plugin function, `create` to
+     * `destroy`; never blocks (a full queue refuses instead). */
     neko_status (*emit)(const neko_host *host, const char *topic, const uint8_t *payload, size_t len);
 
     /* Calls entry `entry_id` of plugin `plugin_id` (both borrowed). `call` is
@@ -268,7 +272,7 @@ struct neko_host {
     void (*call)(const neko_host *host, const char *plugin_id, const char *entry_id, const neko_call *call);
 
     /* Returns the host extension with this id (eg "neko.host.store/1"), or
-     * NULL. Host-owned, valid until `destroy`. [any-thread] */
+     * NULL. Host-owned, valid until `destroy`. [any-thread] Re-entrant. */
     const void *(*get_extension)(const neko_host *host, const char *id);
 
     /* ---- Appended in 1.1 (test NEKO_HAS_FIELD(host, neko_host, <field>)). */

@@ -134,25 +134,35 @@ extension PluginHost {
             target = fresh
         }
         Forwarding.start(
-            call, target: target.loaded, index: target.index, callID: newCallID(), deadline: deadline, origin: origin,
+            call, target: target.loaded, index: target.index, callID: newCallID(), deadline: deadline.at, budget: deadline.budget, origin: origin,
             outgoing: binding.outgoing, description: description)
     }
 
-    /// The deadline of a plugin's call (absolute, `MonotonicClock`): the
-    /// soonest of what the caller asks (`deadline_ns`, else `timeout_ms`),
-    /// its parent's deadline and the entry's own timeout, else the host's
-    /// default. - Returns: nil when it has already passed.
-    private func deadline(of call: UnsafePointer<neko_call>, parent: CallSlot?, entry: EntryInfo, now: UInt64) -> UInt64? {
-        var soonest = UInt64.max
-        if call.has(\.deadline_ns), call.pointee.deadline_ns != 0 {
-            soonest = call.pointee.deadline_ns
-        } else if call.pointee.timeout_ms != 0 {
-            soonest = now &+ UInt64(call.pointee.timeout_ms) &* 1_000_000
+    /// The deadline of a plugin's call: the soonest of what the caller asks
+    /// (`deadline_ns`, else `timeout_ms`), its parent's deadline and the
+    /// entry's own timeout, else the host's default.
+    /// - Returns: the deadline (absolute, `MonotonicClock`) and the time it
+    ///   leaves from `now` (for messages: exact when a timeout set it), or
+    ///   nil when it has already passed.
+    private func deadline(
+        of call: UnsafePointer<neko_call>, parent: CallSlot?, entry: EntryInfo, now: UInt64
+    ) -> (at: UInt64, budget: Duration)? {
+        func from(_ deadline: UInt64) -> (UInt64, Duration) {
+            (deadline, .milliseconds(Int64(clamping: (deadline &- min(deadline, now) &+ 500_000) / 1_000_000)))
         }
-        if let inherited = parent?.call.pointee.deadline_ns, inherited != 0 { soonest = min(soonest, inherited) }
-        if let own = entry.timeout { soonest = min(soonest, now &+ UInt64(own.clampedNanoseconds)) }
-        if soonest == .max { soonest = now &+ UInt64(options.defaultTimeout.clampedNanoseconds) }
-        return soonest > now ? soonest : nil
+        func after(_ budget: Duration) -> (UInt64, Duration) {
+            (now &+ UInt64(budget.clampedNanoseconds), budget)
+        }
+        var candidates: [(UInt64, Duration)] = []
+        if call.has(\.deadline_ns), call.pointee.deadline_ns != 0 {
+            candidates.append(from(call.pointee.deadline_ns))
+        } else if call.pointee.timeout_ms != 0 {
+            candidates.append(after(.milliseconds(Int64(call.pointee.timeout_ms))))
+        }
+        if let inherited = parent?.call.pointee.deadline_ns, inherited != 0 { candidates.append(from(inherited)) }
+        if let own = entry.timeout { candidates.append(after(own)) }
+        let soonest = candidates.min { $0.0 < $1.0 } ?? after(options.defaultTimeout)
+        return soonest.0 > now ? soonest : nil
     }
 
     /// The deadline of a call: the smaller of the caller's and the entry's,

@@ -43,7 +43,6 @@ public final class PluginHost: Sendable {
     let switched = LockAndCondition()
     /// Signaled by `shutdown()`, for the waits it cuts short (a restart delay).
     let closing = LockAndCondition()
-    private let nextCallID = Atomic<UInt64>(1)
     /// How long a blocking caller of an async entry spins for its answer (adaptive).
     let answerSpin: SpinBudget
 
@@ -85,7 +84,7 @@ public final class PluginHost: Sendable {
     // MARK: - Internal
 
     func newCallID() -> UInt64 {
-        nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+        CallIDs.next()
     }
 
     /// Runs `body` holding the lifecycle lock.

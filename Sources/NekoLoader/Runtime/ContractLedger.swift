@@ -53,7 +53,7 @@ final class ContractLedger: Sendable {
     }
 
     /// Records a second completion of a call of entry `entryIndex`; `callID`
-    /// 0 means a sync call (it has no id).
+    /// 0 means a call without an id (a sync call of a 1.0-era caller).
     func repeatedCompletion(entryIndex: UInt32, callID: UInt64) {
         record(entryIndex, Self.repeatedMessage(plugin: pluginID, entry: entryName(entryIndex), callID: callID))
     }

@@ -50,9 +50,9 @@ enum Forwarding {
     }
 
     /// Calls `index` of `target` on behalf of `original` (a caller's call),
-    /// until `deadline` (absolute, `MonotonicClock`).
+    /// until `deadline` (absolute, `MonotonicClock`), `budget` from now.
     static func start(
-        _ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64, deadline: UInt64,
+        _ original: UnsafePointer<neko_call>, target: LoadedPlugin, index: Int, callID: UInt64, deadline: UInt64, budget: Duration,
         origin: CallOrigin, outgoing: OutgoingCalls, description: String
     ) {
         let link = Link(original, target: target, callID: callID, outgoing: outgoing)
@@ -66,7 +66,7 @@ enum Forwarding {
         origin.apply(to: link.slot)
         outgoing.add(original, link)
         link.timer.setEventHandler { [link] in
-            link.abort(CallError(.timeout, "\(description) did not answer within \(left)"))
+            link.abort(CallError(.timeout, "\(description) did not answer within \(budget)"))
         }
         link.timer.schedule(deadline: .now() + .nanoseconds(left.clampedNanoseconds))
         link.timer.activate()

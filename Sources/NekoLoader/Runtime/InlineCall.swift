@@ -84,7 +84,7 @@ enum InlineCall {
         let outcome = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self)
         slot.reporter = ledger.address
         slot.arm(
-            entryIndex: entryIndex, callID: 0, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
+            entryIndex: entryIndex, callID: ring.newCallID(), arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
             deadline: deadline, complete: completeInline)
         if listener != 0 { slot.listener.store(listener, ordering: .releasing) }
         let outer = ring.serving
@@ -136,7 +136,7 @@ enum InlineCall {
         case .late:
             return
         case .repeated:
-            ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: 0)
+            ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
         }
     }
 
@@ -149,6 +149,18 @@ enum InlineCall {
         private var cursor = 0
         /// The call whose `invoke` runs on this thread now (unowned: slots are immortal).
         unowned(unsafe) var serving: CallSlot?
+        private var nextID: UInt64 = 0
+        private var endID: UInt64 = 0
+
+        /// A fresh call id, from a block this thread reserved.
+        func newCallID() -> UInt64 {
+            if nextID == endID {
+                nextID = CallIDs.block(1024)
+                endID = nextID &+ 1024
+            }
+            defer { nextID &+= 1 }
+            return nextID
+        }
 
         init() {
             slots = (0..<Self.size).map { _ in ThreadSlots.makeSlot() }

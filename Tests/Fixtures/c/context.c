@@ -1,12 +1,14 @@
 /* ABI 1.1 from C: a call's context, progress, cancel of an outgoing call,
  * a call chain, host-side argument checks, hints and a result schema.
  *
- *   whoami   answers {"caller":..,"depth":N,"deadline_left_ms":N,"parent":false}
+ *   whoami   answers {"caller":..,"depth":N,"deadline_left_ms":N,"parent":false,"call_id":N}
  *            from the 1.1 fields of its call (read with NEKO_HAS_FIELD);
- *   relay    calls <self>:whoami through neko_host.call (parent left NULL:
- *            the host knows which call this thread serves) and answers its result;
- *   relay_named  the same, naming its call as the parent;
- *   recurse  calls <self>:recurse again, for ever: the host's depth bound ends it;
+ *   relay    (async) calls <self>:whoami through neko_host.call (parent
+ *            left NULL: the host knows which call this thread serves) and
+ *            answers its result;
+ *   relay_named  (async) the same, naming its call as the parent;
+ *   recurse  (async) calls <self>:recurse again, for ever: the host's depth
+ *            bound ends it;
  *   progress reports 3 steps through neko_host.progress, then answers {"steps":3};
  *   hold     (async) completes only when canceled;
  *   cancel_outgoing  (async) calls <self>:hold, cancels that call at once with
@@ -63,33 +65,33 @@ static void whoami(const neko_call *call) {
     }
     long left = -1;
     if (call->deadline_ns != 0) left = (long)((int64_t)(call->deadline_ns - now_ns()) / 1000000);
+    unsigned long long id = (unsigned long long)call->call_id;
     if (call->caller)
-        snprintf(text, sizeof text, "{\"caller\":\"%s\",\"depth\":%u,\"deadline_left_ms\":%ld,\"parent\":%s}",
-                 call->caller, call->depth, left, call->parent ? "true" : "false");
+        snprintf(text, sizeof text, "{\"caller\":\"%s\",\"depth\":%u,\"deadline_left_ms\":%ld,\"parent\":%s,\"call_id\":%llu}",
+                 call->caller, call->depth, left, call->parent ? "true" : "false", id);
     else
-        snprintf(text, sizeof text, "{\"caller\":null,\"depth\":%u,\"deadline_left_ms\":%ld,\"parent\":%s}",
-                 call->depth, left, call->parent ? "true" : "false");
+        snprintf(text, sizeof text, "{\"caller\":null,\"depth\":%u,\"deadline_left_ms\":%ld,\"parent\":%s,\"call_id\":%llu}",
+                 call->depth, left, call->parent ? "true" : "false", id);
     answer(call, NEKO_OK, text);
 }
 
-/* An outgoing call whose result completes the call it was made for. */
+/* An outgoing call whose result completes the call it was made for. It
+ * lives on the heap until its completion, which may come before
+ * neko_host.call returns (in-process) or later, on another thread (when the
+ * plugin runs in a worker process): so the entries that call are async. */
 static void pass_through(const neko_call *outgoing, const neko_result *result) {
     const neko_call *outer = outgoing->context;
     outer->complete(outer, result);
+    free((void *)outgoing);
 }
 
 static void call_self(instance *self, const neko_call *outer, const char *entry, int name_parent) {
-    neko_call outgoing;
-    memset(&outgoing, 0, sizeof outgoing);
-    outgoing.struct_size = sizeof outgoing;
-    outgoing.args = outer->args;
-    outgoing.args_len = outer->args_len;
-    outgoing.context = (void *)outer;
-    outgoing.complete = pass_through;
-    if (name_parent) outgoing.parent = outer;
-    /* A sync target in-process answers before `call` returns, so `outgoing`
-     * may live on this stack. */
-    self->host->call(self->host, self->host->plugin_id, entry, &outgoing);
+    neko_call *outgoing = calloc(1, sizeof *outgoing);
+    outgoing->struct_size = sizeof *outgoing;
+    outgoing->context = (void *)outer;
+    outgoing->complete = pass_through;
+    if (name_parent) outgoing->parent = outer;
+    self->host->call(self->host, self->host->plugin_id, entry, outgoing);
 }
 
 static void report_progress(instance *self, const neko_call *call) {
@@ -179,9 +181,9 @@ static void cancel(void *opaque, uint64_t call_id) {
 static const neko_entry entries[] = {
     {sizeof(neko_entry), 0, "whoami", NULL, "Answers its call's context.", NULL, 0, 0,
      "{\"type\":\"object\",\"properties\":{\"depth\":{\"type\":\"integer\"}}}", NEKO_HINT_READ_ONLY | NEKO_HINT_IDEMPOTENT, 0},
-    {sizeof(neko_entry), 0, "relay", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
-    {sizeof(neko_entry), 0, "relay_named", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
-    {sizeof(neko_entry), 0, "recurse", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay_named", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "recurse", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
     {sizeof(neko_entry), 0, "progress", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
     {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "hold", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
     {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "cancel_outgoing", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
