@@ -45,9 +45,13 @@ static void invoke(void *opaque, const neko_call *call) {
 static void stop(void *self) { (void)self; }
 static void destroy(void *self) { free(self); }
 
+/* Designated initializers: a field a later ABI appends is then zero, with
+ * no warning (positional ones trip -Wmissing-field-initializers). */
 static const neko_entry entries[] = {
-    {sizeof(neko_entry), 0, "hello", "Hello", "Answers a greeting.", "{\"type\":\"object\"}", 0, 0},
-    {sizeof(neko_entry), 0, "count", "Count", "How many calls so far.", "{\"type\":\"object\"}", 0, 0},
+    {.struct_size = sizeof(neko_entry), .id = "hello", .name = "Hello", .description = "Answers a greeting.",
+     .args_schema = "{\"type\":\"object\",\"additionalProperties\":false}", .hints = NEKO_HINT_READ_ONLY},
+    {.struct_size = sizeof(neko_entry), .id = "count", .name = "Count", .description = "How many calls so far.",
+     .args_schema = "{\"type\":\"object\",\"additionalProperties\":false}", .hints = NEKO_HINT_READ_ONLY},
 };
 
 static const neko_plugin plugin = {

@@ -51,13 +51,17 @@ import Testing
         let host = try loadedHost(workspace, "builtwith10", isolated: isolated)
         defer { host.shutdown() }
         let status = try #require(host.plugin("builtwith10"))
-        #expect(status.entries?.map(\.id) == ["about", "echo"])
-        #expect(status.entries?.map(\.description) == ["What the plugin saw of its host.", "Returns its arguments."])
+        #expect(status.entries?.map(\.id) == ["about", "echo", "relay"])
+        #expect(status.entries?.map(\.description) == ["What the plugin saw of its host.", "Returns its arguments.", "Calls echo through the host."])
+        // 1.1 parts a 1.0 entry cannot have.
+        #expect(status.entries?.allSatisfy { $0.resultSchema == nil && $0.hints.isEmpty && !$0.validatesArguments } == true)
         #expect(status.timers?.map(\.id) == ["first", "second"])
         #expect(status.timers?.map(\.interval) == [.seconds(3600), .seconds(7200)])
         let about = try NekoJSONDecoder().decode(About.self, from: host.callBlocking("builtwith10", "about", arguments: []))
         #expect(about == About(built: "1.0", host: Self.host))
         #expect(try host.callBlocking("builtwith10", "echo", arguments: #"{"x":[1,2]}"#.bytes).text == #"{"x":[1,2]}"#)
+        // Its own calls are 1.0 neko_calls (56 bytes): the host reads no 1.1 field of them.
+        #expect(try host.callBlocking("builtwith10", "relay", arguments: #"{"y":3}"#.bytes).text == #"{"y":3}"#)
     }
 
     @Test(arguments: [false, true]) func pluginBuiltWith1_9LoadsAndAnswers(isolated: Bool) throws {

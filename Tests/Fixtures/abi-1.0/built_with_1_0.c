@@ -4,7 +4,9 @@
  * descriptor, whatever the host's `sizeof` is today.
  *
  * Entries: `about` -> {"built":"1.0","host":"MAJOR.MINOR","host_size":N}
- * (what `create` saw of the host); `echo` -> the argument bytes.
+ * (what `create` saw of the host); `echo` -> the argument bytes; `relay`
+ * (async) -> calls its own `echo` through neko_host.call with a 1.0-sized
+ * neko_call (56 bytes: no 1.1 context) and answers its result.
  * Timers: `first` (1 h) and `second` (2 h), never started: the host must read
  * both at the 1.0 stride. */
 #include <stdio.h>
@@ -16,7 +18,7 @@
 #error "build this against Tests/Fixtures/abi-1.0/neko_abi.h"
 #endif
 
-typedef struct instance { char about[128]; } instance;
+typedef struct instance { char about[128]; const neko_host *host; } instance;
 
 static void answer(const neko_call *call, const char *data, size_t len) {
     neko_result result = {sizeof result, NEKO_OK, (const uint8_t *)data, len, NULL};
@@ -30,6 +32,7 @@ static void *create(const neko_host *host, neko_error *error) {
         return NULL;
     }
     instance *self = calloc(1, sizeof *self);
+    self->host = host;
     snprintf(self->about, sizeof self->about, "{\"built\":\"1.0\",\"host\":\"%u.%u\",\"host_size\":%u}",
              host->abi.major, host->abi.minor, host->struct_size);
     if (host->log) host->log(host, NEKO_LOG_DEBUG, "built with 1.0", 14);
@@ -38,10 +41,30 @@ static void *create(const neko_host *host, neko_error *error) {
 
 static neko_status start(void *self, neko_error *error) { (void)self; (void)error; return NEKO_OK; }
 
+/* The outgoing call of `relay`, on the heap until its completion. */
+typedef struct relay { neko_call call; const neko_call *outer; } relay;
+
+static void relayed(const neko_call *call, const neko_result *result) {
+    relay *made = (relay *)call;
+    made->outer->complete(made->outer, result);
+    free(made);
+}
+
 static void invoke(void *opaque, const neko_call *call) {
     instance *self = opaque;
-    if (call->entry_index == 0) answer(call, self->about, strlen(self->about));
-    else answer(call, (const char *)call->args, call->args_len);
+    if (call->entry_index == 0) {
+        answer(call, self->about, strlen(self->about));
+    } else if (call->entry_index == 1) {
+        answer(call, (const char *)call->args, call->args_len);
+    } else {
+        relay *made = calloc(1, sizeof *made);
+        made->call.struct_size = sizeof made->call;
+        made->call.args = call->args;
+        made->call.args_len = call->args_len;
+        made->call.complete = relayed;
+        made->outer = call;
+        self->host->call(self->host, "builtwith10", "echo", &made->call);
+    }
 }
 
 static void on_timer(void *self, uint32_t index) { (void)self; (void)index; }
@@ -51,6 +74,7 @@ static void destroy(void *self) { free(self); }
 static const neko_entry entries[] = {
     {sizeof(neko_entry), 0, "about", "About", "What the plugin saw of its host.", NULL, 0, 0},
     {sizeof(neko_entry), 0, "echo", "Echo", "Returns its arguments.", NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay", "Relay", "Calls echo through the host.", NULL, 0, 0},
 };
 static const neko_timer timers[] = {
     {sizeof(neko_timer), 0, "first", 3600 * 1000},
@@ -58,7 +82,7 @@ static const neko_timer timers[] = {
 };
 static const neko_plugin plugin = {
     .struct_size = sizeof(neko_plugin), .abi = {NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR},
-    .plugin_id = "builtwith10", .sdk = "c", .entry_count = 2, .entries = entries,
+    .plugin_id = "builtwith10", .sdk = "c", .entry_count = 3, .entries = entries,
     .timer_count = 2, .timers = timers,
     .create = create, .start = start, .invoke = invoke, .on_timer = on_timer, .stop = stop, .destroy = destroy,
 };
