@@ -46,8 +46,12 @@ static void stop(void *self) { (void)self; }
 static void destroy(void *self) { free(self); }
 
 static const neko_entry entries[] = {
-    {sizeof(neko_entry), 0, "hello", "Hello", "Answers a greeting.", "{\"type\":\"object\"}", 0, 0},
-    {sizeof(neko_entry), 0, "count", "Count", "How many calls so far.", "{\"type\":\"object\"}", 0, 0},
+    /* struct_size, flags, id, name, description, args_schema, timeout_ms, reserved,
+     * then (ABI 1.1) result_schema, hints, reserved2 */
+    {sizeof(neko_entry), 0, "hello", "Hello", "Answers a greeting.", "{\"type\":\"object\"}", 0, 0,
+     "{\"type\":\"object\",\"properties\":{\"greeting\":{\"type\":\"string\"}}}", NEKO_HINT_READ_ONLY | NEKO_HINT_IDEMPOTENT, 0},
+    {sizeof(neko_entry), 0, "count", "Count", "How many calls so far.", "{\"type\":\"object\"}", 0, 0,
+     NULL, NEKO_HINT_READ_ONLY, 0},
 };
 
 static const neko_plugin plugin = {

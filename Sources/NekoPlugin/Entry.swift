@@ -17,8 +17,14 @@ import NekoCore
 ///     Entry("fetch", description: "Fetches a page.", Greeter.fetch),      // (URLArgs) async throws -> Page
 ///     Entry("ping", description: "Answers pong.", Greeter.ping),          // () -> String
 ///     Entry("log", unknownKeys: .ignored, Greeter.log),                   // extra keys are skipped
+///     Entry("count", hints: [.readOnly, .idempotent], Greeter.count),     // what it promises (ABI 1.1)
 /// ]
 /// ```
+///
+/// The JSON Schema of the result is derived from the result type too (when
+/// it is `Decodable`), or given with `resultSchema:`. Inside the method,
+/// ``CallContext/current`` is the call's context: its deadline, caller and
+/// depth, and `progress(done:total:message:)`.
 public struct Entry<P: Plugin>: Sendable {
     /// The id callers use, eg `"greet"`.
     public let id: String

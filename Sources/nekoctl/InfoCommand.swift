@@ -109,12 +109,12 @@ struct Info: AsyncParsableCommand {
         Terminal.out("entries:")
         for entry in entries {
             let id = entry["id"]?.stringValue ?? "-"
-            let hints = entry["hints"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let flags = [entry["async"] == true ? "async" : "sync", entry["timeout_ms"]?.doubleValue.map { "timeout \(Milliseconds.text($0))" }]
-                + hints.map { Optional($0) }
             let name = entry["name"]?.stringValue ?? id
             Terminal.out("  \(id) (\(flags.compactMap { $0 }.joined(separator: ", ")))\(name == id ? "" : ": \(name)")")
             if let description = entry["description"]?.stringValue, !description.isEmpty { Terminal.out("    \(description)") }
+            let hints = entry["hints"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if !hints.isEmpty { Terminal.out("    hints: \(hints.joined(separator: ", "))") }
             let checked = entry["validates_arguments"] == true ? " (checked by the host)" : ""
             Terminal.out("    arguments\(checked): \((entry["schema"] ?? .null).description)")
             if let result = entry["result_schema"], !result.isNull { Terminal.out("    result: \(result.description)") }

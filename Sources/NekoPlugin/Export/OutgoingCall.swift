@@ -105,10 +105,13 @@ enum OutgoingCall {
         let context = CallContext.current
         // The sooner of our own wish and the call being served's deadline
         // (the host lowers it to the parent's too, but the parent may be gone).
-        var deadline = timeout.map { MonotonicClock.deadline(afterMilliseconds: max(1, $0.abiMilliseconds)) } ?? 0
-        if let served = context?.deadlineNanoseconds, served != 0, deadline == 0 || served < deadline { deadline = served }
-        guard let timeoutMilliseconds = MonotonicClock.millisecondsLeft(until: deadline) else {
-            throw PluginError(.timeout, "the deadline of the call passed before \(plugin):\(entry) was called")
+        var timeoutMilliseconds = timeout.map { max(1, $0.abiMilliseconds) } ?? 0
+        var deadline = MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds)
+        if let served = context?.deadlineNanoseconds, served != 0, deadline == 0 || served < deadline {
+            guard let left = MonotonicClock.millisecondsLeft(until: served) else {
+                throw PluginError(.timeout, "the deadline of the call passed before \(plugin):\(entry) was called")
+            }
+            (deadline, timeoutMilliseconds) = (served, left)
         }
         let request = Request(host: host)
         return try await withTaskCancellationHandler {
