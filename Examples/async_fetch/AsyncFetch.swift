@@ -8,7 +8,7 @@ final class AsyncFetch: Plugin {
 
     static let entries: [Entry<AsyncFetch>] = [
         Entry("async_task", description: "Fetches `url` (http or https) and returns its JSON body as `data`.",
-              timeout: .seconds(10), AsyncFetch.asyncTask),
+              hints: [.readOnly, .openWorld], timeout: .seconds(10), AsyncFetch.asyncTask),
     ]
 
     struct Request: Codable, Sendable {

@@ -7,8 +7,9 @@ final class Configurable: Plugin {
     static let id = "configurable"
 
     static let entries: [Entry<Configurable>] = [
-        Entry("get_config", description: "The settings.", Configurable.getConfig),
-        Entry("set_config", description: "Changes `timeout` (seconds, more than 0) and saves it.", Configurable.setConfig),
+        Entry("get_config", description: "The settings.", hints: [.readOnly, .idempotent], Configurable.getConfig),
+        Entry("set_config", description: "Changes `timeout` (seconds, more than 0) and saves it.",
+              hints: [.destructive, .idempotent], Configurable.setConfig),
     ]
 
     struct Settings: Codable, Sendable, Equatable {

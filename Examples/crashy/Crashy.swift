@@ -13,13 +13,14 @@ final class Crashy: Plugin {
     static let version: String? = "1.0.0"
 
     static let entries: [Entry<Crashy>] = [
-        Entry("pid", description: "Answers the id of the process it runs in, and how many calls this instance served.", Crashy.pid),
+        Entry("pid", description: "Answers the id of the process it runs in, and how many calls this instance served.",
+              hints: [.readOnly], Crashy.pid),
         Entry("segfault", description: "Writes through a bad pointer: SIGSEGV.", Crashy.segfault),
         Entry("fatal", description: "Calls fatalError: a Swift trap, which nothing in-process can catch.", Crashy.fatal),
         Entry("abort", description: "Calls abort(): SIGABRT.", Crashy.abort),
         Entry("spin", description: "Loops for ever without answering; its deadline is 300 ms.", timeout: .milliseconds(300), Crashy.spin),
         Entry("hog", description: "Allocates memory without end, until memory_limit stops it.", Crashy.hog),
-        Entry("nap", description: "Waits `ms` milliseconds (an async entry), then answers.", Crashy.nap),
+        Entry("nap", description: "Waits `ms` milliseconds (an async entry), then answers.", hints: [.readOnly, .idempotent], Crashy.nap),
     ]
 
     struct Pause: Codable, Sendable {

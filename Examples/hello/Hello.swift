@@ -8,18 +8,23 @@ final class Hello: Plugin {
 
     static let entries: [Entry<Hello>] = [
         Entry("greet", name: "Greet", description: "Returns a greeting for `name`, and tells the host.", Hello.greet),
-        Entry("add", description: "Adds two numbers.", Hello.add),
-        Entry("stats", description: "How many greetings this instance gave.", Hello.stats),
-        Entry("sleep", description: "Waits `ms` milliseconds without holding a thread, then answers.", Hello.sleep),
+        Entry("add", description: "Adds two numbers.", hints: [.readOnly, .idempotent], Hello.add),
+        Entry("stats", description: "How many greetings this instance gave.", hints: [.readOnly, .idempotent], Hello.stats),
+        Entry("sleep", description: "Waits `ms` milliseconds without holding a thread, then answers.", hints: [.readOnly, .idempotent], Hello.sleep),
         Entry("relay", description: "Asks the C greeter (plugin cgreet) to greet `name`.", Hello.relay),
         Entry("forward", description: "Calls `entry` of `plugin` with `arguments` (and `timeout_ms`), through the host.", Hello.forward),
         Entry("fail", description: "Always fails with `message` (other keys are ignored): a thrown error becomes an error result.",
-              unknownKeys: .ignored, Hello.fail),
-        Entry("echo", description: "Returns its arguments unchanged, as raw bytes.", raw: { _, arguments in Array(arguments) }),
-        Entry("noop", description: "Does nothing, as fast as possible (benchmarks).", raw: { _, _ in [] }),
-        Entry("ping", description: "Answers true (a typed sync entry with no arguments).", Hello.ping),
-        Entry("save", description: "Takes `key` and `value`, answers {\"saved\": true}: the pluggy peer's hook, for benchmarks.", Hello.save),
-        Entry("ping_async", description: "Answers true from an async entry (benchmarks its overhead).", Hello.pingAsync),
+              unknownKeys: .ignored, hints: [.readOnly, .idempotent], Hello.fail),
+        Entry("echo", description: "Returns its arguments unchanged, as raw bytes.", hints: [.readOnly, .idempotent], raw: { _, arguments in Array(arguments) }),
+        Entry("noop", description: "Does nothing, as fast as possible (benchmarks).", hints: [.readOnly, .idempotent], raw: { _, _ in [] }),
+        Entry("ping", description: "Answers true (a typed sync entry with no arguments).", hints: [.readOnly, .idempotent], Hello.ping),
+        Entry("save", description: "Takes `key` and `value`, answers {\"saved\": true} and keeps nothing: the pluggy peer's hook, for benchmarks.",
+              hints: [.readOnly, .idempotent], Hello.save),
+        Entry("ping_async", description: "Answers true from an async entry (benchmarks its overhead).", hints: [.readOnly, .idempotent], Hello.pingAsync),
+        Entry("count", description: "Counts from 1 to `to` (0 to 1000), reporting its progress at each step, and answers the count.",
+              hints: [.readOnly, .idempotent], Hello.count),
+        Entry("context", description: "Answers the context of its call: who called, how deep, its id, the time left.",
+              hints: [.readOnly, .idempotent], Hello.callContext),
     ]
 
     struct Who: Codable, Sendable {
@@ -121,6 +126,38 @@ final class Hello: Plugin {
             request.plugin, request.entry, (request.arguments ?? [:]).serialized(),
             timeout: request.timeout_ms.map { .milliseconds($0) })
         return bytes.isEmpty ? .null : try JSON.parse(bytes)
+    }
+
+    struct Count: Codable, Sendable {
+        var to: Int
+    }
+
+    /// Reports progress through the call's context: a no-op on a 1.0 host, or when nobody listens.
+    func count(_ count: Count) async throws -> [String: Int] {
+        guard (0...1000).contains(count.to) else { throw PluginError.invalidArgument("to", "must be from 0 to 1000, got \(count.to)") }
+        let context = CallContext.current
+        for step in 0..<count.to {
+            try Task.checkCancellation()
+            context?.progress(done: Double(step + 1), total: Double(count.to), message: "counted \(step + 1)")
+            await Task.yield()
+        }
+        return ["counted": count.to]
+    }
+
+    struct Context: Codable, Sendable {
+        /// The calling plugin's id, or nil for a client.
+        var caller: String?
+        /// 1 for a client's call; nil from a 1.0 host.
+        var depth: Int?
+        var call_id: UInt64
+        /// Milliseconds until the caller stops waiting, or nil for no deadline.
+        var ms_left: Int?
+    }
+
+    func callContext() -> Context {
+        let context = CallContext.current
+        let left = context?.deadline.map { Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) }
+        return Context(caller: context?.caller, depth: context?.depth, call_id: context?.callID ?? 0, ms_left: left)
     }
 
     func fail(_ problem: Problem) throws -> Bool {

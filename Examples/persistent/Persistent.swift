@@ -6,9 +6,9 @@ final class Persistent: Plugin {
     static let id = "persistent"
 
     static let entries: [Entry<Persistent>] = [
-        Entry("save", description: "Saves `value` under `key` (replacing it).", Persistent.save),
-        Entry("get", description: "The record saved under `key`.", Persistent.get),
-        Entry("list", description: "Every record, by key.", Persistent.list),
+        Entry("save", description: "Saves `value` under `key` (replacing it).", hints: [.destructive, .idempotent], Persistent.save),
+        Entry("get", description: "The record saved under `key`.", hints: [.readOnly, .idempotent], Persistent.get),
+        Entry("list", description: "Every record, by key.", hints: [.readOnly, .idempotent], Persistent.list),
     ]
 
     struct Record: Codable, Sendable {

@@ -9,7 +9,8 @@ final class Reliable: Plugin {
     static let id = "reliable"
 
     static let entries: [Entry<Reliable>] = [
-        Entry("reliable_fetch", description: "Fetches `url`, retrying transient failures; returns its JSON as `data`.", Reliable.reliableFetch),
+        Entry("reliable_fetch", description: "Fetches `url`, retrying transient failures; returns its JSON as `data`.",
+              hints: [.readOnly, .openWorld], Reliable.reliableFetch),
     ]
 
     struct Request: Codable, Sendable {

@@ -8,8 +8,8 @@ final class ThreadSafe: Plugin {
     static let id = "thread_safe"
 
     static let entries: [Entry<ThreadSafe>] = [
-        Entry("update", description: "Sets `key` to `value` in the shared state.", ThreadSafe.update),
-        Entry("snapshot", description: "The shared state: the data, how many updates and timer ticks.", ThreadSafe.snapshot),
+        Entry("update", description: "Sets `key` to `value` in the shared state.", hints: [.destructive], ThreadSafe.update),
+        Entry("snapshot", description: "The shared state: the data, how many updates and timer ticks.", hints: [.readOnly, .idempotent], ThreadSafe.snapshot),
     ]
 
     static let timers: [IntervalTimer<ThreadSafe>] = [

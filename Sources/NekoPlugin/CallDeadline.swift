@@ -1,28 +1,27 @@
 import NekoABI
 
-/// When the entry call running on this task must have answered: the one
-/// place the SDK keeps a call's deadline, which ``Retry`` reads.
+/// When the work running on this task must be done: the deadline of the
+/// entry's call, or a sooner one you set. ``Retry`` reads it.
 ///
-/// The SDK binds it around each entry it runs, from the deadline the host
-/// gives the call (`neko_call.timeout_ms`: the caller's timeout or the
-/// entry's own, the smaller, else the host's default, 10 s in `nekoctl`).
-/// Code outside an entry sees `nil` (no deadline) unless it binds one:
+/// Inside an entry, ``current`` is the call's deadline
+/// (``CallContext/deadline``). Bind ``bound`` to set a sooner one for a part
+/// of the work (a later one does not extend the call's):
 ///
 /// ```swift
-/// try await CallDeadline.$current.withValue(.now + .seconds(5)) {
+/// try await CallDeadline.$bound.withValue(.now + .seconds(5)) {
 ///     try await Self.policy.run { try await fetch(url) }   // gives up rather than wait past 5 s
 /// }
 /// ```
 public enum CallDeadline {
-    /// The deadline of the call this task runs, eg `.now + .seconds(10)`; `nil`: none.
-    @TaskLocal public static var current: ContinuousClock.Instant?
+    /// A deadline set by the code running on this task, eg `.now + .seconds(5)`; nil: none.
+    @TaskLocal public static var bound: ContinuousClock.Instant?
 
-    /// The deadline of `call`, counted from now; `nil` when the call has none.
-    ///
-    /// Wire the ABI's per-call context here when it carries an absolute
-    /// deadline: every entry reads it through this function.
-    @usableFromInline static func of(_ completion: CallCompletion) -> ContinuousClock.Instant? {
-        let milliseconds = completion.call.pointee.timeout_ms
-        return milliseconds == 0 ? nil : .now + .milliseconds(Int64(milliseconds))
+    /// The sooner of ``bound`` and the deadline of the call that the running
+    /// entry serves; nil: none (outside an entry, with nothing bound).
+    public static var current: ContinuousClock.Instant? {
+        switch (bound, CallContext.current?.deadline) {
+        case let (bound?, call?): min(bound, call)
+        case let (bound, call): bound ?? call
+        }
     }
 }

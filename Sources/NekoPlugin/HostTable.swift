@@ -30,6 +30,16 @@ struct HostTable: @unchecked Sendable {
         pointer.field(\.get_extension)
     }
 
+    /// `neko_host.cancel` (ABI 1.1), or nil when the host lacks it.
+    var cancel: (@convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?) -> Void)? {
+        pointer.field(\.cancel)
+    }
+
+    /// `neko_host.progress` (ABI 1.1), or nil when the host lacks it.
+    var progress: (@convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?, Double, Double, UnsafePointer<CChar>?, Int) -> Void)? {
+        pointer.field(\.progress)
+    }
+
     /// Reads a NUL-terminated string field, or "" when absent.
     static func string(_ pointer: UnsafePointer<CChar>?) -> String {
         pointer.map { String(cString: $0) } ?? ""

@@ -6,7 +6,7 @@ import NekoServe
 /// `nekoctl info ID`: a plugin's manifest and entries.
 struct Info: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a plugin's manifest and its entries, with the JSON Schema of each entry's arguments.")
+        abstract: "Show a plugin's manifest and its entries, with the JSON Schema of each entry's arguments and result, and its hints.")
 
     @OptionGroup var host: HostOptionsGroup
 
@@ -113,7 +113,11 @@ struct Info: AsyncParsableCommand {
             let name = entry["name"]?.stringValue ?? id
             Terminal.out("  \(id) (\(flags.compactMap { $0 }.joined(separator: ", ")))\(name == id ? "" : ": \(name)")")
             if let description = entry["description"]?.stringValue, !description.isEmpty { Terminal.out("    \(description)") }
-            Terminal.out("    arguments: \((entry["schema"] ?? .null).description)")
+            let hints = entry["hints"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if !hints.isEmpty { Terminal.out("    hints: \(hints.joined(separator: ", "))") }
+            let checked = entry["validates_arguments"] == true ? " (checked by the host)" : ""
+            Terminal.out("    arguments\(checked): \((entry["schema"] ?? .null).description)")
+            if let result = entry["result_schema"], !result.isNull { Terminal.out("    result: \(result.description)") }
         }
         guard let timers = info["timers"]?.arrayValue, !timers.isEmpty else { return }
         Terminal.out("")

@@ -85,7 +85,7 @@ import Testing
         }
         let error = try #require(throws: CallError.self) { try host.callBlocking("hello", "gret", arguments: []) }
         #expect(error.code == .notFound)
-        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, forward, fail, echo, noop, ping, save, ping_async)")
+        #expect(error.message == "plugin 'hello' has no entry 'gret' (it has: greet, add, stats, sleep, relay, forward, fail, echo, noop, ping, save, ping_async, count, context)")
     }
 
     @Test(arguments: [

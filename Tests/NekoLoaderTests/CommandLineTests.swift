@@ -23,7 +23,7 @@ import Testing
         #expect(table.status == 0)
         let lines = table.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("ID") == true)
-        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 12 ") })
+        #expect(lines.contains { $0.hasPrefix("hello ") && $0.contains("1.0.0") && $0.contains("loaded") && $0.contains(" 14 ") })
         #expect(lines.contains { $0.hasPrefix("cgreet ") && $0.contains("loaded") && $0.contains(" 5 ") })
         #expect(lines.contains { $0.hasPrefix("abimajor ") && $0.contains("failed") && $0.contains("abi: ") })
 
@@ -32,7 +32,7 @@ import Testing
         let failed = try #require(plugins.first { $0["id"] == "abimajor" })
         #expect(failed["state"] == "failed")
         #expect(failed["phase"] == "abi")
-        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 12)
+        #expect(plugins.first { $0["id"] == "hello" }?["entries"] == 14)
     }
 
     @Test func isolatedPluginsShowTheirWorkerAndACrashExitsOne() throws {
@@ -64,6 +64,10 @@ import Testing
         let json = try JSON.parse(try nekoctl("info", "hello", "--json").stdout)
         #expect(json["entries"]?[3]?["id"] == "sleep")
         #expect(json["entries"]?[3]?["async"] == true)
+        #expect(info.stdout.contains("    hints: read_only, idempotent"))
+        #expect(info.stdout.contains(#"    result: {"type":"object","additionalProperties":{"type":"number"}}"#))
+        #expect(json["entries"]?[1]?["hints"] == ["read_only", "idempotent"])
+        #expect(json["entries"]?[1]?["result_schema"] == ["type": "object", "additionalProperties": ["type": "number"]])
         #expect(try nekoctl("info", "nosuch").status == 1)
         try workspace.install("thread_safe")
         let timers = try nekoctl("info", "thread_safe")
@@ -116,7 +120,7 @@ import Testing
     @Test func checkValidatesAFolder() throws {
         let good = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/hello"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(good.status == 0)
-        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 12 entries"))
+        #expect(good.stdout.hasPrefix("ok: hello 1.0.0: 14 entries"))
         try workspace.fixture("no_symbol", as: "nosymbol")
         let bad = try Shell.run(Workspace.nekoctl, ["check", "\(workspace.root)/nosymbol"], environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(bad.status == 1)

@@ -18,7 +18,7 @@ import Testing
         #expect(report.failed.isEmpty)
         let hello = try #require(host.plugin("hello"))
         #expect(hello.state == .loaded)
-        #expect(hello.entries?.map(\.id) == ["greet", "add", "stats", "sleep", "relay", "forward", "fail", "echo", "noop", "ping", "save", "ping_async"])
+        #expect(hello.entries?.map(\.id) == ["greet", "add", "stats", "sleep", "relay", "forward", "fail", "echo", "noop", "ping", "save", "ping_async", "count", "context"])
         #expect(hello.swiftVersion == BuildStamp.swiftCompiler)
         let cgreet = try #require(host.plugin("cgreet"))
         #expect(cgreet.state == .loaded)
@@ -190,7 +190,7 @@ import Testing
         try workspace.fixture("abi_major", as: "abimajor")
         let good = try PluginCheck.run(folder: "\(workspace.root)/hello", cacheDirectory: workspace.cache).get()
         #expect(good.manifest.id == "hello")
-        #expect(good.entries.count == 12)
+        #expect(good.entries.count == 14)
         #expect(good.swiftVersion == BuildStamp.swiftCompiler)
         guard case .failure(let failure) = PluginCheck.run(folder: "\(workspace.root)/abimajor", cacheDirectory: workspace.cache) else {
             Issue.record("a library built for ABI 99 passed the check")

@@ -18,7 +18,7 @@ import Testing
 
         let list = try client.request("list").get()
         #expect(list.arrayValue?.first { $0["id"] == "hello" }?["state"] == "loaded")
-        #expect(list.arrayValue?.first { $0["id"] == "hello" }?["entries"] == 12)
+        #expect(list.arrayValue?.first { $0["id"] == "hello" }?["entries"] == 14)
         let greeting = try client.request("call", ["plugin": "hello", "entry": "greet", "args": ["name": "Ada"]]).get()
         #expect(greeting == ["greeting": "Hello, Ada!"])
         let refused = client.request(unwrapping: "call", ["plugin": "hello", "entry": "greet", "args": ["name": 42]])

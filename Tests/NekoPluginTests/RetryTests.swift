@@ -124,7 +124,7 @@ struct RetryTests {
         var calls = 0
         // 10 s left: 4 s and 4 s fit, a third wait of 4 s would end at 12 s.
         let error = try await #require(throws: RetryError.self) {
-            try await CallDeadline.$current.withValue(.now + .seconds(10)) {
+            try await CallDeadline.$bound.withValue(.now + .seconds(10)) {
                 try await Retry(attempts: 10, backoff: .exponential(min: .seconds(4), max: .seconds(10)), clock: clock)
                     .run { () async throws -> Int in
                         calls += 1
@@ -149,7 +149,7 @@ struct RetryTests {
         // The reliable example through two 503s under nekoctl's default deadline.
         let clock = TestClock()
         var calls = 0
-        let value = try await CallDeadline.$current.withValue(.now + .seconds(10)) {
+        let value = try await CallDeadline.$bound.withValue(.now + .seconds(10)) {
             try await Retry(attempts: 3, backoff: .exponential(min: .seconds(4), max: .seconds(10)), clock: clock)
                 .run {
                     calls += 1
@@ -164,7 +164,7 @@ struct RetryTests {
     @Test func aPassedDeadlineStopsAfterTheFirstAttempt() async throws {
         let clock = TestClock()
         let error = try await #require(throws: RetryError.self) {
-            try await CallDeadline.$current.withValue(.now - .seconds(1)) {
+            try await CallDeadline.$bound.withValue(.now - .seconds(1)) {
                 try await Retry(attempts: 3, backoff: .constant(.milliseconds(1)), clock: clock)
                     .run { () async throws -> Int in throw Transient(attempt: 1) }
             }

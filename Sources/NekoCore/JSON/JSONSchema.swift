@@ -75,6 +75,24 @@ public enum JSONSchema {
     }
 }
 
+extension JSONSchema {
+    /// Derives the schema of any JSON value that `T` decodes (not only an
+    /// object): the schema of an entry's result, eg `{"type":"boolean"}` for
+    /// `Bool`, `{"type":"array","items":{"type":"string"}}` for `[String]`,
+    /// `{"type":"object","properties":{...},"required":[...]}` for a struct.
+    ///
+    /// The rules and limits are those of ``derived(from:unknownKeys:)``,
+    /// except that objects stay open (no `"additionalProperties": false`): the
+    /// schema describes what comes out, and a reader should take extra keys.
+    /// A type that rejects every placeholder gives `{}` (any value).
+    public static func derivedValue<T: Decodable>(of type: T.Type) -> JSON {
+        // No root in progress: `T` itself is not recursive at the top.
+        let derivation = SchemaDerivation(root: Void.self, closesObjects: false)
+        let recorder = SchemaRecorder(derivation: derivation, depth: 0, isShallow: false, flavor: 0)
+        return (try? recorder.record(T.self).schema) ?? [:]
+    }
+}
+
 /// The state shared by all the recorders of one derivation.
 final class SchemaDerivation {
     /// How many times a failed `init(from:)` may be retried with other

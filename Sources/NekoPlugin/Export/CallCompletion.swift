@@ -11,6 +11,26 @@ import NekoCore
     /// The instance's task table; the instance outlives its calls (the host
     /// drains calls before `destroy`), so no reference count is paid per call.
     unowned(unsafe) let tasks: CallTasks
+    /// An async call's scope, ended before `complete` runs; nil for a sync call.
+    let scope: CallScope?
+    /// The host table, for an async call's context.
+    let host: HostTable
+
+    init(call: UnsafePointer<neko_call>, tasks: CallTasks, host: HostTable, scope: CallScope? = nil) {
+        self.call = call
+        self.tasks = tasks
+        self.host = host
+        self.scope = scope
+    }
+
+    /// The same call, with a scope for its context: an async call, whose
+    /// context may be used from other threads until it is completed.
+    /// - Returns: the completion to use, and the call's context.
+    @usableFromInline func scoped() -> (CallCompletion, CallContext) {
+        let scope = CallScope(call: call, host: host)
+        let context = CallContext(call: call, deadline: CallContext.deadline(of: call), link: .scoped(scope))
+        return (CallCompletion(call: call, tasks: tasks, host: host, scope: scope), context)
+    }
 
     /// Completes with `value` encoded as JSON.
     @usableFromInline func succeed<Result: Encodable>(_ value: Result) {
@@ -63,6 +83,8 @@ import NekoCore
     }
 
     private func finish(_ status: Int32, _ data: UnsafeRawBufferPointer, field: UnsafePointer<CChar>?) {
+        // No context may use the call once the host has it back.
+        scope?.end()
         var result = neko_result(
             struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
             data: data.baseAddress?.assumingMemoryBound(to: UInt8.self), len: data.count, field: field)

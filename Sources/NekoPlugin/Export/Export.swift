@@ -53,17 +53,18 @@ enum Exported {
 
     /// Lays out the C descriptor. Everything is allocated once and never freed:
     /// the host may read it for as long as the library is mapped.
-    private static func build<P: Plugin>(_ type: P.Type) -> UnsafePointer<neko_plugin> {
+    static func build<P: Plugin>(_ type: P.Type) -> UnsafePointer<neko_plugin> {
         let entries = P.entries
         let table = UnsafeMutablePointer<neko_entry>.allocate(capacity: max(entries.count, 1))
         for (index, entry) in entries.enumerated() {
             table[index] = neko_entry(
                 struct_size: UInt32(MemoryLayout<neko_entry>.size),
+                // Never NEKO_ENTRY_VALIDATE_ARGS: a Swift entry validates its own arguments.
                 flags: entry.isAsync ? UInt32(NEKO_ENTRY_ASYNC) : 0,
                 id: permanent(entry.id), name: permanent(entry.name), description: permanent(entry.description),
                 args_schema: permanent(entry.schema.description),
                 timeout_ms: entry.timeout?.abiMilliseconds ?? 0, reserved: 0,
-                result_schema: nil, hints: 0, reserved2: 0)
+                result_schema: entry.resultSchema.map { permanent($0.description) }, hints: entry.hints.rawValue, reserved2: 0)
         }
         let timers = P.timers
         let timerTable = UnsafeMutablePointer<neko_timer>.allocate(capacity: max(timers.count, 1))

@@ -56,13 +56,14 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     }
 
     override func invoke(_ call: UnsafePointer<neko_call>) {
-        let completion = CallCompletion(call: call, tasks: tasks)
+        let completion = CallCompletion(call: call, tasks: tasks, host: context.host)
         let index = Int(call.pointee.entry_index)
         guard index < runners.count else {
             return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(runners.count)"))
         }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
-        runners[index](plugin, arguments, completion)
+        // `CallContext.current` of a sync entry (and of an async one until it first suspends).
+        ServingCall.serving(call, host: context.host) { runners[index](plugin, arguments, completion) }
     }
 
     override func start() throws {

@@ -55,7 +55,7 @@ extension PluginStatus {
 
     /// Everything `nekoctl info --json` and the `info` op show: `json`, and
     /// the manifest (name, description, abi, library, dependencies, author,
-    /// config, short_description, keywords, type, previous_ids, i18n), the load time, the entries with their schemas, the timers.
+    /// config, short_description, keywords, type, previous_ids, i18n), the load time, the entries with their schemas (arguments and result), hints and whether the host validates their arguments, the timers.
     public var infoJSON: JSON {
         guard case .object(var object) = json else { return json }
         if let manifest {
@@ -83,6 +83,9 @@ extension PluginStatus {
                 JSON.object([
                     "id": .string(entry.id), "name": .string(entry.name), "description": .string(entry.description),
                     "async": .bool(entry.isAsync), "schema": entry.schema,
+                    "result_schema": entry.resultSchema ?? .null,
+                    "hints": .array(entry.hints.names.map(JSON.string)),
+                    "validates_arguments": .bool(entry.validatesArguments),
                     "timeout_ms": entry.timeout.map { .int($0.wholeMilliseconds) } ?? .null,
                 ])
             })
