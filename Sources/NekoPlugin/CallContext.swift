@@ -24,8 +24,8 @@ import NekoCore
 /// answered (eg in a task the entry left behind), ``progress(done:total:message:)``
 /// does nothing and calls made with it no longer name it as their parent.
 public struct CallContext: Sendable {
-    /// The host's id of the call, the key of its `cancel`, eg 42; 0 for a
-    /// call the host will not cancel (a sync entry's).
+    /// The host's id of the call, unique in the host and the key of its
+    /// `cancel`, eg 42 (a 1.0 host gave a sync entry's call 0).
     public let callID: UInt64
     /// The id of the plugin that made the call (eg `"planner"`), or nil for
     /// a client of the host (an application, `nekoctl`, a socket client), or

@@ -149,6 +149,31 @@ import Testing
         #expect(try host.entry("ctx", "relay").info.hints.isEmpty)
     }
 
+    /// The Swift SDK's side, through a real host: `CallContext.current` in
+    /// the hello example, and its progress reports.
+    @Test(arguments: [false, true])
+    func aSwiftEntryReadsItsContextAndReportsProgress(isolated: Bool) async throws {
+        let workspace = try Workspace()
+        workspace.isolateAll = isolated
+        try workspace.install("hello")
+        try workspace.install("cgreet")
+        let host = workspace.host()
+        defer { host.shutdown() }
+        #expect(host.loadAll().failed.isEmpty)
+        let context = try object(host.callBlocking("hello", "context", arguments: [], timeout: .seconds(30)))
+        #expect(context["caller"] == nil || context["caller"] == .null)
+        #expect(context["depth"]?.intValue == 1)
+        #expect((context["call_id"]?.intValue ?? 0) > 0)
+        let left = try #require(context["ms_left"]?.intValue)
+        #expect(left > 0 && left <= 30_000)
+        let reports = Mutex<[String]>([])
+        let counted = try await host.call("hello", "count", arguments: Array(#"{"to":4}"#.utf8)) { report in
+            reports.withLock { $0.append(report.line) }
+        }
+        #expect(try object(counted)["counted"]?.intValue == 4)
+        #expect(reports.withLock { $0 } == (1...4).map { "\($0)/4 counted \($0)" })
+    }
+
     @Test func anInvalidSchemaIsRefusedAtLoadWhenTheHostMustUseIt() throws {
         let workspace = try Workspace()
         try workspace.writeManifest("ctx", abi: "1.1")

@@ -24,6 +24,8 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     let entries: [Entry<P>]
     /// The entries' runners alone: what `invoke` needs, without copying an `Entry`.
     let runners: ContiguousArray<@Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void>
+    /// Whether each entry is async (its context is a task-local, not this thread's).
+    let asynchronous: ContiguousArray<Bool>
     let timers: [IntervalTimer<P>]
     let tasks = CallTasks()
     /// Set once by `stop`, so that a second `stop` does nothing (neko_abi.h).
@@ -32,6 +34,7 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     init(host: HostTable) throws {
         entries = P.entries
         runners = ContiguousArray(entries.map(\.run))
+        asynchronous = ContiguousArray(entries.map(\.isAsync))
         timers = P.timers
         try Self.check(entries)
         context = PluginContext(host: host)
@@ -62,8 +65,14 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
             return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(runners.count)"))
         }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
-        // `CallContext.current` of a sync entry (and of an async one until it first suspends).
-        ServingCall.serving(call, host: context.host) { runners[index](plugin, arguments, completion) }
+        if asynchronous[index] {
+            // Its context is bound in its task; hide any call this thread serves
+            // (an outer sync entry's) while the task runs its first part here.
+            ServingCall.hiding { runners[index](plugin, arguments, completion) }
+        } else {
+            // `CallContext.current` of a sync entry.
+            ServingCall.serving(call, host: context.host) { runners[index](plugin, arguments, completion) }
+        }
     }
 
     override func start() throws {

@@ -45,6 +45,18 @@ enum ServingCall {
         }
         pthread_setspecific(key, outer)
     }
+
+    /// Runs `body` with no call served on this thread, then restores the
+    /// outer one: for an async entry, whose context is its task's.
+    @inline(__always)
+    static func hiding(_ body: () -> Void) {
+        let key = key
+        let outer = pthread_getspecific(key)
+        if outer == nil { return body() }
+        pthread_setspecific(key, nil)
+        body()
+        pthread_setspecific(key, outer)
+    }
 }
 
 /// The life of an async call as its context sees it: the call may be used
