@@ -32,6 +32,7 @@ import Testing
         ("crash_unknown_key", "unknown-key"),
         ("duplicate_ids", "descriptor"),
         ("invalid_schema", "descriptor"),
+        ("wrong_result", "valid-arguments"),
     ])
     func aBrokenPluginFailsExactlyItsCheck(fixture: String, check: String) throws {
         let workspace = try Workspace()

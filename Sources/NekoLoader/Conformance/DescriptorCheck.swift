@@ -1,8 +1,8 @@
 import NekoCore
 
 /// The plugin loads (manifest, ABI, descriptor), its entry and timer ids are
-/// unique, every argument schema is a valid JSON Schema, and its strings are
-/// valid UTF-8.
+/// unique, every argument and result schema is a valid JSON Schema, and its
+/// strings are valid UTF-8.
 struct DescriptorCheck: ConformanceCheck {
     let name = "descriptor"
 
@@ -22,6 +22,10 @@ struct DescriptorCheck: ConformanceCheck {
         for timer in timers where !seen.insert(timer.id).inserted { return fail("timer id '\(timer.id)' is declared twice") }
         for entry in entries {
             if let problem = SchemaSanity.problem(in: entry.schema) { return fail("entry '\(entry.id)': args_schema \(problem)") }
+            if let result = entry.resultSchema {
+                if let problem = SchemaSanity.problem(in: result) { return fail("entry '\(entry.id)': result_schema \(problem)") }
+                do { _ = try JSONSchemaValidator(result) } catch { return fail("entry '\(entry.id)': result_schema: \(error)") }
+            }
             for (field, text) in [("id", entry.id), ("name", entry.name), ("description", entry.description)] where text.contains("\u{FFFD}") {
                 return fail("entry '\(entry.id)': \(field) is not valid UTF-8")
             }
