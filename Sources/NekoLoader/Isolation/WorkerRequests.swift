@@ -104,12 +104,10 @@ final class RemoteCallLink: @unchecked Sendable {
     let deadline: UInt64
     let parent: UnsafePointer<neko_call>?
     let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
-    /// The host table's `call` returned: the host knows the call (a cancel may go).
-    private let forwarded = Atomic<Bool>(false)
+    /// The host table's `call` has been called (a cancel may go).
+    private let calling = Atomic<Bool>(false)
     /// The worker asked to cancel it.
     private let cancelRequested = Atomic<Bool>(false)
-    /// The cancel was handed to the host table (once).
-    private let canceled = Atomic<Bool>(false)
     /// Its completion ran: the pointer is never passed to the host again.
     let completed = Atomic<Bool>(false)
 
@@ -140,23 +138,26 @@ final class RemoteCallLink: @unchecked Sendable {
             guard let function = table.pointee.call else {
                 return Forwarding.fail(call, CallError(.unavailable, "this host does not forward calls"))
             }
+            calling.store(true, ordering: .sequentiallyConsistent)
             plugin.withCString { plugin in entry.withCString { entry in function(table, plugin, entry, call) } }
         }
-        forwarded.store(true, ordering: .sequentiallyConsistent)
+        // A cancel that came while the host was still taking the call may have found nothing to cancel.
         if cancelRequested.load(ordering: .sequentiallyConsistent) { cancel() }
     }
 
     /// The worker's `cancelCall`: cancels the call once the host table has
-    /// it (now, or as soon as its `call` returns).
+    /// it (now, and again once its `call` returns: a repeated cancel is ignored).
     func requestCancel() {
         cancelRequested.store(true, ordering: .sequentiallyConsistent)
-        if forwarded.load(ordering: .sequentiallyConsistent) { cancel() }
+        if calling.load(ordering: .sequentiallyConsistent) { cancel() }
     }
 
     /// Hands the cancel to the host table's `cancel` (ABI 1.1; a host
-    /// without it ignores it), once, and never after the completion.
+    /// without it ignores it), never after the completion. The pointer
+    /// stays this link's (it holds the memory), so a cancel racing the
+    /// completion finds no call, never another one.
     private func cancel() {
-        guard !completed.load(ordering: .acquiring), !canceled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard !completed.load(ordering: .acquiring) else { return }
         let table = binding.table
         guard table.has(\.cancel), let cancel = table.pointee.cancel else { return }
         cancel(table, call)
