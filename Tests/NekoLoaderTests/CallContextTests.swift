@@ -107,8 +107,9 @@ import Testing
         let outcome = try object(await host.call("ctx", "cancel_outgoing", arguments: [], timeout: .seconds(30)))
         #expect(outcome["status"]?.intValue == Int(ErrorCode.canceled.rawValue), "\(outcome)")
         #expect(outcome["message"]?.stringValue?.contains("plugin 'ctx' canceled its call") == true, "\(outcome)")
-        // The callee was asked to stop (its `cancel` ran) and its late completion went nowhere.
-        #expect(try object(host.callBlocking("ctx", "counts", arguments: []))["held_canceled"]?.intValue == 1)
+        // The callee was asked to stop (its `cancel` ran: isolated, in its worker, after the
+        // caller's cancel returned; the entry waits for it) and its late completion went nowhere.
+        #expect(try object(host.callBlocking("ctx", "counts_after_cancel", arguments: []))["held_canceled"]?.intValue == 1)
     }
 
     @Test(arguments: [false, true])
