@@ -101,6 +101,20 @@ import Testing
     }
 
     @Test(arguments: [false, true])
+    func progressOfACallMadeForAnotherReachesTheOuterCaller(isolated: Bool) async throws {
+        let (host, _) = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
+        let reports = Mutex<[CallProgress]>([])
+        // relay_progress (async) calls progress naming its call as the parent: the
+        // inner call's reports go to whoever listens to the outer one.
+        let result = try await host.call("ctx", "relay_progress", arguments: []) { report in
+            reports.withLock { $0.append(report) }
+        }
+        #expect(result.text == #"{"steps":3}"#)
+        #expect(reports.withLock { $0 } == (1...3).map { CallProgress(done: Double($0), total: 3, message: "step \($0)") })
+    }
+
+    @Test(arguments: [false, true])
     func aPluginCancelsItsOwnOutgoingCall(isolated: Bool) async throws {
         let (host, _) = try makeHost(isolated: isolated)
         defer { host.shutdown() }

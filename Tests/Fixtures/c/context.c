@@ -19,9 +19,13 @@
  *            ran and how many `hold` calls were canceled;
  *   counts_after_cancel  the same, once a `hold` was canceled (it waits for
  *            that, at most 10 s): an isolated callee's `cancel` runs in its
- *            worker after the caller's cancel returned.
+ *            worker after the caller's cancel returned;
+ *   relay_progress  (async) calls <self>:progress naming its call as the
+ *            parent, and answers its result: the reports reach whoever
+ *            listens to the outer call.
  * Its id is "ctx"; it calls itself by the id its host table gives. */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +43,7 @@ typedef struct instance {
     pthread_cond_t canceled;
 } instance;
 
-enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS, COUNTS_AFTER_CANCEL };
+enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS, COUNTS_AFTER_CANCEL, RELAY_PROGRESS };
 
 static void answer(const neko_call *call, neko_status status, const char *text) {
     neko_result result = {sizeof result, status, (const uint8_t *)text, strlen(text), NULL};
@@ -162,6 +166,7 @@ static void invoke(void *opaque, const neko_call *call) {
         atomic_fetch_add(&self->checked, 1);
         answer(call, NEKO_OK, "{\"ok\":true}");
         break;
+    case RELAY_PROGRESS: call_self(self, call, "progress", 1); break;
     case COUNTS_AFTER_CANCEL: {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -210,6 +215,7 @@ static const neko_entry entries[] = {
      NEKO_HINT_DESTRUCTIVE, 0},
     {sizeof(neko_entry), 0, "counts", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
     {sizeof(neko_entry), 0, "counts_after_cancel", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay_progress", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
 };
 static const neko_plugin plugin = {
     .struct_size = sizeof(neko_plugin), .abi = {NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR},
