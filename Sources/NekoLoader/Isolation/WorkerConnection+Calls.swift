@@ -54,6 +54,7 @@ extension WorkerConnection {
         case .ended(let exit):
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
+            forgetCall(of: id)
             Forwarding.fail(call, overran(index, timeout!))
             // Waits for the late reply itself (its slot stays registered), not a sleep.
             let watching = DetachedThread.start { [self] in

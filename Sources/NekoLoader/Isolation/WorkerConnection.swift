@@ -308,6 +308,16 @@ final class WorkerConnection: @unchecked Sendable {
         }
     }
 
+    /// Forgets which host call request `id` runs, once the host answered
+    /// that call itself (its deadline passed) but the request still waits
+    /// for the worker's late reply: the call's slot may be another call's
+    /// soon, which a late `progress` or `call` frame must not reach.
+    func forgetCall(of id: UInt64) {
+        state.withLock { state in
+            if case .slot(let slot, _)? = state.waiting[id] { state.waiting[id] = .slot(slot, call: nil) }
+        }
+    }
+
     /// Whether request `id` still waits (its reply has not come).
     func isWaiting(_ id: UInt64) -> Bool {
         state.withLock { $0.waiting[id] != nil }
