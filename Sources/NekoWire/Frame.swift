@@ -41,6 +41,13 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
     case emit = 35
     /// A call of the plugin to another plugin; the reply is the result.
     case call = 36
+    /// A progress report of the call whose host request id is the frame's
+    /// id (`neko_host.progress`): a `ProgressMessage`; no reply.
+    case progress = 37
+    /// Cancel the plugin's own call to another plugin whose `call` frame had
+    /// the frame's id (`neko_host.cancel`); no payload, no reply. The call
+    /// still gets its reply (`canceled`, or its result when too late).
+    case cancelCall = 38
     /// The plugin broke the ABI contract (eg it completed a call twice):
     /// a `ViolationMessage`; no reply.
     case violation = 40

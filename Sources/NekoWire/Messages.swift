@@ -268,31 +268,82 @@ public struct ReplyMessage {
 
 /// The payload of `invoke` (host to worker) and of `call` (worker to host,
 /// with the target's ids).
+///
+/// Both carry the call's context (ABI 1.1): an `invoke` its deadline, depth,
+/// caller and whether anyone listens to its progress, so that a plugin in a
+/// worker reads the same `neko_call` as in-process; a `call` the plugin's
+/// wished deadline and the host request id of the call it serves (its
+/// `parent`), for the host to inherit the deadline and count the depth.
 public struct CallMessage {
+    /// Bits of an `invoke`'s flags.
+    public struct Flags: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// Someone listens to the call's progress: the worker sends the
+        /// plugin's `neko_host.progress` reports (else it drops them).
+        public static let progress = Flags(rawValue: 1 << 0)
+    }
+
     public var entryIndex: UInt32
     public var callID: UInt64
     public var timeoutMilliseconds: UInt32
+    /// When the caller stops waiting: absolute CLOCK_MONOTONIC ns (the same
+    /// in both processes), 0: none. In a `call`: the plugin's own wish.
+    public var deadline: UInt64 = 0
+    /// How deep in a chain of calls (`invoke` only; 1: a client's call).
+    public var depth: UInt32 = 1
+    /// `invoke` only.
+    public var flags: Flags = []
+    /// The calling plugin's id, borrowed from the frame, NUL-free; nil: a
+    /// client (`invoke` only).
+    public var caller: UnsafeRawBufferPointer?
+    /// The host's request id of the `invoke` the plugin serves while it
+    /// makes this call, 0: none (`call` only).
+    public var parentRequest: UInt64 = 0
     /// The target of a plugin's call (`call` frames only).
     public var plugin: String?, entry: String?
     /// Borrowed from the frame.
     public var arguments: UnsafeRawBufferPointer
 
     /// An `invoke` frame.
-    public static func invokeFrame(id: UInt64, entryIndex: UInt32, callID: UInt64, timeoutMilliseconds: UInt32, arguments: UnsafeRawBufferPointer) -> [UInt8] {
-        var writer = WireWriter(.invoke, id: id, capacity: Frame.headerSize + 20 + arguments.count)
+    public static func invokeFrame(
+        id: UInt64, entryIndex: UInt32, callID: UInt64, timeoutMilliseconds: UInt32, deadline: UInt64 = 0, depth: UInt32 = 1,
+        flags: Flags = [], caller: UnsafePointer<CChar>? = nil, arguments: UnsafeRawBufferPointer
+    ) -> [UInt8] {
+        var writer = WireWriter(.invoke, id: id, capacity: Frame.headerSize + 48 + arguments.count)
         writer.append(entryIndex)
         writer.append(callID)
         writer.append(timeoutMilliseconds)
+        writer.append(deadline)
+        writer.append(depth)
+        writer.append(flags.rawValue)
+        writer.append(cString: caller)
         writer.append(bytes: arguments)
         return writer.finish()
     }
 
+    /// An `invoke` frame for a host's `call` (its 1.1 context read only
+    /// where its `struct_size` reaches).
+    public static func invokeFrame(id: UInt64, call: UnsafePointer<neko_call>, flags: Flags) -> [UInt8] {
+        let context = call.has(\.depth)
+        return invokeFrame(
+            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id, timeoutMilliseconds: call.pointee.timeout_ms,
+            deadline: context ? call.pointee.deadline_ns : 0, depth: context ? call.pointee.depth : 1, flags: flags,
+            caller: context ? call.pointee.caller : nil,
+            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len))
+    }
+
     /// A `call` frame.
-    public static func callFrame(id: UInt64, plugin: UnsafePointer<CChar>?, entry: UnsafePointer<CChar>?, timeoutMilliseconds: UInt32, arguments: UnsafeRawBufferPointer) -> [UInt8] {
-        var writer = WireWriter(.call, id: id, capacity: 64 + arguments.count)
+    public static func callFrame(
+        id: UInt64, plugin: UnsafePointer<CChar>?, entry: UnsafePointer<CChar>?, timeoutMilliseconds: UInt32, deadline: UInt64 = 0,
+        parentRequest: UInt64 = 0, arguments: UnsafeRawBufferPointer
+    ) -> [UInt8] {
+        var writer = WireWriter(.call, id: id, capacity: 80 + arguments.count)
         writer.append(cString: plugin)
         writer.append(cString: entry)
         writer.append(timeoutMilliseconds)
+        writer.append(deadline)
+        writer.append(parentRequest)
         writer.append(bytes: arguments)
         return writer.finish()
     }
@@ -303,6 +354,10 @@ public struct CallMessage {
         entryIndex = try reader.uint32("invoke.entry_index")
         callID = try reader.uint64("invoke.call_id")
         timeoutMilliseconds = try reader.uint32("invoke.timeout_ms")
+        deadline = try reader.uint64("invoke.deadline_ns")
+        depth = try reader.uint32("invoke.depth")
+        flags = Flags(rawValue: try reader.uint32("invoke.flags"))
+        caller = try reader.cStringBytes("invoke.caller")
         arguments = try reader.bytes("invoke.args")
         try reader.expectEnd("invoke")
     }
@@ -313,10 +368,58 @@ public struct CallMessage {
         plugin = try reader.string("call.plugin_id") ?? ""
         entry = try reader.string("call.entry_id") ?? ""
         timeoutMilliseconds = try reader.uint32("call.timeout_ms")
+        deadline = try reader.uint64("call.deadline_ns")
+        parentRequest = try reader.uint64("call.parent")
         arguments = try reader.bytes("call.args")
         entryIndex = 0
         callID = 0
         try reader.expectEnd("call")
+    }
+}
+
+/// The payload of `progress` (worker to host; the frame's id is the host's
+/// request id of the `invoke` whose call progresses): `neko_host.progress`
+/// of a plugin in a worker. No reply.
+public struct ProgressMessage {
+    /// How much is done, eg 3.
+    public var done: Double
+    /// Out of how much, eg 10; 0 or less: unknown.
+    public var total: Double
+    /// What the plugin says (UTF-8 as the plugin wrote it), borrowed from the frame.
+    public var message: UnsafeRawBufferPointer
+
+    /// The longest message a report carries; a longer one is cut.
+    public static let maximumMessage = 4096
+
+    /// A `progress` frame; `message` is cut to `maximumMessage` bytes.
+    public static func frame(request: UInt64, done: Double, total: Double, message: UnsafeRawBufferPointer) -> [UInt8] {
+        let kept = UnsafeRawBufferPointer(rebasing: message.prefix(maximumMessage))
+        var writer = WireWriter(.progress, id: request, capacity: Frame.headerSize + 20 + kept.count)
+        writer.append(done.bitPattern)
+        writer.append(total.bitPattern)
+        writer.append(bytes: kept)
+        return writer.finish()
+    }
+
+    /// Decodes a `progress` payload.
+    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = WireReader(payload)
+        done = Double(bitPattern: try reader.uint64("progress.done"))
+        total = Double(bitPattern: try reader.uint64("progress.total"))
+        message = try reader.bytes("progress.message")
+        guard message.count <= Self.maximumMessage else {
+            throw .malformed("progress.message: \(message.count) bytes, more than \(Self.maximumMessage)")
+        }
+        try reader.expectEnd("progress")
+    }
+
+    /// The report as the host hands it to a listener: a done that is not a
+    /// number becomes 0, a total that is not positive (or not finite) unknown,
+    /// the message decoded as UTF-8 (invalid bytes replaced).
+    public var report: CallProgress {
+        CallProgress(
+            done: done.isFinite ? done : 0, total: total > 0 && total.isFinite ? total : nil,
+            message: String(decoding: message, as: UTF8.self))
     }
 }
 

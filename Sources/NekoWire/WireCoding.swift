@@ -118,6 +118,16 @@ public struct WireReader {
         return text
     }
 
+    /// Reads a string or the nil marker as borrowed bytes, refusing a NUL
+    /// byte (they become a C string); the UTF-8 is not checked.
+    public mutating func cStringBytes(_ what: String) throws(WireError) -> UnsafeRawBufferPointer? {
+        let count = try uint32(what)
+        if count == UInt32.max { return nil }
+        let raw = try take(Int(count), what)
+        guard !raw.contains(0) else { throw .malformed("\(what): contains a NUL byte") }
+        return raw
+    }
+
     /// Reads a string that must be there.
     public mutating func requiredString(_ what: String) throws(WireError) -> String {
         guard let text = try string(what) else { throw .malformed("\(what): missing") }

@@ -22,7 +22,7 @@ final class WorkerHostTable: @unchecked Sendable {
             plugin_dir: UnsafePointer(strdup(message.pluginFolder)), data_dir: UnsafePointer(strdup(message.dataFolder)),
             config_json: config, config_json_len: message.config.count, host_data: nil,
             log: workerLog, emit: workerEmit, call: workerCall, get_extension: { _, _ in nil },
-            cancel: nil, progress: nil))
+            cancel: workerCancel, progress: workerProgress))
     }
 }
 
@@ -56,9 +56,34 @@ private let workerCall: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer
             status: Int32(NEKO_ERR_INVALID_ARGUMENT),
             message: "arguments of \(call.pointee.args_len) bytes exceed the \(Frame.maximumLength >> 20) MiB frame limit of isolated plugins")
     }
-    currentSession.request(.call(call)) { id in
-        CallMessage.callFrame(
-            id: id, plugin: plugin, entry: entry, timeoutMilliseconds: call.pointee.timeout_ms,
-            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len))
+    let session = currentSession!
+    let deadline = call.has(\.deadline_ns) ? call.pointee.deadline_ns : 0
+    // The call it serves: the one it names (1.1), when that is a call the
+    // worker made and still pending, else the one whose `invoke` runs on this thread.
+    var parent: UInt64 = 0
+    if let named = call.field(\.parent), let slot = CallSlot.ofHostCall(named, completedBy: workerCompletions), slot.current == .pending {
+        parent = slot.word
     }
+    if parent == 0 { parent = session.servingHere }
+    session.request(.call(call)) { id in
+        CallMessage.callFrame(
+            id: id, plugin: plugin, entry: entry, timeoutMilliseconds: call.pointee.timeout_ms, deadline: deadline,
+            parentRequest: parent, arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len))
+    }
+}
+
+private let workerCancel: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?) -> Void = { _, call in
+    guard let call else { return }
+    currentSession.cancelOutgoing(call)
+}
+
+/// Sends the report to the host only when the host said someone listens to
+/// the call (the `invoke` frame's flag) and the call is still pending.
+private let workerProgress: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<neko_call>?, Double, Double, UnsafePointer<CChar>?, Int) -> Void = {
+    _, call, done, total, message, length in
+    guard let slot = CallSlot.ofHostCall(call, completedBy: workerCompletions),
+          slot.listener.load(ordering: .acquiring) != 0, slot.current == .pending else { return }
+    let request = slot.word
+    let text = UnsafeRawBufferPointer(start: message, count: message == nil ? 0 : max(length, 0))
+    currentSession.sendProgress(ProgressMessage.frame(request: request, done: done, total: total, message: text), request: request)
 }

@@ -27,7 +27,7 @@ final class WorkerSession: @unchecked Sendable {
     private let lifecycle = DispatchQueue(label: "neko.worker.lifecycle")
     private let timerQueues: [DispatchQueue]
     private let asyncEntries: Set<UInt32>
-    private let outgoing = Mutex<[UInt64: Outgoing]>([:])
+    private let outgoing = Mutex(Requests())
     private let nextID = Atomic<UInt64>(1)
     /// The id of the fast-lane request being served; 0 once answered.
     private let fastRequest = Atomic<UInt64>(0)
@@ -37,6 +37,10 @@ final class WorkerSession: @unchecked Sendable {
     /// channel's, and an `emit` during the call reads the lane again.
     private var fastArguments = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
     private var fastArgumentsCapacity = 4096
+    /// A copy of the fast-lane call's caller id, NUL-terminated (the frame's
+    /// bytes are not, and are the channel's).
+    private var fastCaller = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    private var fastCallerCapacity = 256
     /// The calls handed to the plugin: each completes once (`CallSlot`); a
     /// second completion is reported to the host as a `violation` frame.
     private let slots = CallSlotPool()
@@ -51,6 +55,13 @@ final class WorkerSession: @unchecked Sendable {
     enum Outgoing: @unchecked Sendable {  // the call pointer is the plugin's, valid until completed
         case receipt(Receipt)
         case call(UnsafePointer<neko_call>)
+    }
+
+    /// The plugin's requests waiting for a reply, by request id, and the
+    /// request ids of its calls by `neko_call` address (for `neko_host.cancel`).
+    private struct Requests {
+        var byID: [UInt64: Outgoing] = [:]
+        var callIDs: [UInt: UInt64] = [:]
     }
 
     init(plugin: UnsafePointer<neko_plugin>, fast: FrameChannel, main: FrameChannel, spin: SpinBudget) {
@@ -105,14 +116,26 @@ final class WorkerSession: @unchecked Sendable {
                 fastArguments = UnsafeMutableRawPointer.allocate(byteCount: fastArgumentsCapacity, alignment: 16)
             }
             if let base = message.arguments.baseAddress { fastArguments.copyMemory(from: base, byteCount: message.arguments.count) }
+            var caller: UnsafePointer<CChar>?
+            if let bytes = message.caller {
+                if bytes.count >= fastCallerCapacity {
+                    fastCaller.deallocate()
+                    fastCallerCapacity = bytes.count + 1
+                    fastCaller = .allocate(capacity: fastCallerCapacity)
+                }
+                if let base = bytes.baseAddress { UnsafeMutableRawPointer(fastCaller).copyMemory(from: base, byteCount: bytes.count) }
+                fastCaller[bytes.count] = 0
+                caller = UnsafePointer(fastCaller)
+            }
             let slot = slots.take()
             slot.word = frame.id
             slot.arm(
                 entryIndex: message.entryIndex, callID: message.callID,
                 arguments: UnsafeRawBufferPointer(start: fastArguments, count: message.arguments.count),
-                timeoutMilliseconds: message.timeoutMilliseconds,
-                deadline: MonotonicClock.deadline(afterMilliseconds: message.timeoutMilliseconds), complete: completeFast)
-            invoke(instance, slot.call)
+                timeoutMilliseconds: message.timeoutMilliseconds, deadline: Self.deadline(of: message),
+                caller: caller, depth: message.depth, complete: completeFast)
+            if message.flags.contains(.progress) { slot.listener.store(1, ordering: .releasing) }
+            invoke(instance, slot.call, serving: frame.id)
             finishSync(slot, on: fast)
         }
     }
@@ -139,13 +162,37 @@ final class WorkerSession: @unchecked Sendable {
         do { return try ReplyMessage(decoding: frame.payload).status } catch { end(error) }
     }
 
-    /// Runs the plugin's `invoke`, counted in `invoking`.
-    private func invoke(_ instance: UnsafeMutableRawPointer, _ call: UnsafePointer<neko_call>) {
+    /// The deadline a slot gets: the host's (the same clock in both
+    /// processes), else one from the timeout.
+    private static func deadline(of message: CallMessage) -> UInt64 {
+        message.deadline != 0 ? message.deadline : MonotonicClock.deadline(afterMilliseconds: message.timeoutMilliseconds)
+    }
+
+    /// Runs the plugin's `invoke`, counted in `invoking`, with request
+    /// `request` as the call this thread serves (the parent of a call the
+    /// plugin makes from it without naming one).
+    private func invoke(_ instance: UnsafeMutableRawPointer, _ call: UnsafePointer<neko_call>, serving request: UInt64) {
         invoking.wrappingAdd(1, ordering: .relaxed)
+        let outer = pthread_getspecific(servingKey)
+        pthread_setspecific(servingKey, UnsafeRawPointer(bitPattern: UInt(request)))
         plugin.pointee.invoke(instance, call)
+        pthread_setspecific(servingKey, outer)
         if invoking.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
             invokesDone.locked { invokesDone.broadcast() }
         }
+    }
+
+    /// The host's request id of the call whose `invoke` runs on this thread, or 0.
+    var servingHere: UInt64 {
+        UInt64(UInt(bitPattern: pthread_getspecific(servingKey)))
+    }
+
+    /// Sends a `progress` frame of request `request`: on the fast lane when
+    /// it is the fast-lane call and this is its thread (so that it arrives
+    /// before the reply, as in-process), else on the main lane.
+    func sendProgress(_ frame: [UInt8], request: UInt64) {
+        let onFastLane = pthread_equal(pthread_self(), fastThread) != 0 && fastRequest.load(ordering: .acquiring) == request
+        send(frame, on: onFastLane ? fast : main)
     }
 
     /// Answers a `ping` once no `invoke` runs (at most a second later), on a
@@ -244,14 +291,19 @@ final class WorkerSession: @unchecked Sendable {
             guard instance != nil else { throw .malformed("invoke before create") }
             let arguments = Array(message.arguments)
             let (entryIndex, callID, timeout) = (message.entryIndex, message.callID, message.timeoutMilliseconds)
+            let (deadline, depth, listened) = (Self.deadline(of: message), message.depth, message.flags.contains(.progress))
+            let caller: [CChar]? = message.caller.map { $0.map { CChar(bitPattern: $0) } + [0] }
             let run = { @Sendable [self] in
                 let slot = slots.take()
                 slot.word = id
                 arguments.withUnsafeBytes { bytes in
-                    slot.arm(
-                        entryIndex: entryIndex, callID: callID, arguments: bytes, timeoutMilliseconds: timeout,
-                        deadline: MonotonicClock.deadline(afterMilliseconds: timeout), complete: completeMain)
-                    invoke(self.instance!, slot.call)
+                    Self.withOptionalCString(caller) { caller in
+                        slot.arm(
+                            entryIndex: entryIndex, callID: callID, arguments: bytes, timeoutMilliseconds: timeout,
+                            deadline: deadline, caller: caller, depth: depth, complete: completeMain)
+                        if listened { slot.listener.store(1, ordering: .releasing) }
+                        invoke(self.instance!, slot.call, serving: id)
+                    }
                 }
                 if !asyncEntries.contains(entryIndex) { finishSync(slot, on: main) }
             }
@@ -283,7 +335,7 @@ final class WorkerSession: @unchecked Sendable {
             let bytes = Array(try SmallFrame.bytes(frame.payload, "\(frame.kind).data"))
             let kind = frame.kind
             lifecycle.async { [self] in runLifecycle(kind, id: id, bytes: bytes) }
-        case .hello, .refused, .log, .emit, .call, .violation:
+        case .hello, .refused, .log, .emit, .call, .violation, .progress, .cancelCall:
             throw .malformed("a host does not send \(frame.kind) frames")
         }
     }
@@ -363,12 +415,28 @@ final class WorkerSession: @unchecked Sendable {
     /// Sends a request of the plugin's and registers what waits for its reply.
     func request(_ waiting: Outgoing, _ makeFrame: (UInt64) -> [UInt8]) {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        outgoing.withLock { $0[id] = waiting }
+        outgoing.withLock { requests in
+            requests.byID[id] = waiting
+            if case .call(let call) = waiting { requests.callIDs[UInt(bitPattern: call)] = id }
+        }
         send(makeFrame(id), on: main)
     }
 
+    /// `neko_host.cancel`: asks the host to cancel the plugin's call `call`
+    /// (its `call` frame's request), if it is still waiting for its reply;
+    /// the reply still comes. An unknown or answered call is ignored.
+    func cancelOutgoing(_ call: UnsafePointer<neko_call>) {
+        guard let id = outgoing.withLock({ $0.callIDs[UInt(bitPattern: call)] }) else { return }
+        send(SmallFrame.make(.cancelCall, id: id), on: main)
+    }
+
     private func deliver(_ reply: ReplyMessage, to id: UInt64) {
-        guard let waiting = outgoing.withLock({ $0.removeValue(forKey: id) }) else { return }
+        let waiting = outgoing.withLock { requests -> Outgoing? in
+            guard let waiting = requests.byID.removeValue(forKey: id) else { return nil }
+            if case .call(let call) = waiting { requests.callIDs[UInt(bitPattern: call)] = nil }
+            return waiting
+        }
+        guard let waiting else { return }
         switch waiting {
         case .receipt(let receipt):
             receipt.finish(reply.status)
@@ -388,6 +456,12 @@ final class WorkerSession: @unchecked Sendable {
         do { try channel.send(frame) } catch { end(error) }
     }
 
+    /// Runs `body` with `bytes` (NUL-terminated) as a C string, or with nil.
+    private static func withOptionalCString<T>(_ bytes: [CChar]?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
     /// Ends the process: the host closed the lanes, or broke the protocol.
     private func end(_ error: WireError) -> Never {
         if error != .closed {
@@ -399,6 +473,18 @@ final class WorkerSession: @unchecked Sendable {
     }
 
 }
+
+/// The thread-specific key of the host request id each `invoke` serves.
+private let servingKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
+/// The `complete` functions of the calls the worker makes: a pointer the
+/// plugin hands back (a `parent`, a progress report) is trusted as one of
+/// those calls only when its `complete` is one of them.
+let workerCompletions: [neko_complete_fn] = [completeFast, completeMain]
 
 private let completeFast: neko_complete_fn = { call, result in
     guard let call else { return }

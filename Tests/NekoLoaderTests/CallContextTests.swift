@@ -101,14 +101,29 @@ import Testing
     }
 
     @Test(arguments: [false, true])
+    func progressOfACallMadeForAnotherReachesTheOuterCaller(isolated: Bool) async throws {
+        let (host, _) = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
+        let reports = Mutex<[CallProgress]>([])
+        // relay_progress (async) calls progress naming its call as the parent: the
+        // inner call's reports go to whoever listens to the outer one.
+        let result = try await host.call("ctx", "relay_progress", arguments: []) { report in
+            reports.withLock { $0.append(report) }
+        }
+        #expect(result.text == #"{"steps":3}"#)
+        #expect(reports.withLock { $0 } == (1...3).map { CallProgress(done: Double($0), total: 3, message: "step \($0)") })
+    }
+
+    @Test(arguments: [false, true])
     func aPluginCancelsItsOwnOutgoingCall(isolated: Bool) async throws {
         let (host, _) = try makeHost(isolated: isolated)
         defer { host.shutdown() }
         let outcome = try object(await host.call("ctx", "cancel_outgoing", arguments: [], timeout: .seconds(30)))
         #expect(outcome["status"]?.intValue == Int(ErrorCode.canceled.rawValue), "\(outcome)")
         #expect(outcome["message"]?.stringValue?.contains("plugin 'ctx' canceled its call") == true, "\(outcome)")
-        // The callee was asked to stop (its `cancel` ran) and its late completion went nowhere.
-        #expect(try object(host.callBlocking("ctx", "counts", arguments: []))["held_canceled"]?.intValue == 1)
+        // The callee was asked to stop (its `cancel` ran: isolated, in its worker, after the
+        // caller's cancel returned; the entry waits for it) and its late completion went nowhere.
+        #expect(try object(host.callBlocking("ctx", "counts_after_cancel", arguments: []))["held_canceled"]?.intValue == 1)
     }
 
     @Test(arguments: [false, true])

@@ -21,11 +21,12 @@ extension WorkerConnection {
         guard Frame.fits(payload: arguments.count) else { return Forwarding.fail(call, Self.tooLarge(arguments.count)) }
         if !fastBusy.exchange(true, ordering: .acquiring) {
             let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+            fastCall.store(UInt(bitPattern: call), ordering: .releasing)
+            fastRequest.store(id, ordering: .releasing)
             do throws(WireError) {
-                try fast.send(CallMessage.invokeFrame(
-                    id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
-                    timeoutMilliseconds: call.pointee.timeout_ms, arguments: arguments))
+                try fast.send(CallMessage.invokeFrame(id: id, call: call, flags: Self.flags(of: call)))
                 guard let frame = try receiveOnFastLane(until: deadline) else {
+                    fastRequest.store(0, ordering: .releasing)
                     Forwarding.fail(call, overran(index, timeout!))
                     return watchFastLane(id, index, timeout!)
                 }
@@ -33,9 +34,11 @@ extension WorkerConnection {
                     throw .malformed("the fast lane answered request \(id) with \(frame.kind) #\(frame.id)")
                 }
                 let reply = try ReplyMessage(decoding: frame.payload)
+                fastRequest.store(0, ordering: .releasing)
                 call.complete(status: reply.status, data: reply.data, field: reply.field)
                 fastBusy.store(false, ordering: .releasing)
             } catch {
+                fastRequest.store(0, ordering: .releasing)
                 if case .malformed(let why) = error { kill(because: "it sent a malformed frame on the fast lane: \(why)") }
                 if case .io(let why) = error { kill(because: "its fast lane failed: \(why)") }
                 // The lane stays taken: this worker is over.
@@ -44,13 +47,14 @@ extension WorkerConnection {
             return
         }
         let slot = ReplySlot()
-        guard let id = sendOnMainLane(call, waiting: .slot(slot)) else { return }
+        guard let id = sendOnMainLane(call, waiting: .slot(slot, call: call)) else { return }
         switch slot.wait(until: deadline) {
         case .reply(let reply):
             reply.data.withUnsafeBytes { call.complete(status: reply.status, data: $0, field: reply.field) }
         case .ended(let exit):
             Forwarding.fail(call, crashed(exit))
         case .timedOut:
+            forgetCall(of: id)
             Forwarding.fail(call, overran(index, timeout!))
             // Waits for the late reply itself (its slot stays registered), not a sleep.
             let watching = DetachedThread.start { [self] in
@@ -102,11 +106,15 @@ extension WorkerConnection {
             Forwarding.fail(call, crashed(exit))
             return nil
         }
-        send(CallMessage.invokeFrame(
-            id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id,
-            timeoutMilliseconds: call.pointee.timeout_ms,
-            arguments: UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)))
+        send(CallMessage.invokeFrame(id: id, call: call, flags: Self.flags(of: call)))
         return id
+    }
+
+    /// The `invoke` flags of a host's call: whether anyone listens to its
+    /// progress (else the worker does not even send the reports).
+    @inline(__always)
+    static func flags(of call: UnsafePointer<neko_call>) -> CallMessage.Flags {
+        CallSlot.of(call).listener.load(ordering: .acquiring) != 0 ? .progress : []
     }
 
     /// Asks the worker to cancel call `callID`.

@@ -36,11 +36,19 @@ final class WorkerConnection: @unchecked Sendable {
     let lifecycleLimit: Duration
     let logger: Logger
     let fastBusy = Atomic<Bool>(false)
+    /// The fast-lane call in flight: its request id (0: none) and the host's
+    /// call (its address), for a `progress` or a `call` frame naming it.
+    /// Read as a sequence lock: the id, the call, the id again (see `hostCall(of:)`).
+    let fastRequest = Atomic<UInt64>(0)
+    let fastCall = Atomic<UInt>(0)
     let nextID = Atomic<UInt64>(1)
     /// Calls from the plugin to other plugins in flight, each on a thread
     /// of the host's: bounded, so a plugin cannot exhaust the host's threads.
     let remoteCalls = Atomic<Int>(0)
     static let maximumRemoteCalls = 256
+    /// Those calls, by the request id of the worker's `call` frame, until
+    /// answered: for the worker's `cancelCall`.
+    let remoteLinks = Mutex<[UInt64: RemoteCallLink]>([:])
     /// Whether the instance has the settings extension (set by `create`).
     let hasSettings = Atomic<Bool>(false)
     private let state = Mutex(State())
@@ -60,9 +68,10 @@ final class WorkerConnection: @unchecked Sendable {
         var binding: HostBinding?
     }
 
-    /// What waits for a reply of the worker.
+    /// What waits for a reply of the worker: a thread (with the host's call
+    /// it runs, for a sync entry's), or the host's call of an async entry.
     enum Waiting: @unchecked Sendable {  // the call is the caller's, valid until completed
-        case slot(ReplySlot)
+        case slot(ReplySlot, call: UnsafePointer<neko_call>?)
         case call(UnsafePointer<neko_call>)
     }
 
@@ -238,7 +247,7 @@ final class WorkerConnection: @unchecked Sendable {
         let failure = crashed(exit)
         for item in waiting {
             switch item {
-            case .slot(let slot): slot.fill(.ended(exit))
+            case .slot(let slot, _): slot.fill(.ended(exit))
             case .call(let call): Forwarding.fail(call, failure)
             }
         }
@@ -270,7 +279,7 @@ final class WorkerConnection: @unchecked Sendable {
     func request(_ timeout: Duration?, _ makeFrame: (UInt64) -> [UInt8]) -> WorkerAnswer {
         let slot = ReplySlot()
         let id: UInt64
-        switch register(.slot(slot)) {
+        switch register(.slot(slot, call: nil)) {
         case .success(let registered): id = registered
         case .failure(let exit): return .ended(exit)
         }
@@ -278,6 +287,35 @@ final class WorkerConnection: @unchecked Sendable {
         let answer = slot.wait(until: timeout.map { ContinuousClock.now + $0 })
         if case .timedOut = answer { _ = state.withLock { $0.waiting.removeValue(forKey: id) } }
         return answer
+    }
+
+    /// The host's call that request `id` runs in the worker (a sync or
+    /// async entry's `invoke`), while it waits for its reply; nil for any
+    /// other id. It is a `CallSlot`'s: every call the host makes is.
+    func hostCall(of id: UInt64) -> UnsafePointer<neko_call>? {
+        guard id != 0 else { return nil }
+        if fastRequest.load(ordering: .acquiring) == id {
+            let address = fastCall.load(ordering: .acquiring)
+            // Still that call (not the next one, whose address may have been stored meanwhile)?
+            if fastRequest.load(ordering: .acquiring) == id { return UnsafePointer(bitPattern: address) }
+        }
+        return state.withLock { state in
+            switch state.waiting[id] {
+            case .slot(_, let call): call
+            case .call(let call): call
+            case nil: nil
+            }
+        }
+    }
+
+    /// Forgets which host call request `id` runs, once the host answered
+    /// that call itself (its deadline passed) but the request still waits
+    /// for the worker's late reply: the call's slot may be another call's
+    /// soon, which a late `progress` or `call` frame must not reach.
+    func forgetCall(of id: UInt64) {
+        state.withLock { state in
+            if case .slot(let slot, _)? = state.waiting[id] { state.waiting[id] = .slot(slot, call: nil) }
+        }
     }
 
     /// Whether request `id` still waits (its reply has not come).
@@ -306,14 +344,16 @@ final class WorkerConnection: @unchecked Sendable {
             let reply = try ReplyMessage(decoding: frame.payload)
             guard let waiting = state.withLock({ $0.waiting.removeValue(forKey: frame.id) }) else { return }
             switch waiting {
-            case .slot(let slot):
+            case .slot(let slot, _):
                 slot.fill(.reply(WorkerReply(status: reply.status, field: reply.field, data: Array(reply.data))))
             case .call(let call):
                 call.complete(status: reply.status, data: reply.data, field: reply.field)
             }
-        case .log, .emit, .call:
+        case .log, .emit, .call, .cancelCall:
             guard let binding else { throw .malformed("\(frame.kind) before the instance was created") }
             try serveRequest(frame, binding: binding)
+        case .progress:
+            try deliverProgress(frame)
         case .violation:
             let violation = try ViolationMessage(decoding: frame.payload)
             switch violation.kind {

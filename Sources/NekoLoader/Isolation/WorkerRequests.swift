@@ -2,6 +2,7 @@ import Dispatch
 import NekoABI
 import NekoCore
 import NekoWire
+import Synchronization
 
 extension WorkerConnection {
     /// Serves a request of the plugin in the worker (a log line, a message,
@@ -26,10 +27,25 @@ extension WorkerConnection {
     func receiveOnFastLane(until deadline: ContinuousClock.Instant?) throws(WireError) -> ReceivedFrame? {
         while true {
             guard let frame = try fast.receive(until: deadline, spinning: spin) else { return nil }
-            guard frame.kind == .emit else { return frame }
-            guard let binding else { throw .malformed("emit before the instance was created") }
-            try fast.send(try receipt(ofEmit: frame, binding: binding))
+            switch frame.kind {
+            case .emit:
+                guard let binding else { throw .malformed("emit before the instance was created") }
+                try fast.send(try receipt(ofEmit: frame, binding: binding))
+            case .progress:
+                try deliverProgress(frame)
+            default:
+                return frame
+            }
         }
+    }
+
+    /// Hands a `progress` frame's report to the listener of the host's call
+    /// that the frame's request runs, while that call is pending (a report
+    /// of an answered or unknown request is dropped). [a lane's reader]
+    func deliverProgress(_ frame: ReceivedFrame) throws(WireError) {
+        let message = try ProgressMessage(decoding: frame.payload)
+        guard let call = hostCall(of: frame.id) else { return }
+        CallSlot.of(call).report(message.report)
     }
 
     func serveRequest(_ frame: ReceivedFrame, binding: HostBinding) throws(WireError) {
@@ -49,12 +65,21 @@ extension WorkerConnection {
                 remoteCalls.wrappingSubtract(1, ordering: .relaxed)
                 return refuse("plugin '\(pluginID)' has \(Self.maximumRemoteCalls) calls to other plugins in flight already")
             }
-            let link = RemoteCallLink(self, binding: binding, requestID: frame.id, arguments: Array(message.arguments), timeoutMilliseconds: message.timeoutMilliseconds)
+            let link = RemoteCallLink(
+                self, binding: binding, requestID: frame.id, arguments: Array(message.arguments), timeoutMilliseconds: message.timeoutMilliseconds,
+                deadline: message.deadline, parent: hostCall(of: message.parentRequest))
             let (plugin, entry) = (message.plugin ?? "", message.entry ?? "")
+            remoteLinks.withLock { $0[frame.id] = link }
             guard DetachedThread.start({ link.start(plugin, entry) }) else {
+                remoteLinks.withLock { $0[frame.id] = nil }
                 remoteCalls.wrappingSubtract(1, ordering: .relaxed)
                 return refuse("the host cannot start a thread for this call: \(errnoText())")
             }
+        case .cancelCall:
+            // An answered (or unknown) call is ignored. The cancel reaches the
+            // callee's `cancel`, plugin code: never on this thread.
+            guard let link = remoteLinks.withLock({ $0[frame.id] }) else { return }
+            DispatchQueue.global().async { link.requestCancel() }
         default:
             throw .malformed("\(frame.kind) is not a request of a plugin")
         }
@@ -63,7 +88,12 @@ extension WorkerConnection {
 
 /// A call a plugin in a worker makes to another plugin: the host's
 /// `neko_call`, whose completion sends the reply to the worker.
-private final class RemoteCallLink: @unchecked Sendable {
+///
+/// Its context: the deadline the plugin asked for, and as `parent` the
+/// host's call that the plugin was serving (the one its `invoke` frame
+/// carried), so that the host inherits that call's deadline and counts the
+/// depth exactly as for an in-process plugin's call.
+final class RemoteCallLink: @unchecked Sendable {
     // The call is written once before the host table's `call` takes it.
     let connection: WorkerConnection
     /// Keeps the host table alive until the call completes.
@@ -71,14 +101,27 @@ private final class RemoteCallLink: @unchecked Sendable {
     let requestID: UInt64
     let arguments: [UInt8]
     let timeoutMilliseconds: UInt32
+    let deadline: UInt64
+    let parent: UnsafePointer<neko_call>?
     let call = UnsafeMutablePointer<neko_call>.allocate(capacity: 1)
+    /// The host table's `call` has been called (a cancel may go).
+    private let calling = Atomic<Bool>(false)
+    /// The worker asked to cancel it.
+    private let cancelRequested = Atomic<Bool>(false)
+    /// Its completion ran: the pointer is never passed to the host again.
+    let completed = Atomic<Bool>(false)
 
-    init(_ connection: WorkerConnection, binding: HostBinding, requestID: UInt64, arguments: [UInt8], timeoutMilliseconds: UInt32) {
+    init(
+        _ connection: WorkerConnection, binding: HostBinding, requestID: UInt64, arguments: [UInt8], timeoutMilliseconds: UInt32,
+        deadline: UInt64, parent: UnsafePointer<neko_call>?
+    ) {
         self.connection = connection
         self.binding = binding
         self.requestID = requestID
         self.arguments = arguments
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.deadline = deadline
+        self.parent = parent
     }
 
     deinit { call.deallocate() }
@@ -91,18 +134,41 @@ private final class RemoteCallLink: @unchecked Sendable {
                 struct_size: UInt32(MemoryLayout<neko_call>.size), entry_index: 0, call_id: 0,
                 args: bytes.baseAddress, args_len: bytes.count, timeout_ms: timeoutMilliseconds, reserved: 0,
                 context: context, complete: completeRemoteCall,
-                deadline_ns: 0, caller: nil, depth: 0, reserved2: 0, parent: nil))
+                deadline_ns: deadline, caller: nil, depth: 0, reserved2: 0, parent: parent))
             guard let function = table.pointee.call else {
                 return Forwarding.fail(call, CallError(.unavailable, "this host does not forward calls"))
             }
+            calling.store(true, ordering: .sequentiallyConsistent)
             plugin.withCString { plugin in entry.withCString { entry in function(table, plugin, entry, call) } }
         }
+        // A cancel that came while the host was still taking the call may have found nothing to cancel.
+        if cancelRequested.load(ordering: .sequentiallyConsistent) { cancel() }
+    }
+
+    /// The worker's `cancelCall`: cancels the call once the host table has
+    /// it (now, and again once its `call` returns: a repeated cancel is ignored).
+    func requestCancel() {
+        cancelRequested.store(true, ordering: .sequentiallyConsistent)
+        if calling.load(ordering: .sequentiallyConsistent) { cancel() }
+    }
+
+    /// Hands the cancel to the host table's `cancel` (ABI 1.1; a host
+    /// without it ignores it), never after the completion. The pointer
+    /// stays this link's (it holds the memory), so a cancel racing the
+    /// completion finds no call, never another one.
+    private func cancel() {
+        guard !completed.load(ordering: .acquiring) else { return }
+        let table = binding.table
+        guard table.has(\.cancel), let cancel = table.pointee.cancel else { return }
+        cancel(table, call)
     }
 }
 
 private let completeRemoteCall: neko_complete_fn = { call, result in
     guard let call, let context = call.pointee.context else { return }
     let link = Unmanaged<RemoteCallLink>.fromOpaque(context).takeRetainedValue()
+    link.completed.store(true, ordering: .releasing)
+    link.connection.remoteLinks.withLock { $0[link.requestID] = nil }
     let frame = ReplyMessage.frame(id: link.requestID, result: result)
     link.connection.remoteCalls.wrappingSubtract(1, ordering: .relaxed)
     link.connection.send(frame)

@@ -16,9 +16,16 @@
  *   checked  asks the host to check its arguments against its schema
  *            (NEKO_ENTRY_VALIDATE_ARGS) and never looks at them itself;
  *   counts   answers {"checked":N,"held_canceled":N}: how often `checked`
- *            ran and how many `hold` calls were canceled.
+ *            ran and how many `hold` calls were canceled;
+ *   counts_after_cancel  the same, once a `hold` was canceled (it waits for
+ *            that, at most 10 s): an isolated callee's `cancel` runs in its
+ *            worker after the caller's cancel returned;
+ *   relay_progress  (async) calls <self>:progress naming its call as the
+ *            parent, and answers its result: the reports reach whoever
+ *            listens to the outer call.
  * Its id is "ctx"; it calls itself by the id its host table gives. */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +39,11 @@ typedef struct instance {
     atomic_long held_canceled;
     atomic_uint_least64_t held; /* the call id of the `hold` in flight, 0: none */
     const neko_call *_Atomic held_call;
+    pthread_mutex_t lock; /* with `canceled`: signaled when a `hold` is canceled */
+    pthread_cond_t canceled;
 } instance;
 
-enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS };
+enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS, COUNTS_AFTER_CANCEL, RELAY_PROGRESS };
 
 static void answer(const neko_call *call, neko_status status, const char *text) {
     neko_result result = {sizeof result, status, (const uint8_t *)text, strlen(text), NULL};
@@ -51,6 +60,8 @@ static void *create(const neko_host *host, neko_error *error) {
     (void)error;
     instance *self = calloc(1, sizeof *self);
     self->host = host;
+    pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->canceled, NULL);
     return self;
 }
 static neko_status start(void *self, neko_error *error) { (void)self; (void)error; return NEKO_OK; }
@@ -155,6 +166,16 @@ static void invoke(void *opaque, const neko_call *call) {
         atomic_fetch_add(&self->checked, 1);
         answer(call, NEKO_OK, "{\"ok\":true}");
         break;
+    case RELAY_PROGRESS: call_self(self, call, "progress", 1); break;
+    case COUNTS_AFTER_CANCEL: {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        pthread_mutex_lock(&self->lock);
+        while (atomic_load(&self->held_canceled) == 0 && pthread_cond_timedwait(&self->canceled, &self->lock, &until) == 0) {}
+        pthread_mutex_unlock(&self->lock);
+    }
+        /* fall through */
     case COUNTS:
         snprintf(text, sizeof text, "{\"checked\":%ld,\"held_canceled\":%ld}",
                  atomic_load(&self->checked), atomic_load(&self->held_canceled));
@@ -170,7 +191,10 @@ static void cancel(void *opaque, uint64_t call_id) {
     if (call_id == 0 || !atomic_compare_exchange_strong(&self->held, &expected, 0)) return;
     const neko_call *call = atomic_exchange(&self->held_call, NULL);
     if (!call) return;
+    pthread_mutex_lock(&self->lock);
     atomic_fetch_add(&self->held_canceled, 1);
+    pthread_cond_broadcast(&self->canceled);
+    pthread_mutex_unlock(&self->lock);
     answer(call, NEKO_ERR_CANCELED, "hold was canceled");
 }
 
@@ -190,6 +214,8 @@ static const neko_entry entries[] = {
     {sizeof(neko_entry), NEKO_ENTRY_VALIDATE_ARGS, "checked", NULL, NULL, CHECKED_SCHEMA, 0, 0, NULL,
      NEKO_HINT_DESTRUCTIVE, 0},
     {sizeof(neko_entry), 0, "counts", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
+    {sizeof(neko_entry), 0, "counts_after_cancel", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay_progress", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
 };
 static const neko_plugin plugin = {
     .struct_size = sizeof(neko_plugin), .abi = {NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR},
