@@ -47,12 +47,30 @@ public final class CallSlot: @unchecked Sendable {
     public let hasWaiter = Atomic<Bool>(false)
     /// The owner's: what receives the completion. Written only while the slot
     /// is idle or by the winner of `claim`.
-    public nonisolated(unsafe) var owner: AnyObject?
+    public var owner: AnyObject? {
+        get { storedOwner }
+        set { storedOwner = newValue }
+    }
     /// The owner's: who to tell about a repeated completion (an immortal
     /// object's address), and a number for the call in messages.
-    public nonisolated(unsafe) var reporter: UnsafeRawPointer?
+    public var reporter: UnsafeRawPointer? {
+        get { storedReporter }
+        set { storedReporter = newValue }
+    }
     /// The owner's: a word of its own (a request id, a call number).
-    public nonisolated(unsafe) var word: UInt64 = 0
+    public var word: UInt64 {
+        get { storedWord }
+        set { storedWord = newValue }
+    }
+
+    // The storage behind the owner's fields, with unchecked exclusivity: the
+    // phase orders their uses, and a dynamic check costs more than the rest
+    // of a no-op call. (Computed accessors, because another module's direct
+    // access to a stored property would check it anyway.)
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedOwner: AnyObject?
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedReporter: UnsafeRawPointer?
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedWord: UInt64 = 0
+    @exclusivity(unchecked) private nonisolated(unsafe) unowned(unsafe) var storedParent: CallSlot?
 
     /// Makes an idle slot, immortal: it holds itself through its call's context.
     public init() {
@@ -71,7 +89,10 @@ public final class CallSlot: @unchecked Sendable {
     /// while serving another (for the chain a too-deep call names). Unowned:
     /// slots are immortal, and a plugin that names a finished call as a
     /// parent reads a stale slot, never freed memory.
-    public nonisolated(unsafe) unowned(unsafe) var parent: CallSlot?
+    public var parent: CallSlot? {
+        get { storedParent }
+        set { storedParent = newValue }
+    }
     /// Who listens to this call's progress reports (a `ProgressListeners`
     /// number), 0: nobody. Set by the owner before the plugin gets the call.
     public let listener = Atomic<UInt64>(0)
