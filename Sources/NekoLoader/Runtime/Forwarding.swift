@@ -93,18 +93,8 @@ enum Forwarding {
     }
 
     static let completeLink: neko_complete_fn = { call, result in
-        guard let call else { return }
-        let slot = CallSlot.of(call)
-        guard case .first = slot.claim() else {
-            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
-        }
-        let link = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Link.self)
-        slot.owner = nil
-        defer {
-            _ = slot.settle()
-            slot.recycle()
-            callSlots.put(slot)
-        }
+        guard let (slot, link) = CallSlot.firstCompletion(of: call, ownedBy: Link.self) else { return }
+        defer { slot.returnToPool() }
         link.timer.cancel()
         if link.claim() { link.original.pointee.complete(link.original, result) }
         link.target.leave()
