@@ -139,6 +139,9 @@ enum InlineCall {
     /// host-made call only when its `complete` is one of them.
     static let hostCompletions: [neko_complete_fn] = [completeInline, Forwarding.completeLink, CallWaiter.completeWaiter]
 
+    /// The `complete` of an inline call: the first completion stores the
+    /// outcome (and wakes a caller waiting for a late one); a completion
+    /// after the caller gave up frees the slot; a second one is reported.
     static let completeInline: neko_complete_fn = { call, result in
         guard let call, let context = call.pointee.context else { return }
         Unmanaged<CallSlot>.fromOpaque(context)._withUnsafeGuaranteedRef { slot in
