@@ -1,3 +1,4 @@
+import Foundation
 import NekoABI
 import NekoCore
 import NekoLoader
@@ -24,6 +25,16 @@ enum CallsOnly {
                     }
                 }
             }
+        }
+        // NEKO_BENCH_CALLS=N: exactly N C no-op calls and nothing else, for
+        // `perf stat` (instructions per call do not depend on the machine's load).
+        if let fixed = ProcessInfo.processInfo.environment["NEKO_BENCH_CALLS"].flatMap(Int.init) {
+            var total = 0
+            empty.withUnsafeBytes { arguments in
+                for _ in 0..<fixed { total &+= cNoop.withResult(of: arguments) { (outcome: Result<UnsafeRawBufferPointer, CallError>) in (try? outcome.get())?.count ?? -1 } }
+            }
+            Measure.keep(total)
+            return
         }
         let abiC = noop(cNoop), abiSwift = noop(swiftNoop)
         Report.section("Calls (in-process, one thread)")

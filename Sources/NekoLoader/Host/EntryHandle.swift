@@ -102,18 +102,21 @@ public struct EntryHandle: Sendable {
         }
         if !info.isAsync {
             let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
-            return loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds, listener: listener) { outcome in
+            // The closure captures nothing of `self`: copying the handle's
+            // references into it cost more than the rest of a no-op call.
+            let loaded = self.loaded
+            let answered: T? = loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds, listener: listener) { outcome in
                 loaded.leave()
-                guard let outcome else {
-                    // It returned from invoke without completing (a plugin bug): its late completion is ignored.
-                    return body(.failure(host.timedOut(plugin, info, timeout == nil ? defaultDeadline : host.deadline(timeout, info))))
-                }
+                guard let outcome else { return nil }
                 if let code = ErrorCode(status: outcome.status) {
                     let message = outcome.withBytes { String(decoding: $0, as: UTF8.self) }
                     return body(.failure(CallError(code, message, field: outcome.field)))
                 }
                 return outcome.withBytes { body(.success($0)) }
             }
+            if let answered { return answered }
+            // It returned from invoke without completing (a plugin bug): its late completion is ignored.
+            return body(.failure(host.timedOut(plugin, info, timeout == nil ? defaultDeadline : host.deadline(timeout, info))))
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
