@@ -184,8 +184,12 @@ import Testing
     @Test(arguments: [false, true]) func cancelingTheCallerCancelsTheCall(isolated: Bool) async throws {
         let host = try makeHost(isolated: isolated)
         defer { host.shutdown() }
-        let task = Task { try await host.call("asyncc", "never", arguments: []) }
-        try await Task.sleep(for: .milliseconds(20))
+        // `never` reports progress once it holds the call: cancel then, with the call in flight.
+        let held = Happenings<CallProgress>()
+        let task = Task { try await host.call("asyncc", "never", arguments: [], progress: { held.record($0) }) }
+        let holding = await held.waitAsync("asyncc:never to hold the call")
+        try #require(holding)
+        #expect(held.all.first?.message == "pending")
         task.cancel()
         let outcome = await task.result
         guard case .failure(let error as CallError) = outcome else {
