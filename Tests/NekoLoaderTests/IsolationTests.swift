@@ -225,9 +225,10 @@ import Testing
         var cases: [(mode: String, seed: Int)] = [("oversized", 0)]
         cases += (1...40).map { ("random", $0) }
         cases += (1...40).map { ("hello-then-garbage", $0) }
-        let deadline = ContinuousClock.now + .seconds(60)
         var outcomes: [String: Int] = [:]
-        for (mode, seed) in cases where ContinuousClock.now < deadline {
+        // No time bound of its own (the fake worker exits after writing, so
+        // each case ends at once): the suite's time limit catches a hang.
+        for (mode, seed) in cases {
             var options = workspace.options()
             options.workerExecutable = worker
             options.workerEnvironment = ["GARBAGE_MODE": mode, "GARBAGE_SEED": "\(seed)", "GARBAGE_ID": "victim"]
@@ -248,6 +249,6 @@ import Testing
             }
             host.shutdown()
         }
-        #expect(outcomes.values.reduce(0, +) == cases.count, "every case ran within the time bound: \(outcomes)")
+        #expect(outcomes.values.reduce(0, +) == cases.count, "every case ended with the victim failed: \(outcomes)")
     }
 }
