@@ -272,20 +272,29 @@ private final class ServeProcess {
         }
         base = (self.workspace.root as NSString).deletingLastPathComponent
         self.socket = socket ?? "\(base)/run/nekoctl.sock"
-        let pipe = Pipe()
+        // A pipe of our own, close-on-exec from the start: no other test's
+        // child inherits its write end (which would keep its end from coming).
+        var ends: [Int32] = [-1, -1]
+        guard pipe2(&ends, O_CLOEXEC) == 0 else { throw ServeTestFailure(message: "pipe2 failed: errno \(errno)") }
+        let writer = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: Workspace.nekoctl)
         process.arguments = ["serve", "--dir", self.workspace.root, "--socket", self.socket] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(["NEKO_CACHE_DIR": self.workspace.cache]) { $1 }
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardOutput = writer
+        process.standardError = writer
         process.standardInput = FileHandle.nullDevice
         let output = self.output
         process.terminationHandler = { _ in output.exited() }
-        try process.run()
-        // To the end of the output: when the server and every process that
-        // inherited it are gone. A descriptor of the reader's own, closed by it.
-        let descriptor = fcntl(pipe.fileHandleForReading.fileDescriptor, F_DUPFD_CLOEXEC, 0)
-        DetachedThread.start { output.read(descriptor) }
+        do {
+            try process.run()
+        } catch {
+            close(ends[0])
+            throw error
+        }
+        try? writer.close()  // the child has its copies
+        // To the end of the output: when the server and its workers are gone.
+        let reader = ends[0]
+        DetachedThread.start { output.read(reader) }
         // Printed once the socket listens (and the watcher runs); or the server exited.
         let ready = "nekoctl serve: listening on "
         guard output.wait(limit: .seconds(60), until: { $0.text.contains(ready) || $0.exited }) else {
