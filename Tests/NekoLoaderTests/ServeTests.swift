@@ -272,11 +272,10 @@ private final class ServeProcess {
         }
         base = (self.workspace.root as NSString).deletingLastPathComponent
         self.socket = socket ?? "\(base)/run/nekoctl.sock"
-        // A pipe of our own, close-on-exec from the start: no other test's
-        // child inherits its write end (which would keep its end from coming).
-        var ends: [Int32] = [-1, -1]
-        guard pipe2(&ends, O_CLOEXEC) == 0 else { throw ServeTestFailure(message: "pipe2 failed: errno \(errno)") }
-        let writer = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        // A pipe of our own, close-on-exec: no other child inherits its write
+        // end (which would keep the end of the output from coming).
+        guard let ends = Posix.wakePipe() else { throw ServeTestFailure(message: "pipe failed: errno \(errno)") }
+        let writer = FileHandle(fileDescriptor: ends.write, closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: Workspace.nekoctl)
         process.arguments = ["serve", "--dir", self.workspace.root, "--socket", self.socket] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(["NEKO_CACHE_DIR": self.workspace.cache]) { $1 }
@@ -288,12 +287,12 @@ private final class ServeProcess {
         do {
             try process.run()
         } catch {
-            close(ends[0])
+            close(ends.read)
             throw error
         }
         try? writer.close()  // the child has its copies
         // To the end of the output: when the server and its workers are gone.
-        let reader = ends[0]
+        let reader = ends.read
         DetachedThread.start { output.read(reader) }
         // Printed once the socket listens (and the watcher runs); or the server exited.
         let ready = "nekoctl serve: listening on "
@@ -393,7 +392,7 @@ private final class ServeOutput: Sendable {
     }
 
     private func update(_ change: (inout Seen) -> Void) {
-        seen.withLock(change)
+        seen.withLock { change(&$0) }
         changed.notifyAll()
     }
 }
@@ -408,14 +407,15 @@ private final class BackgroundRequest: Sendable {
 
     init(_ socket: String, _ op: String, _ fields: JSONObject) {
         group.enter()
-        var fields = fields
-        fields["progress"] = true
+        var asking = fields
+        asking["progress"] = true
+        let request = asking
         let progress = self.progress
         // A thread of its own: Dispatch's pool may run fewer blocking calls at once than asked.
         Thread.detachNewThread { [self] in
             let result: Result<JSON, ControlError>
             do throws(ControlClient.Failure) {
-                result = try ControlClient(path: socket).request(op, fields, timeout: .seconds(60)) { progress.record($0) }
+                result = try ControlClient(path: socket).request(op, request, timeout: .seconds(60)) { progress.record($0) }
             } catch {
                 result = .failure(ControlError("transport", error.message))
             }
