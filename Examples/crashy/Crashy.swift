@@ -20,7 +20,7 @@ final class Crashy: Plugin {
         Entry("abort", description: "Calls abort(): SIGABRT.", Crashy.abort),
         Entry("spin", description: "Loops for ever without answering; its deadline is 300 ms.", timeout: .milliseconds(300), Crashy.spin),
         Entry("hog", description: "Allocates memory without end, until memory_limit stops it.", Crashy.hog),
-        Entry("nap", description: "Waits `ms` milliseconds (an async entry), then answers.", hints: [.readOnly, .idempotent], Crashy.nap),
+        Entry("nap", description: "Waits `ms` milliseconds (an async entry), then answers; reports progress 0 of `ms` as it starts.", hints: [.readOnly, .idempotent], Crashy.nap),
     ]
 
     struct Pause: Codable, Sendable {
@@ -41,6 +41,8 @@ final class Crashy: Plugin {
     }
 
     func nap(_ pause: Pause) async throws -> [String: Int] {
+        // The caller learns that the nap is under way (eg before it crashes the worker beside it).
+        CallContext.current?.progress(done: 0, total: Double(pause.ms), message: "napping")
         try await Task.sleep(for: .milliseconds(pause.ms))
         return ["slept": pause.ms]
     }

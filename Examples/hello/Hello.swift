@@ -10,7 +10,7 @@ final class Hello: Plugin {
         Entry("greet", name: "Greet", description: "Returns a greeting for `name`, and tells the host.", Hello.greet),
         Entry("add", description: "Adds two numbers.", hints: [.readOnly, .idempotent], Hello.add),
         Entry("stats", description: "How many greetings this instance gave.", hints: [.readOnly, .idempotent], Hello.stats),
-        Entry("sleep", description: "Waits `ms` milliseconds without holding a thread, then answers.", hints: [.readOnly, .idempotent], Hello.sleep),
+        Entry("sleep", description: "Waits `ms` milliseconds without holding a thread, then answers; reports progress 0 of `ms` as it starts.", hints: [.readOnly, .idempotent], Hello.sleep),
         Entry("relay", description: "Asks the C greeter (plugin cgreet) to greet `name`.", Hello.relay),
         Entry("forward", description: "Calls `entry` of `plugin` with `arguments` (and `timeout_ms`), through the host.", Hello.forward),
         Entry("fail", description: "Always fails with `message` (other keys are ignored): a thrown error becomes an error result.",
@@ -85,6 +85,8 @@ final class Hello: Plugin {
 
     func sleep(_ pause: Pause) async throws -> [String: Int] {
         guard pause.ms >= 0 else { throw PluginError.invalidArgument("ms", "must be 0 or more, got \(pause.ms)") }
+        // The caller (`nekoctl call --progress`, a test) learns that the wait has begun.
+        CallContext.current?.progress(done: 0, total: Double(pause.ms), message: "sleeping")
         try await Task.sleep(for: .milliseconds(pause.ms))
         return ["slept": pause.ms]
     }

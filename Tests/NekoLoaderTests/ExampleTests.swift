@@ -50,12 +50,9 @@ import Testing
                 _ = try? update.callBlocking(#"{"key":"k\#(worker)-\#(index)","value":"\#(index)"}"#.bytes)
             }
         }
-        // Let the 10 ms timer tick a few times beside the callers.
-        var snapshot = try await call(host, "thread_safe", "snapshot")
-        for _ in 0..<200 where (snapshot["ticks"]?.int64Value ?? 0) < 3 {
-            try await Task.sleep(for: .milliseconds(10))
-            snapshot = try await call(host, "thread_safe", "snapshot")
-        }
+        // The 10 ms timer ticks beside the callers: wait for its third tick to end.
+        #expect(try await timerTicked(host, 3), "thread_safe's timer never ticked 3 times")
+        let snapshot = try await call(host, "thread_safe", "snapshot")
         guard case .object(let data) = snapshot["data"] else { Issue.record("no data in \(snapshot)"); return }
         #expect(snapshot["updates"] == 2000)
         #expect(data.count == 2001, "2,000 keys from the callers and last_tick from the timer")
@@ -68,20 +65,42 @@ import Testing
 
     @Test(arguments: [false, true]) func timersStopAndStartOnRequest(isolated: Bool) async throws {
         let (_, host) = try host("thread_safe", isolated: isolated)
+        #expect(try await timerTicked(host, 1), "thread_safe's timer never ticked")
         try host.stopTimer("thread_safe", "tick")
-        let stopped = try await call(host, "thread_safe", "snapshot")["ticks"]
-        try await Task.sleep(for: .milliseconds(60))
-        #expect(try await call(host, "thread_safe", "snapshot")["ticks"] == stopped, "no tick after stopTimer returned")
+        // "No tick after stopTimer returned", without waiting for time to pass.
+        // stopTimer cancels the timer's Dispatch source (after `cancel`,
+        // Dispatch never runs its handler again) and then drains the timer's
+        // serial queue, where ticks run: so when it returns, every tick the
+        // host started has ended, and none is queued. Checked here as: the
+        // host's count of ended ticks equals the ticks the plugin saw, and a
+        // second stopTimer (another drain of that queue: a tick queued behind
+        // the first would run before it returns) changes neither. Showing
+        // that no tick ever comes later would take waiting at least one
+        // interval, a wall-clock wait: that part rests on Dispatch's cancel.
+        let stopped = try host.timerTicks("thread_safe", "tick")
+        #expect(try await call(host, "thread_safe", "snapshot")["ticks"]?.int64Value == Int64(stopped), "the plugin saw every tick the host ran, and no more")
+        try host.stopTimer("thread_safe", "tick")
+        #expect(try host.timerTicks("thread_safe", "tick") == stopped, "no tick after stopTimer returned")
+        #expect(try await call(host, "thread_safe", "snapshot")["ticks"]?.int64Value == Int64(stopped), "no tick after stopTimer returned")
+
         try host.startTimer("thread_safe", "tick")
-        var ticks = stopped?.int64Value ?? 0
-        for _ in 0..<200 where ticks <= (stopped?.int64Value ?? 0) {
-            try await Task.sleep(for: .milliseconds(10))
-            ticks = try await call(host, "thread_safe", "snapshot")["ticks"]?.int64Value ?? 0
-        }
-        #expect(ticks > (stopped?.int64Value ?? 0))
+        #expect(try await timerTicked(host, stopped + 1), "the timer never ticked again after startTimer")
+        #expect(try await call(host, "thread_safe", "snapshot")["ticks"]?.int64Value ?? 0 > Int64(stopped))
         #expect(throws: CallError(.notFound, "plugin 'thread_safe' has no timer 'tock' (it has: tick)")) {
             try host.startTimer("thread_safe", "tock")
         }
+    }
+
+    /// Waits until thread_safe's timer has ended `ticks` ticks, on a thread of
+    /// its own (not Swift's pool). - Returns: false after 60 s without them.
+    private func timerTicked(_ host: PluginHost, _ ticks: Int) async throws -> Bool {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Bool, CallError>, Never>) in
+            let started = DetachedThread.start {
+                continuation.resume(returning: Result { () throws(CallError) in try host.waitForTimer("thread_safe", "tick", ticks: ticks, timeout: .seconds(60)) })
+            }
+            if !started { continuation.resume(returning: .success(false)) }
+        }
+        return try outcome.get()
     }
 
     private func fastRetries(_ workspace: Workspace) throws {

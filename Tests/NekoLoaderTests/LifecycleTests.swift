@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NekoCore
 import NekoLoader
 import Testing
@@ -6,14 +7,15 @@ import Testing
 /// Stopping, rediscovering and giving up on plugins: the paths where a host
 /// most easily hangs or frees what is still in use.
 @Suite(.timeLimit(.minutes(2))) struct LifecycleTests {
-    @Test func shutdownCompletesWhilePluginsCallTheHostFromTimersAndStop() async throws {
+    @Test func shutdownCompletesWhilePluginsCallTheHostFromTimersAndStop() throws {
         let workspace = try Workspace()
         try workspace.install("cgreet")
         try workspace.fixture("calls_back", as: "callsback", plugin: #"dependencies = ["cgreet"]"#)
         let host = workspace.host()
         let report = host.loadAll()
         #expect(report.failed.isEmpty, "\(report.failed)")
-        try await Task.sleep(for: .milliseconds(50))  // let the 2 ms timer call back many times
+        // The 2 ms timer calls back many times, and goes on while the host shuts down.
+        #expect(try host.waitForTimer("callsback", "tick", ticks: 20, timeout: .seconds(60)), "callsback's timer never ticked 20 times")
         host.shutdown()
         #expect(host.plugin("callsback")?.state == .unloaded)
         #expect(host.plugin("cgreet")?.state == .unloaded)
@@ -32,14 +34,17 @@ import Testing
         if case .success = host.load("cgreet") { Issue.record("a plugin loaded after shutdown") }
     }
 
-    @Test func anOverrunningStartIsAbandonedAndTheHostGoesOn() async throws {
+    @Test func anOverrunningStartIsAbandonedAndTheHostGoesOn() throws {
         let workspace = try Workspace()
+        let log = CapturedLog()
         try workspace.install("cgreet")
         try workspace.fixture("slow_start", as: "slowstart")
         let manifest = "\(workspace.root)/slowstart/plugin.toml"
         try (String(contentsOfFile: manifest, encoding: .utf8) + "\n[plugin_runtime]\ntimeout = 0.2\n")
             .write(toFile: manifest, atomically: true, encoding: .utf8)
-        let host = workspace.host()
+        var options = workspace.options()
+        options.logger = log.logger(level: .warning)
+        let host = PluginHost(options: options)
         defer { host.shutdown() }
         host.loadAll()
         guard case .failed(let failure) = host.plugin("slowstart")?.state else {
@@ -48,8 +53,13 @@ import Testing
         }
         #expect(failure.phase == .startup)
         #expect(failure.message.contains("startup did not finish within 0.2 seconds"))
-        // The late start fails; its instance must be neither destroyed nor called (the fixture aborts if it is).
-        try await Task.sleep(for: .milliseconds(700))
+        // The late start fails; its instance must be neither destroyed nor
+        // called (the fixture aborts if it is). The host logs when the start
+        // finally returns: after that line, it has had its chance to misuse it.
+        let late = log.wait(at: .warning, for: "its abandoned start returned", limit: .seconds(60))
+        #expect(late?.hasPrefix("slowstart: its abandoned start returned after ") == true, "\(String(describing: late))")
+        #expect(late?.contains("(startup failed (execution_failed)") == true, "\(String(describing: late))")
+        #expect(late?.hasSuffix("the instance is left alone, never called or destroyed") == true, "\(String(describing: late))")
         #expect(try host.callBlocking("cgreet", "noop", arguments: []).text == "{}")
     }
 

@@ -34,7 +34,8 @@ import Testing
         #expect(host.loadAll().failed.isEmpty)
         let handle = try host.entry("versioned", "hit")
         let stop = Atomic<Bool>(false)
-        let calls = Atomic<Int>(0)
+        // Each answered call, recorded: the reloads wait for the clients' calls on it.
+        let calls = Happenings<Void>()
         let failures = Mutex<[String]>([])
         let backwards = Atomic<Int>(0)
         let group = DispatchGroup()
@@ -48,7 +49,7 @@ import Testing
                         let hit = try NekoJSONDecoder().decode(Hit.self, from: bytes)
                         if hit.version < last { backwards.wrappingAdd(1, ordering: .relaxed) }
                         last = hit.version
-                        calls.wrappingAdd(1, ordering: .relaxed)
+                        calls.record(())
                     } catch {
                         failures.withLock { $0.append("\(error)") }
                     }
@@ -56,10 +57,8 @@ import Testing
             }
         }
         for (index, library) in builds.enumerated() {
-            // Let the clients call between reloads.
-            let before = calls.load(ordering: .relaxed)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while calls.load(ordering: .relaxed) < before + 20, ContinuousClock.now < deadline { usleep(100) }
+            // Let the clients call between reloads: 20 more answers first.
+            calls.wait(for: calls.count + 20, "20 calls answered before reload \(index + 1)")
             try workspace.replaceLibrary(of: "versioned", with: library)
             let oldWorker = host.plugin("versioned")?.workerPID
             let report = try host.reload("versioned").get()
@@ -77,7 +76,7 @@ import Testing
         #expect(backwards.load(ordering: .relaxed) == 0, "each client sees versions that only move forward")
         let last = try NekoJSONDecoder().decode(Hit.self, from: host.callBlocking("versioned", "hit", arguments: []))
         #expect(last.version == 21)
-        #expect(last.count == calls.load(ordering: .relaxed) + 1, "the count was carried, exactly, across 20 reloads")
+        #expect(last.count == calls.count + 1, "the count was carried, exactly, across 20 reloads")
         #expect(host.plugin("versioned")?.generation == 21)
     }
 
@@ -116,17 +115,18 @@ import Testing
         defer { host.shutdown() }
         host.loadAll()
         let napped = Mutex<Result<[UInt8], CallError>?>(nil)
-        let calling = DispatchSemaphore(value: 0)
+        let started = Happenings<CallProgress>()
         let done = DispatchSemaphore(value: 0)
         // A thread of its own: Dispatch's pool may be busy with other tests.
         DetachedThread.start {
-            calling.signal()
-            let outcome = Result { () throws(CallError) in try host.callBlocking("versioned", "nap", arguments: []) }
+            let outcome = Result { () throws(CallError) in
+                try host.callBlocking("versioned", "nap", arguments: [], progress: { started.record($0) })
+            }
             napped.withLock { $0 = outcome }
             done.signal()
         }
-        calling.wait()
-        usleep(50_000)  // the nap (200 ms) is in flight
+        // The nap reports progress as it starts (then takes 200 ms): it is in flight.
+        try #require(started.wait("versioned:nap to start"))
         try host.unload("versioned")
         done.wait()
         #expect(try napped.withLock { try $0?.get() }?.text == #"{"napped":true}"#)

@@ -123,7 +123,7 @@ import Testing
     @Test func unloadLetsACallInProgressFinishThenAnswersNotFound() throws {
         let serve = try ServeProcess()
         let sleeping = BackgroundRequest(serve.socket, "call", ["plugin": "hello", "entry": "sleep", "args": ["ms": 300]])
-        try serve.waitForCalls(inFlight: 1, of: "hello")
+        try sleeping.waitUntilStarted()
         let client = try ControlClient(path: serve.socket)
         #expect(try client.request("unload", ["plugin": "hello"]).get()["state"] == "stopped")
         #expect(try sleeping.wait() == .success(["slept": 300]))
@@ -136,7 +136,7 @@ import Testing
         let calls = (0..<3).map { _ in
             BackgroundRequest(serve.socket, "call", ["plugin": "hello", "entry": "sleep", "args": ["ms": 300]])
         }
-        try serve.waitForCalls(inFlight: 3, of: "hello")
+        for call in calls { try call.waitUntilStarted() }
         let status = try serve.terminate()
         for call in calls { #expect(try call.wait() == .success(["slept": 300])) }
         #expect(status == 0, "\(serve.logText)")
@@ -224,15 +224,15 @@ import Testing
     }
 
     @Test func watchReloadsARebuiltLibrary() throws {
-        let serve = try ServeProcess(extra: ["--watch"])
+        let serve = try ServeProcess(extra: ["--watch", "--verbose"])
         let library = "\(serve.workspace.root)/hello/libhello.so"
         // A build's way: a new file beside it, then a rename.
         try FileManager.default.copyItem(atPath: library, toPath: library + ".tmp")
         #expect(rename(library + ".tmp", library) == 0)
+        // The watcher logs each action (at info level: --verbose), after it.
+        try serve.waitForOutput("watch: hello reloaded")
         let client = try ControlClient(path: serve.socket)
-        try pollUntil("the watcher to reload hello") {
-            try client.request("status").get().arrayValue?.first { $0["id"] == "hello" }?["generation"] == 2
-        }
+        #expect(try client.request("status").get().arrayValue?.first { $0["id"] == "hello" }?["generation"] == 2)
         #expect(try client.request("call", ["plugin": "hello", "entry": "greet", "args": ["name": "Ada"]]).get() == ["greeting": "Hello, Ada!"])
     }
 
@@ -253,12 +253,14 @@ import Testing
 }
 
 /// A `nekoctl serve` child over a workspace, killed at the end if still running.
+/// Its output (standard output and error) is read as it comes: the tests
+/// wait for the lines it prints (ready, a watcher's action) and for its exit.
 private final class ServeProcess {
     let workspace: Workspace
     let base: String
     let socket: String
     let process = Process()
-    private let log: String
+    private let output = ServeOutput()
 
     init(workspace: Workspace? = nil, socket: String? = nil, extra: [String] = []) throws {
         if let workspace {
@@ -270,20 +272,35 @@ private final class ServeProcess {
         }
         base = (self.workspace.root as NSString).deletingLastPathComponent
         self.socket = socket ?? "\(base)/run/nekoctl.sock"
-        log = "\(base)/serve.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        // A pipe of our own, close-on-exec: no other child inherits its write
+        // end (which would keep the end of the output from coming).
+        guard let ends = Posix.wakePipe() else { throw ServeTestFailure(message: "pipe failed: errno \(errno)") }
+        let writer = FileHandle(fileDescriptor: ends.write, closeOnDealloc: true)
         process.executableURL = URL(fileURLWithPath: Workspace.nekoctl)
         process.arguments = ["serve", "--dir", self.workspace.root, "--socket", self.socket] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(["NEKO_CACHE_DIR": self.workspace.cache]) { $1 }
-        process.standardOutput = output
-        process.standardError = output
+        process.standardOutput = writer
+        process.standardError = writer
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let path = self.socket
-        let child = process
-        try pollUntil("nekoctl serve to answer ping at \(path)") { ControlClient.ping(path) != nil || !child.isRunning }
-        guard process.isRunning else {
+        let output = self.output
+        process.terminationHandler = { _ in output.exited() }
+        do {
+            try process.run()
+        } catch {
+            close(ends.read)
+            throw error
+        }
+        try? writer.close()  // the child has its copies
+        // To the end of the output: when the server and its workers are gone.
+        let reader = ends.read
+        DetachedThread.start { output.read(reader) }
+        // Printed once the socket listens (and the watcher runs); or the server exited.
+        let ready = "nekoctl serve: listening on "
+        guard output.wait(limit: .seconds(60), until: { $0.text.contains(ready) || $0.exited }) else {
+            Issue.record("timed out waiting for nekoctl serve to print \"\(ready)\": \(logText)")
+            throw ServeTestFailure(message: "nekoctl serve did not start")
+        }
+        guard !output.hasExited else {
             Issue.record("nekoctl serve exited with \(process.terminationStatus): \(logText)")
             throw ServeTestFailure(message: "nekoctl serve did not start")
         }
@@ -296,9 +313,17 @@ private final class ServeProcess {
         }
     }
 
-    /// What the server wrote to standard error and output.
+    /// What the server wrote to standard error and output, so far.
     var logText: String {
-        (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        output.text
+    }
+
+    /// Waits until the server has printed `text` (bounded: only a hang runs out).
+    func waitForOutput(_ text: String) throws {
+        guard output.wait(limit: .seconds(60), until: { $0.text.contains(text) || $0.ended }), logText.contains(text) else {
+            Issue.record("timed out waiting for nekoctl serve to print \"\(text)\": \(logText)")
+            throw ServeTestFailure(message: "nekoctl serve never printed \"\(text)\"")
+        }
     }
 
     /// Runs nekoctl (not the server) with the workspace's cache.
@@ -306,21 +331,69 @@ private final class ServeProcess {
         try Shell.run(Workspace.nekoctl, arguments, environment: ["NEKO_CACHE_DIR": workspace.cache].merging(environment) { $1 })
     }
 
-    /// Sends SIGTERM and waits (bounded) for the exit. - Returns: the exit status.
+    /// Sends SIGTERM and waits (bounded) for the exit and the end of its
+    /// output (its workers have ended too). - Returns: the exit status.
     func terminate() throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)
-        let child = process
-        try pollUntil("nekoctl serve to exit after SIGTERM") { !child.isRunning }
+        guard output.wait(limit: .seconds(60), until: { $0.exited && $0.ended }) else {
+            Issue.record("timed out waiting for nekoctl serve to exit after SIGTERM: \(logText)")
+            throw ServeTestFailure(message: "nekoctl serve did not exit after SIGTERM")
+        }
         return process.terminationStatus
     }
+}
 
-    /// Waits until the server counts `count` calls in progress to `plugin`.
-    func waitForCalls(inFlight count: Int, of plugin: String) throws {
-        let client = try ControlClient(path: socket)
-        try pollUntil("\(count) calls in flight to \(plugin)") {
-            let status = try client.request("status").get()
-            return status.arrayValue?.first { $0["id"] == .string(plugin) }?["calls_in_flight"] == .int(Int64(count))
+/// The output of a `nekoctl serve` child, read on a thread of its own, and
+/// whether it exited: what `ServeProcess` waits on.
+private final class ServeOutput: Sendable {
+    struct Seen {
+        var text = ""
+        /// The output reached its end.
+        var ended = false
+        /// The process exited.
+        var exited = false
+    }
+
+    private let seen = Mutex(Seen())
+    private let changed = LockAndCondition()
+
+    var text: String {
+        seen.withLock { $0.text }
+    }
+
+    var hasExited: Bool {
+        seen.withLock { $0.exited }
+    }
+
+    /// Reads `descriptor` to its end (blocking this thread), then closes it.
+    func read(_ descriptor: Int32) {
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+            let text = String(decoding: bytes, as: UTF8.self)
+            update { $0.text = text }
         }
+        update { $0.ended = true }
+    }
+
+    /// The process exited (Process's termination handler).
+    func exited() {
+        update { $0.exited = true }
+    }
+
+    /// Blocks until `condition` holds, or `limit` passes. - Returns: whether it held.
+    func wait(limit: Duration, until condition: (Seen) -> Bool) -> Bool {
+        changed.wait(until: .now + limit) { condition(seen.withLock { $0 }) }
+    }
+
+    private func update(_ change: (inout Seen) -> Void) {
+        seen.withLock { change(&$0) }
+        changed.notifyAll()
     }
 }
 
@@ -329,16 +402,33 @@ private final class BackgroundRequest: Sendable {
     private let group = DispatchGroup()
     private let outcome = Mutex<Result<JSON, ControlError>?>(nil)
 
+    /// Progress reports (event lines) of the request, which asks for them.
+    private let progress = Happenings<JSON>()
+
     init(_ socket: String, _ op: String, _ fields: JSONObject) {
         group.enter()
+        var asking = fields
+        asking["progress"] = true
+        let request = asking
+        let progress = self.progress
         // A thread of its own: Dispatch's pool may run fewer blocking calls at once than asked.
         Thread.detachNewThread { [self] in
             let result: Result<JSON, ControlError>
-            do throws(ControlClient.Failure) { result = try ControlClient(path: socket).request(op, fields, timeout: .seconds(60)) } catch {
+            do throws(ControlClient.Failure) {
+                result = try ControlClient(path: socket).request(op, request, timeout: .seconds(60)) { progress.record($0) }
+            } catch {
                 result = .failure(ControlError("transport", error.message))
             }
             self.outcome.withLock { $0 = result }
             self.group.leave()
+        }
+    }
+
+    /// Waits (bounded) for the call's first progress report: the entry runs
+    /// (hello's `sleep` reports as it starts), so the server counts it in flight.
+    func waitUntilStarted(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard progress.wait("the call's first progress report", sourceLocation: sourceLocation) else {
+            throw ServeTestFailure(message: "the call never started")
         }
     }
 
@@ -354,17 +444,6 @@ private final class BackgroundRequest: Sendable {
 private struct ServeTestFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// Checks `condition` until it holds; fails after `limit` (only when something hangs).
-fileprivate func pollUntil(_ what: String, limit: Duration = .seconds(60), _ condition: () throws -> Bool) throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if (try? condition()) == true { return }
-        usleep(20_000)
-    }
-    Issue.record("timed out waiting for \(what)")
-    throw ServeTestFailure(message: "timed out waiting for \(what)")
 }
 
 extension Result where Success == JSON, Failure == ControlError {

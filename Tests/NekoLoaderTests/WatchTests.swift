@@ -5,8 +5,10 @@ import NekoServe
 import Testing
 
 /// The watcher: plugins reload, load and unload on their own when their files
-/// change. No timing is asserted: every wait is a poll with a generous limit
-/// that only runs out if something hangs.
+/// change. No test sleeps, polls or asserts a duration: after each change it
+/// waits until the watcher has caught up with it (`waitUntilCaughtUp`), so
+/// that "nothing was loaded yet" is checked once the watcher has handled the
+/// change, not after a guessed delay. The limit only runs out if something hangs.
 @Suite(.timeLimit(.minutes(3))) struct WatchTests {
     let workspace: Workspace
     let source = "\(Workspace.repository)/Tests/Fixtures/c/versioned.c"
@@ -29,15 +31,9 @@ import Testing
         try NekoJSONDecoder().decode(Hit.self, from: host.callBlocking("versioned", "hit", arguments: []))
     }
 
-    /// Polls `condition` until it holds or `limit` runs out.
-    @discardableResult
-    func eventually(_ limit: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            usleep(5_000)
-        }
-        return try condition()
+    /// Waits until `watcher` has acted on every change made so far (`what`).
+    func caughtUp(_ watcher: PluginWatcher, with what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(watcher.waitUntilCaughtUp(timeout: .seconds(60)), "the watcher never caught up with \(what)", sourceLocation: sourceLocation)
     }
 
     /// A host over the workspace with `versioned` (version 1) loaded, and a
@@ -59,7 +55,7 @@ import Testing
         #expect(try hit(host).count == 2)
 
         try workspace.replaceLibrary(of: "versioned", with: version2)
-        #expect(eventually { !watcher.events.isEmpty }, "the watcher never acted")
+        caughtUp(watcher, with: "the library renamed into place")
         let events = watcher.events
         #expect(events.map(\.kind) == [.reloaded], "\(events)")
         #expect(events.first?.id == "versioned")
@@ -80,13 +76,13 @@ import Testing
         #expect(descriptor >= 0)
         let half = bytes.count / 2
         #expect(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, half) } == half)
-        usleep(300_000)  // three times the debounce
+        caughtUp(watcher, with: "the first half written")
         #expect(watcher.events.isEmpty, "the watcher acted on a half-written library: \(watcher.events)")
         #expect(try hit(host).version == 1)
 
         #expect(bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + half, bytes.count - half) } == bytes.count - half)
         close(descriptor)
-        #expect(eventually { !watcher.events.isEmpty }, "the watcher never acted on the completed library")
+        caughtUp(watcher, with: "the completed library")
         #expect(watcher.events.map(\.kind) == [.reloaded], "\(watcher.events)")
         #expect(try hit(host).version == 2)
     }
@@ -100,7 +96,8 @@ import Testing
         _ = try hit(host)
 
         try workspace.replaceLibrary(of: "versioned", with: abiMajor)
-        #expect(eventually { watcher.events.count >= 1 })
+        caughtUp(watcher, with: "a build for another ABI")
+        #expect(watcher.events.count == 1, "\(watcher.events)")
         var event = watcher.events.last
         #expect(event?.kind == .failed)
         #expect(event?.phase == .abi)
@@ -111,7 +108,8 @@ import Testing
         let handle = try #require(FileHandle(forWritingAtPath: "\(workspace.root)/versioned/libversioned.so"))
         try handle.truncate(atOffset: 100)
         try handle.close()
-        #expect(eventually { watcher.events.count >= 2 })
+        caughtUp(watcher, with: "a truncated library")
+        #expect(watcher.events.count == 2, "\(watcher.events)")
         event = watcher.events.last
         #expect(event?.kind == .failed)
         #expect(event?.phase == .open, "\(String(describing: event))")
@@ -121,7 +119,7 @@ import Testing
 
         // The watcher goes on: the next good build loads.
         try workspace.replaceLibrary(of: "versioned", with: version3)
-        #expect(eventually { watcher.events.count >= 3 })
+        caughtUp(watcher, with: "the next good build")
         #expect(watcher.events.map(\.kind) == [.failed, .failed, .reloaded])
         #expect(try hit(host).version == 3)
     }
@@ -137,28 +135,30 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(source)/libcgreet.so"), "run `make plugins` first")
         try FileManager.default.copyItem(atPath: source, toPath: "\(workspace.root)/cgreet.tmp")
         try FileManager.default.moveItem(atPath: "\(workspace.root)/cgreet.tmp", toPath: "\(workspace.root)/cgreet")
-        #expect(eventually { !watcher.events.isEmpty }, "the new folder was never loaded")
+        caughtUp(watcher, with: "a new folder renamed into the root")
         #expect(watcher.events.map(\.kind) == [.loaded], "\(watcher.events)")
         #expect(host.plugin("cgreet")?.state == .loaded)
         #expect(try host.callBlocking("cgreet", "noop", arguments: []).text == "{}")
         #expect(watcher.events.first?.id == "cgreet")
 
         try FileManager.default.removeItem(atPath: "\(workspace.root)/cgreet")
-        #expect(eventually { watcher.events.count >= 2 })
+        caughtUp(watcher, with: "the removed folder")
         #expect(watcher.events.map(\.kind) == [.loaded, .unloaded], "\(watcher.events)")
         #expect {
             try host.callBlocking("cgreet", "noop", arguments: [])
         } throws: { ($0 as? CallError)?.code == .notFound }
 
-        // Back again, copied slowly under its final name: it loads once it is complete.
+        // Back again, copied file by file under its final name, the watcher
+        // catching up after each step: it loads once it is complete.
         let folder = "\(workspace.root)/cgreet"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        usleep(300_000)
+        caughtUp(watcher, with: "an empty folder")
+        #expect(watcher.events.count == 2, "nothing to load in an empty folder: \(watcher.events)")
         try FileManager.default.copyItem(atPath: "\(source)/plugin.toml", toPath: "\(folder)/plugin.toml")
-        usleep(300_000)
+        caughtUp(watcher, with: "a plugin.toml without its library")
         #expect(watcher.events.count == 2, "nothing to load before the library is there: \(watcher.events)")
         try FileManager.default.copyItem(atPath: "\(source)/libcgreet.so", toPath: "\(folder)/libcgreet.so")
-        #expect(eventually { watcher.events.count >= 3 }, "the folder was not loaded again")
+        caughtUp(watcher, with: "the library, last")
         #expect(watcher.events.map(\.kind) == [.loaded, .unloaded, .loaded])
         #expect(try host.callBlocking("cgreet", "noop", arguments: []).text == "{}")
     }
@@ -180,7 +180,7 @@ import Testing
         let text = try String(contentsOfFile: manifest, encoding: .utf8)
         #expect(text.contains(#"word = "Hello""#))
         try text.replacingOccurrences(of: #"word = "Hello""#, with: #"word = "Howdy""#).write(toFile: manifest, atomically: true, encoding: .utf8)
-        #expect(eventually { !watcher.events.isEmpty }, "the edited manifest was never acted on")
+        caughtUp(watcher, with: "the edited manifest")
         #expect(watcher.events.map(\.kind) == [.reloaded], "\(watcher.events)")
         #expect(try greet() == "Howdy, Ada!")
         #expect(watcher.events.first?.id == "hello")
@@ -197,6 +197,7 @@ import Testing
             #expect(error.description.contains("does not exist"))
         }
         #expect(!watcher.isRunning)
+        #expect(!watcher.waitUntilCaughtUp(timeout: .seconds(60)), "a watcher that is not running says so at once")
         watcher.stop()
         watcher.stop()
     }

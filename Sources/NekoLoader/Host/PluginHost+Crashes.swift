@@ -77,11 +77,7 @@ extension PluginHost {
                 return registry.records[index].move(to: .restarting, logger: logger)
             }
             guard restarting else { return }
-            if case .success = loadLocked(id) {
-                registry.withLock { registry in
-                    if let index = registry.byID[id] { registry.records[index].restarts += 1 }
-                }
-            }
+            _ = loadLocked(id)  // `restarting` -> `loaded` counts the restart (Record.move)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 import NekoABI
 import NekoCore
 import Synchronization
@@ -178,7 +179,7 @@ extension PluginHost {
             throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
         }
         let binding = HostBinding(core: self, manifest: manifest, entryIDs: library.entries.map(\.id), dataFolder: dataFolder, hostName: options.hostName, worker: library.worker)
-        let startup = Startup()
+        let startup = Startup(id: manifest.id, logger: logger)
         // A thread of its own, not Dispatch's pool: `start` may block, and
         // the pool grows slowly (about once a second) when its threads block.
         let started = DetachedThread.start {
@@ -256,9 +257,18 @@ private final class Startup: Sendable {
     }
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
+    private let id: String
+    private let logger: Logger
+    private let began = ContinuousClock.now
+
+    init(id: String, logger: Logger) {
+        self.id = id
+        self.logger = logger
+    }
 
     /// Hands the outcome over. - Returns: false when the loader has given up
-    /// on this startup (then nothing of the instance may be called).
+    /// on this startup (then nothing of the instance may be called); that
+    /// late return is logged, as the last word about the instance.
     @discardableResult
     func finish(_ result: Result<InstancePointer, LoadFailure>) -> Bool {
         let taken = state.withLock { state in
@@ -266,7 +276,17 @@ private final class Startup: Sendable {
             state.outcome = result
             return true
         }
-        if taken { done.signal() }
+        if taken {
+            done.signal()
+        } else {
+            let outcome = switch result {
+            case .success: "it succeeded, too late"
+            case .failure(let failure): failure.message
+            }
+            logger.warning(
+                "\(id): its abandoned start returned after \((ContinuousClock.now - began).wholeMilliseconds) ms (\(outcome)); the instance is left alone, never called or destroyed",
+                metadata: ["plugin": "\(id)"])
+        }
         return taken
     }
 

@@ -35,7 +35,8 @@ struct Registry {
 
         /// Moves the plugin to `next`, when the state machine allows it, and logs
         /// the move (at debug level; an illegal move at error level, and the state
-        /// stays as it was).
+        /// stays as it was). A move from `restarting` to `loaded` counts a
+        /// restart, in the same step. Wakes `waitForPlugin`.
         /// - Returns: whether the plugin moved.
         @discardableResult
         mutating func move(to next: PluginState, logger: Logger) -> Bool {
@@ -45,8 +46,10 @@ struct Registry {
                 return false
             }
             logger.debug("\(id): \(state.name) -> \(next.description)", metadata: ["plugin": "\(id)"])
+            if state == .restarting, next == .loaded { restarts += 1 }
             state = next
             since = WallClock.now()
+            StatusChanges.shared.signal()
             return true
         }
 

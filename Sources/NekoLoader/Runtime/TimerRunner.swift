@@ -1,5 +1,6 @@
 import Dispatch
 import NekoABI
+import NekoCore
 import Synchronization
 
 /// Runs a plugin instance's interval timers: each on a serial Dispatch queue
@@ -16,6 +17,7 @@ final class TimerRunner: Sendable {
     private let queues: [DispatchQueue]
     private let running = Mutex(Running())
     private let tick: @Sendable (Int) -> Void
+    private let ended: TickCounts
 
     /// - Parameter tick: calls the plugin's `on_timer` for a timer index.
     init(plugin: String, timers: [TimerInfo], tick: @escaping @Sendable (Int) -> Void) {
@@ -23,6 +25,7 @@ final class TimerRunner: Sendable {
         self.timers = timers
         self.tick = tick
         queues = timers.map { DispatchQueue(label: "neko.timer.\(plugin).\($0.id)") }
+        ended = TickCounts(timers: timers.count)
     }
 
     /// Starts the timers marked auto-start.
@@ -41,8 +44,11 @@ final class TimerRunner: Sendable {
             let source = DispatchSource.makeTimerSource(queue: queues[index])
             let nanoseconds = max(timers[index].interval.clampedNanoseconds, 1_000_000)
             source.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
-            let tick = self.tick
-            source.setEventHandler { tick(index) }
+            let (tick, ended) = (self.tick, self.ended)
+            source.setEventHandler {
+                tick(index)
+                ended.add(index)
+            }
             source.activate()
             state.sources[index] = source
             return true
@@ -93,5 +99,41 @@ final class TimerRunner: Sendable {
     /// Whether timer `index` is running.
     func isRunning(_ index: Int) -> Bool {
         running.withLock { $0.sources[index] != nil }
+    }
+
+    /// How many ticks of timer `index` have ended.
+    func ticks(_ index: Int) -> Int {
+        ended.count(index)
+    }
+
+    /// Blocks until timer `index` has ended `count` ticks, or `deadline`
+    /// passes. - Returns: whether it had.
+    func waitForTicks(_ index: Int, atLeast count: Int, until deadline: ContinuousClock.Instant) -> Bool {
+        ended.wait(index, atLeast: count, until: deadline)
+    }
+}
+
+/// How many ticks of each timer have ended, for those who wait for them.
+private final class TickCounts: Sendable {
+    private let counts: Mutex<[Int]>
+    private let condition = LockAndCondition()
+
+    init(timers: Int) {
+        counts = Mutex([Int](repeating: 0, count: timers))
+    }
+
+    /// A tick of timer `index` ended. Counts, then wakes the waiters (the
+    /// counts' lock is released first: a waiter takes it inside the condition's).
+    func add(_ index: Int) {
+        counts.withLock { $0[index] += 1 }
+        condition.notifyAll()
+    }
+
+    func count(_ index: Int) -> Int {
+        counts.withLock { $0.indices.contains(index) ? $0[index] : 0 }
+    }
+
+    func wait(_ index: Int, atLeast target: Int, until deadline: ContinuousClock.Instant) -> Bool {
+        condition.wait(until: deadline) { count(index) >= target }
     }
 }

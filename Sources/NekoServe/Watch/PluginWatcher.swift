@@ -31,6 +31,12 @@ import NekoLoader
 /// leftovers (`~`, `.swp`) at a root are ignored. A plugin stopped on
 /// purpose (``PluginHost/unload(_:)``) or disabled is left alone while its
 /// folder stays. Each action is recorded in ``events``.
+///
+/// A program that changes a plugin folder and must know the watcher has
+/// acted on the change (an installer, a deploy script, a test) calls
+/// ``waitUntilCaughtUp(timeout:)`` after the change: it returns once the
+/// watcher has read the change and done (or decided against) what it calls
+/// for, never after a guessed delay.
 public final class PluginWatcher: Sendable {
     /// The host the watcher keeps in step.
     public let host: PluginHost
@@ -79,6 +85,44 @@ public final class PluginWatcher: Sendable {
         control.withLock { $0.thread != nil }
     }
 
+    /// Blocks until the watcher has caught up with the roots: every change
+    /// made to them before this call has been read, and every action those
+    /// changes call for has run (recorded in ``events``) or been found
+    /// needless (a folder without a `plugin.toml` yet, a library still
+    /// missing, files that did not change). Changes made while it waits may
+    /// be included.
+    ///
+    /// ```swift
+    /// rename(newBuild, "\(root)/hello/libhello.so")      // a build puts its library in place
+    /// guard watcher.waitUntilCaughtUp() else { ... }      // stuck, or not running
+    /// print(watcher.events.last!)                         // hello reloaded: generation 2 in ...
+    /// ```
+    ///
+    /// It takes about the debounce plus the 20 ms stability check after the
+    /// last change, longer while a reload runs or a library is still being
+    /// written. Call it from any thread but the watcher's own (a plugin's
+    /// `startup` during a reload the watcher runs): that one would wait for
+    /// itself until `timeout`.
+    ///
+    /// - Parameter timeout: How long to wait at most.
+    /// - Returns: true once caught up; false when `timeout` passed first, or
+    ///   when the watcher is not running (or stops meanwhile).
+    public func waitUntilCaughtUp(timeout: Duration = .seconds(30)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        // Under the lock: `stop()` cannot close the pipe between the check and the write.
+        let ticket: UInt64? = control.withLock { control in
+            guard control.thread != nil else { return nil }
+            let ticket = core.requested.add(1, ordering: .acquiringAndReleasing).newValue
+            var byte: UInt8 = 2
+            _ = write(control.wakeWriter, &byte, 1)  // a full pipe wakes the thread just as well
+            return ticket
+        }
+        guard let ticket else { return false }
+        return core.progress.wait(until: deadline) {
+            core.answered.load(ordering: .acquiring) >= ticket || core.ended.load(ordering: .acquiring)
+        } && core.answered.load(ordering: .acquiring) >= ticket
+    }
+
     /// Starts watching the roots and every plugin folder under them, on a
     /// background thread. Starting a running watcher does nothing.
     ///
@@ -109,12 +153,14 @@ public final class PluginWatcher: Sendable {
             throw error
         }
         core.stopping.store(false, ordering: .releasing)
+        core.ended.store(false, ordering: .releasing)
         // The loop goes to the thread whole: nothing here touches it afterwards.
         var thread = pthread_t()
         let context = Unmanaged.passRetained(ThreadStart(core: core, loop: loop)).toOpaque()
         let created = pthread_create(&thread, nil, { context in
             let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
             start.loop.run(start.core)
+            start.core.finish()
             return nil
         }, context)
         guard created == 0 else {
@@ -152,7 +198,9 @@ private final class ThreadStart {
     }
 }
 
-/// What the watcher's thread shares with the rest: the events and the stop flag.
+/// What the watcher's thread shares with the rest: the events, the stop
+/// flag, and how far it has caught up with the callers of
+/// `waitUntilCaughtUp`.
 final class WatchCore: Sendable {
     static let eventLimit = 1000
 
@@ -160,10 +208,33 @@ final class WatchCore: Sendable {
     let debounce: Duration
     let events = Mutex<[WatchEvent]>([])
     let stopping = Atomic<Bool>(false)
+    /// The last ticket handed to a caller of `waitUntilCaughtUp` (each adds 1).
+    let requested = Atomic<UInt64>(0)
+    /// The last ticket the thread has caught up with: every change made before
+    /// it was asked for has been read and acted on.
+    let answered = Atomic<UInt64>(0)
+    /// Set when the thread has returned (stopped, or poll failed).
+    let ended = Atomic<Bool>(false)
+    /// Broadcast when `answered` or `ended` changes.
+    let progress = LockAndCondition()
 
     init(host: PluginHost, debounce: Duration) {
         self.host = host
         self.debounce = debounce
+    }
+
+    /// The thread has caught up with every ticket up to `ticket`: wakes
+    /// those who wait for it.
+    func caughtUp(to ticket: UInt64) {
+        guard ticket > answered.load(ordering: .relaxed) else { return }
+        answered.store(ticket, ordering: .releasing)
+        progress.notifyAll()
+    }
+
+    /// The thread has returned: nobody waits for it any longer.
+    func finish() {
+        ended.store(true, ordering: .releasing)
+        progress.notifyAll()
     }
 
     /// Records an event (and logs it).

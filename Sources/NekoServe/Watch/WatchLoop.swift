@@ -73,8 +73,19 @@ final class WatchLoop {
     // MARK: - The thread
 
     /// Waits for events and acts on them until `core.stopping`.
+    ///
+    /// Catching up with a caller of `waitUntilCaughtUp`: the caller takes a
+    /// ticket, then writes a byte to the wake pipe. Each round empties the
+    /// pipe, then reads the last ticket, then reads inotify. A change made
+    /// before a ticket was taken is queued in inotify before the ticket's
+    /// byte is written (the kernel queues the event inside the system call
+    /// that made the change), so that round reads it; once no folder is
+    /// pending (its action ran), the round's ticket is answered. A ticket
+    /// taken after the read waits for a later round: its byte is still in
+    /// the pipe, which wakes the next poll.
     func run(_ core: WatchCore) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var drain = [UInt8](repeating: 0, count: 64)
         while !core.stopping.load(ordering: .acquiring) {
             var descriptors = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&descriptors, 2, timeoutMilliseconds())
@@ -83,8 +94,14 @@ final class WatchLoop {
                 return
             }
             if core.stopping.load(ordering: .acquiring) { return }
-            if ready > 0, descriptors[0].revents != 0 { readEvents(&buffer) }
+            if ready > 0, descriptors[1].revents != 0 {
+                while drain.withUnsafeMutableBytes({ read(wake, $0.baseAddress, $0.count) }) > 0 {}
+            }
+            let ticket = core.requested.load(ordering: .acquiring)
+            let asked = ticket > core.answered.load(ordering: .relaxed)
+            if asked || (ready > 0 && descriptors[0].revents != 0) { readEvents(&buffer) }
             runDue(core)
+            if asked && pending.isEmpty { core.caughtUp(to: ticket) }
         }
     }
 

@@ -5,6 +5,8 @@
  *          with {"done":true}; a cancel arrives too late and is ignored.
  *   never  never completes by itself; `cancel(call_id)` completes it with
  *          NEKO_ERR_CANCELED. The pending calls sit in a small locked table.
+ *          Once a call is in the table, it reports progress 0, "pending"
+ *          (ABI 1.1 hosts): a caller that listens knows the call is held. 
  * `stop` completes any `never` call still pending (NEKO_ERR_CANCELED) and
  * waits for the `later` threads, so no completion outlives the instance.
  * Needs pthreads in libc (glibc 2.34 or later); else add -pthread.
@@ -27,6 +29,7 @@ typedef struct pending {
 } pending;
 
 typedef struct asyncc {
+    const neko_host *host;
     pthread_mutex_t lock;
     pthread_cond_t idle;            /* broadcast when `threads` drops to 0 */
     unsigned threads;               /* `later` threads not yet finished */
@@ -46,13 +49,13 @@ static void finish(const neko_call *call, neko_status status, const char *text)
 
 static void *fx_create(const neko_host *host, neko_error *error)
 {
-    (void)host;
     asyncc *self = calloc(1, sizeof *self);
     if (self == NULL) {
         error->status = NEKO_ERR_EXECUTION_FAILED;
         snprintf(error->message, sizeof error->message, "asyncc: out of memory");
         return NULL;
     }
+    self->host = host;
     pthread_mutex_init(&self->lock, NULL);
     pthread_cond_init(&self->idle, NULL);
     return self;
@@ -111,6 +114,10 @@ static void invoke_never(asyncc *self, const neko_call *call)
     for (size_t i = 0; i < MAX_PENDING; i++) {
         if (self->table[i].call == NULL) {
             self->table[i] = (pending){ call->call_id, call };
+            /* Under the lock: cancel and stop take the call out (and complete
+             * it) under this lock too, so `call` is still live here. */
+            if (NEKO_HAS_FIELD(self->host, neko_host, progress) && self->host->progress)
+                self->host->progress(self->host, call, 0, 0, "pending", strlen("pending"));
             pthread_mutex_unlock(&self->lock);
             return; /* completes in cancel or stop */
         }

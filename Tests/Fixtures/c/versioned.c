@@ -1,6 +1,8 @@
 /* Reload tests: build with -DVERSION=N (and -DFAIL_START for a build whose
  * start fails). `hit` answers {"version":N,"count":C}; the count survives a
- * reload through save_state/restore_state; `nap` takes 200 ms. */
+ * reload through save_state/restore_state; `nap` takes 200 ms, and reports
+ * progress 0, "napping" as it starts (ABI 1.1 hosts): a caller that listens
+ * knows the call is in flight. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #define VERSION 1
 #endif
 
-typedef struct instance { atomic_long count; } instance;
+typedef struct instance { atomic_long count; const neko_host *host; } instance;
 
 static void answer(const neko_call *call, const char *text) {
     neko_result result = {sizeof result, NEKO_OK, (const uint8_t *)text, strlen(text), NULL};
@@ -21,8 +23,10 @@ static void answer(const neko_call *call, const char *text) {
 }
 
 static void *create(const neko_host *host, neko_error *error) {
-    (void)host; (void)error;
-    return calloc(1, sizeof(instance));
+    (void)error;
+    instance *self = calloc(1, sizeof(instance));
+    if (self != NULL) self->host = host;
+    return self;
 }
 
 static neko_status start(void *self, neko_error *error) {
@@ -45,6 +49,8 @@ static void invoke(void *opaque, const neko_call *call) {
         snprintf(text, sizeof text, "{\"version\":%d,\"count\":%ld}", VERSION, count);
         answer(call, text);
     } else {
+        if (NEKO_HAS_FIELD(self->host, neko_host, progress) && self->host->progress)
+            self->host->progress(self->host, call, 0, 0, "napping", strlen("napping"));
         struct timespec pause = {0, 200 * 1000 * 1000};
         nanosleep(&pause, NULL);
         answer(call, "{\"napped\":true}");
