@@ -51,19 +51,19 @@ final class Reliable: Plugin {
 
     func reliableFetch(_ request: Request) async throws -> Fetched {
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme) else {
-            throw PluginError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
+            throw CallError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
         }
         let body = try await retry.run {
             let (body, response) = try await URLSession.shared.data(from: url)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             if status >= 500 || status == 429 { throw Transient(description: "HTTP \(status) from \(request.url)") }
-            guard (200..<300).contains(status) else { throw PluginError.executionFailed("GET \(request.url): HTTP \(status)") }
+            guard (200..<300).contains(status) else { throw CallError.executionFailed("GET \(request.url): HTTP \(status)") }
             return body
         }
         do {
             return Fetched(data: try JSON.parse(Array(body)))
         } catch {
-            throw PluginError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
+            throw CallError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
         }
     }
 }
