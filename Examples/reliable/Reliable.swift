@@ -21,8 +21,8 @@ final class Reliable: Plugin {
         var data: JSON
     }
 
-    /// `[retry]` in plugin.toml.
-    struct RetrySettings: Codable, Sendable {
+    /// `[retry]` in plugin.toml: the plugin's config.
+    struct RetryConfig: Codable, Sendable {
         var attempts: Int
         var multiplier_ms: Int
         var min_wait_ms: Int
@@ -38,13 +38,13 @@ final class Reliable: Plugin {
     private let retry: Retry
 
     init(context: PluginContext) throws {
-        let settings = try context.config("retry", as: RetrySettings.self)
+        let config = try context.config("retry", as: RetryConfig.self)
         let logger = context.logger
         retry = Retry(
-            attempts: settings.attempts,
+            attempts: config.attempts,
             backoff: .exponential(
-                multiplier: .milliseconds(settings.multiplier_ms), min: .milliseconds(settings.min_wait_ms),
-                max: .milliseconds(settings.max_wait_ms), jitter: settings.jitter),
+                multiplier: .milliseconds(config.multiplier_ms), min: .milliseconds(config.min_wait_ms),
+                max: .milliseconds(config.max_wait_ms), jitter: config.jitter),
             retrying: { $0 is Transient || $0 is URLError },
             onRetry: { attempt, error, wait in logger.warning("attempt \(attempt) failed (\(error)); retrying in \(wait)") })
     }
