@@ -8,21 +8,21 @@ import NekoABI
 /// read a field appended since 1.0 only when ``has(_:)`` says the writer's
 /// struct reaches it. Never copy a peer's whole struct (`pointer.pointee`):
 /// that reads our `sizeof`, which may lie beyond the writer's.
-package protocol VersionedStruct {
+public protocol VersionedStruct {
     /// The struct's size in ABI 1.0 (`NEKO_<STRUCT>_SIZE_1_0`): the smallest a reader accepts.
     static var size1_0: Int { get }
 }
 
-extension neko_result: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_RESULT_SIZE_1_0) } }
-extension neko_call: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_CALL_SIZE_1_0) } }
-extension neko_host: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_HOST_SIZE_1_0) } }
-extension neko_entry: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_ENTRY_SIZE_1_0) } }
-extension neko_timer: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_TIMER_SIZE_1_0) } }
-extension neko_error: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_ERROR_SIZE_1_0) } }
-extension neko_sink: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_SINK_SIZE_1_0) } }
-extension neko_plugin: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_PLUGIN_SIZE_1_0) } }
-extension neko_plugin_config: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_PLUGIN_CONFIG_SIZE_1_0) } }
-extension neko_host_info: VersionedStruct { @inlinable package static var size1_0: Int { Int(NEKO_HOST_INFO_SIZE_1_0) } }
+extension neko_result: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_RESULT_SIZE_1_0) } }
+extension neko_call: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_CALL_SIZE_1_0) } }
+extension neko_host: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_HOST_SIZE_1_0) } }
+extension neko_entry: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_ENTRY_SIZE_1_0) } }
+extension neko_timer: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_TIMER_SIZE_1_0) } }
+extension neko_error: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_ERROR_SIZE_1_0) } }
+extension neko_sink: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_SINK_SIZE_1_0) } }
+extension neko_plugin: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_PLUGIN_SIZE_1_0) } }
+extension neko_plugin_config: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_PLUGIN_CONFIG_SIZE_1_0) } }
+extension neko_host_info: VersionedStruct { @inlinable public static var size1_0: Int { Int(NEKO_HOST_INFO_SIZE_1_0) } }
 
 extension VersionedStruct {
     /// The `struct_size` at `pointer` (the first field of every versioned struct).
@@ -42,27 +42,27 @@ extension VersionedStruct {
 extension VersionedStruct {
     /// What a reader says of a struct shorter than 1.0, eg
     /// "a neko_result of struct_size 16, expected at least 32 (the ABI 1.0 size)".
-    package static func tooShort(_ structSize: Int) -> String {
+    public static func tooShort(_ structSize: Int) -> String {
         "a \(Self.self) of struct_size \(structSize), expected at least \(size1_0) (the ABI 1.0 size)"
     }
 }
 
 extension UnsafePointer where Pointee: VersionedStruct {
     /// The writer's `struct_size`, eg 56 for a 1.0 `neko_call`.
-    @inlinable package var structSize: Int { Pointee.structSize(at: UnsafeRawPointer(self)) }
+    @inlinable public var structSize: Int { Pointee.structSize(at: UnsafeRawPointer(self)) }
 
     /// Whether the writer's struct holds every 1.0 field (`struct_size >= NEKO_<STRUCT>_SIZE_1_0`).
-    @inlinable package var isAtLeast1_0: Bool { structSize >= Pointee.size1_0 }
+    @inlinable public var isAtLeast1_0: Bool { structSize >= Pointee.size1_0 }
 
     /// Whether the writer's struct reaches `field`, eg `host.has(\.get_extension)` (`NEKO_HAS_FIELD`).
-    @inlinable package func has<Field>(_ field: KeyPath<Pointee, Field>) -> Bool {
+    @inlinable public func has<Field>(_ field: KeyPath<Pointee, Field>) -> Bool {
         Pointee.reaches(field, structSize: structSize)
     }
 
     /// The value of an optional field (a function pointer, a string), or nil
     /// when the writer's struct does not reach it, eg `host.field(\.log)`.
     /// Reads that field alone, never the whole struct.
-    @inlinable package func field<Wrapped>(_ field: KeyPath<Pointee, Wrapped?>) -> Wrapped? {
+    @inlinable public func field<Wrapped>(_ field: KeyPath<Pointee, Wrapped?>) -> Wrapped? {
         guard let offset = MemoryLayout<Pointee>.offset(of: field),
               structSize >= offset + MemoryLayout<Wrapped?>.size else { return nil }
         return UnsafeRawPointer(self).load(fromByteOffset: offset, as: Wrapped?.self)
@@ -71,13 +71,13 @@ extension UnsafePointer where Pointee: VersionedStruct {
 
 extension UnsafeMutablePointer where Pointee: VersionedStruct {
     /// The writer's `struct_size` (for a struct a peer hands us to fill in).
-    @inlinable package var structSize: Int { Pointee.structSize(at: UnsafeRawPointer(self)) }
+    @inlinable public var structSize: Int { Pointee.structSize(at: UnsafeRawPointer(self)) }
 
     /// Whether the struct holds every 1.0 field (`struct_size >= NEKO_<STRUCT>_SIZE_1_0`).
-    @inlinable package var isAtLeast1_0: Bool { structSize >= Pointee.size1_0 }
+    @inlinable public var isAtLeast1_0: Bool { structSize >= Pointee.size1_0 }
 
     /// Whether the struct reaches `field` (`NEKO_HAS_FIELD`).
-    @inlinable package func has<Field>(_ field: KeyPath<Pointee, Field>) -> Bool {
+    @inlinable public func has<Field>(_ field: KeyPath<Pointee, Field>) -> Bool {
         Pointee.reaches(field, structSize: structSize)
     }
 }
@@ -86,13 +86,13 @@ extension UnsafeMutablePointer where Pointee: VersionedStruct {
 /// stride the plugin declares (`struct_size` of its first element), never with
 /// our `sizeof`: element `i` is at `base + i * stride` (neko_abi.h,
 /// `neko_plugin.entries`).
-package struct DeclaredArray<Element: VersionedStruct>: @unchecked Sendable {
+public struct DeclaredArray<Element: VersionedStruct>: @unchecked Sendable {
     // Plugin-owned and constant while the library is mapped (for ever).
     private let base: UnsafeRawPointer?
     /// The number of elements, eg 2.
-    package let count: Int
+    public let count: Int
     /// The distance between two elements, in bytes, eg 48.
-    package let stride: Int
+    public let stride: Int
 
     /// Checks the stride rule for `count` elements at `pointer`: every
     /// element has the same `struct_size`, at least the 1.0 size and a
@@ -101,7 +101,7 @@ package struct DeclaredArray<Element: VersionedStruct>: @unchecked Sendable {
     /// - Parameter kind: what an element is called in messages, eg `"entry"`.
     /// - Throws: ``ArrayLayoutError`` naming the element at fault and both sizes.
     ///   A NULL `pointer` with a non-zero `count` is the caller's to refuse.
-    package init(_ pointer: UnsafePointer<Element>?, count: UInt32, kind: String) throws(ArrayLayoutError) {
+    public init(_ pointer: UnsafePointer<Element>?, count: UInt32, kind: String) throws(ArrayLayoutError) {
         guard let pointer, count > 0 else {
             base = nil
             self.count = 0
@@ -129,7 +129,7 @@ package struct DeclaredArray<Element: VersionedStruct>: @unchecked Sendable {
 
     /// Element `position`: read its 1.0 fields through `pointee.field`, any
     /// later one only after `has(_:)`.
-    package subscript(position: Int) -> UnsafePointer<Element> {
+    public subscript(position: Int) -> UnsafePointer<Element> {
         precondition(position >= 0 && position < count, "element \(position) of \(count)")
         return (base! + position * stride).assumingMemoryBound(to: Element.self)
     }
@@ -137,12 +137,12 @@ package struct DeclaredArray<Element: VersionedStruct>: @unchecked Sendable {
 
 /// What is wrong with a plugin's array of entries or timers: names the
 /// element at fault and both sizes.
-package struct ArrayLayoutError: Error, Sendable, Equatable {
+public struct ArrayLayoutError: Error, Sendable, Equatable {
     /// eg "entry #1 has struct_size 56, entry #0 has 48: every entry of the array must have the same struct_size (it is the stride)".
-    package let message: String
+    public let message: String
 
     /// Makes an error with its message.
-    package init(message: String) {
+    public init(message: String) {
         self.message = message
     }
 }
