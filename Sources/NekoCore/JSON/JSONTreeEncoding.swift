@@ -1,3 +1,16 @@
+// Why two encoders (issue #11: one encoder unless the second pays for itself).
+// This file, the tree encoder, builds a `JSON` tree; JSONByteEncoding.swift
+// writes bytes in one pass. The tree encoder cannot go: it is
+// `NekoJSONEncoder.encodeJSON` (settings are merged and pretty-printed as a
+// tree) and the fallback for what one pass cannot write (a container written
+// after a later sibling began, `superEncoder`, a key encoded twice, a thrown
+// error). The byte encoder is the fast path of every call's result, and
+// `neko-bench --encoding` (release, 2 vCPUs, a busy run) gives it 2.1x to 3.5x
+// over this tree plus `serialized()`: `{"saved":true}` 432 ns vs 1.34 µs, a
+// 5-field record 619 ns vs 1.32 µs, a 20-field object with 10 array items
+// 12.0 µs vs 41.6 µs. About 0.9 µs saved on hello.save, more than the
+// whole typed call costs quietly (725 ns): it pays for itself.
+
 /// A value under construction by the tree encoder. Containers are references,
 /// so that a container handed out earlier can still add to its value.
 enum JSONTreeNode {
