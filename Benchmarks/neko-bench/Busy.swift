@@ -17,10 +17,12 @@ struct BusyLoops {
         }
     }
 
-    /// Stops them and waits for them to end.
+    /// Stops them and waits for them to end. SIGKILL, not SIGTERM: a child
+    /// inherits the signal mask of the thread that started it, and a host
+    /// that serves a control socket blocks SIGTERM to wait for it.
     func stop() {
         for process in processes {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -1,12 +1,13 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --storage: only the key-value store figures (1 vs 4 callers).
 // --busy: only the quiet-vs-busy table (one busy loop per CPU).
 // --validation: only the argument-validation figures (no plugins needed).
 // --encoding: only the two JSON encoders side by side (no plugins needed).
+// --calls: only the no-op ABI call figures (a quick check of the hot path).
 
 import Foundation
 import NekoABI
@@ -45,6 +46,11 @@ if CommandLine.arguments.contains("--encoding") {
 }
 if CommandLine.arguments.contains("--isolation") {
     IsolationBench.report(IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated"), peers: ProcessPeers.run(in: "\(scratch)/peers"))
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--calls") {
+    CallsOnly.run(workspace("calls-only", plugins: ["cgreet", "hello"]).options, pluginsDirectory: pluginsDirectory)
     exit(0)
 }
 

@@ -47,12 +47,30 @@ package final class CallSlot: @unchecked Sendable {
     package let hasWaiter = Atomic<Bool>(false)
     /// The owner's: what receives the completion. Written only while the slot
     /// is idle or by the winner of `claim`.
-    package nonisolated(unsafe) var owner: AnyObject?
+    package var owner: AnyObject? {
+        get { storedOwner }
+        set { storedOwner = newValue }
+    }
     /// The owner's: who to tell about a repeated completion (an immortal
     /// object's address), and a number for the call in messages.
-    package nonisolated(unsafe) var reporter: UnsafeRawPointer?
+    package var reporter: UnsafeRawPointer? {
+        get { storedReporter }
+        set { storedReporter = newValue }
+    }
     /// The owner's: a word of its own (a request id, a call number).
-    package nonisolated(unsafe) var word: UInt64 = 0
+    package var word: UInt64 {
+        get { storedWord }
+        set { storedWord = newValue }
+    }
+
+    // The storage behind the owner's fields, with unchecked exclusivity: the
+    // phase orders their uses, and a dynamic check costs more than the rest
+    // of a no-op call. (Computed accessors, because another module's direct
+    // access to a stored property would check it anyway.)
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedOwner: AnyObject?
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedReporter: UnsafeRawPointer?
+    @exclusivity(unchecked) private nonisolated(unsafe) var storedWord: UInt64 = 0
+    @exclusivity(unchecked) private nonisolated(unsafe) unowned(unsafe) var storedParent: CallSlot?
 
     /// Makes an idle slot, immortal: it holds itself through its call's context.
     package init() {
@@ -71,7 +89,10 @@ package final class CallSlot: @unchecked Sendable {
     /// while serving another (for the chain a too-deep call names). Unowned:
     /// slots are immortal, and a plugin that names a finished call as a
     /// parent reads a stale slot, never freed memory.
-    package nonisolated(unsafe) unowned(unsafe) var parent: CallSlot?
+    package var parent: CallSlot? {
+        get { storedParent }
+        set { storedParent = newValue }
+    }
     /// Who listens to this call's progress reports (a `ProgressListeners`
     /// number), 0: nobody. Set by the owner before the plugin gets the call.
     package let listener = Atomic<UInt64>(0)

@@ -50,6 +50,11 @@ final class WorkerSession: @unchecked Sendable {
     /// the `violation` frames they send reach the host before its reply).
     private let invoking = Atomic<Int>(0)
     private let invokesDone = LockAndCondition()
+    /// Async calls received whose `invoke` has not returned yet, by call id,
+    /// and whether a cancel came meanwhile: the invoke and the cancel run on
+    /// Dispatch's pool, in no order, so a cancel that would reach the plugin
+    /// before its call is held back until `invoke` returns.
+    private let enqueued = Mutex<[UInt64: Bool]>([:])
 
     /// A request of the plugin's waiting for the host's reply.
     enum Outgoing: @unchecked Sendable {  // the call pointer is the plugin's, valid until completed
@@ -305,17 +310,28 @@ final class WorkerSession: @unchecked Sendable {
                         invoke(self.instance!, slot.call, serving: id)
                     }
                 }
-                if !asyncEntries.contains(entryIndex) { finishSync(slot, on: main) }
+                if !asyncEntries.contains(entryIndex) { return finishSync(slot, on: main) }
+                if enqueued.withLock({ $0.removeValue(forKey: callID) }) == true { plugin.pointee.cancel?(instance!, callID) }
             }
             // Never on this thread, which must stay free to read replies (an
             // entry may emit, and wait for the receipt). An async entry returns
             // at once: Dispatch; a sync one may block: a thread of its own
             // (Dispatch's pool grows only about once a second when its threads block).
-            if asyncEntries.contains(message.entryIndex) { DispatchQueue.global().async(execute: run) } else if !DetachedThread.start(run) {
+            if asyncEntries.contains(message.entryIndex) {
+                enqueued.withLock { $0[callID] = false }
+                DispatchQueue.global().async(execute: run)
+            } else if !DetachedThread.start(run) {
                 send(ReplyMessage.frame(id: id, status: Int32(NEKO_ERR_UNAVAILABLE), text: "the worker cannot start a thread for this call"), on: main)
             }
         case .cancel:
-            if instance != nil { DispatchQueue.global().async { [self] in plugin.pointee.cancel?(instance!, id) } }
+            guard instance != nil else { break }
+            // Held back when its call has not reached the plugin yet (`enqueued`).
+            let held = enqueued.withLock { calls in
+                guard calls[id] != nil else { return false }
+                calls[id] = true
+                return true
+            }
+            if !held { DispatchQueue.global().async { [self] in plugin.pointee.cancel?(instance!, id) } }
         case .tick:
             let index = Int(try SmallFrame.value(frame.payload, "tick.timer_index"))
             guard timerQueues.indices.contains(index), instance != nil else { throw .malformed("tick of timer #\(index), which does not exist") }

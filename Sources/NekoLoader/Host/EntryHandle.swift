@@ -25,6 +25,8 @@ public struct EntryHandle: Sendable {
     let defaultDeadlineMilliseconds: UInt32
     /// The entry's argument schema, when it asks the host to check arguments.
     let validator: JSONSchemaValidator?
+    /// `validator != nil`, read on the hot path without touching the validator.
+    let checksArguments: Bool
 
     init(plugin: String, info: EntryInfo, loaded: LoadedPlugin, index: Int, host: PluginHost) {
         self.plugin = plugin
@@ -35,6 +37,7 @@ public struct EntryHandle: Sendable {
         defaultDeadline = host.deadline(nil, info)
         defaultDeadlineMilliseconds = defaultDeadline.abiMilliseconds
         validator = loaded.library.validators[index]
+        checksArguments = validator != nil
     }
 
     /// Why the host refuses `arguments` before the plugin sees them, or nil:
@@ -54,7 +57,8 @@ public struct EntryHandle: Sendable {
 
     /// Registers `progress` for one call. - Returns: its number (0 for nil).
     private static func listen(_ progress: (@Sendable (CallProgress) -> Void)?) -> UInt64 {
-        progress.map { ProgressListeners.shared.add(ProgressListener($0)) } ?? 0
+        guard let progress else { return 0 }
+        return ProgressListeners.shared.add(ProgressListener(progress))
     }
 
     /// Calls the entry and waits for its result's JSON bytes.
@@ -80,7 +84,8 @@ public struct EntryHandle: Sendable {
         of arguments: UnsafeRawBufferPointer, timeout: Duration? = nil, progress: (@Sendable (CallProgress) -> Void)? = nil,
         _ body: (Result<UnsafeRawBufferPointer, CallError>) -> T
     ) -> T {
-        if validator != nil, let refusal = refusal(of: arguments) { return body(.failure(refusal)) }
+        if checksArguments, let refusal = refusal(of: arguments) { return body(.failure(refusal)) }
+        guard progress != nil else { return withResult(of: arguments, timeout: timeout, listener: 0, body) }
         let listener = Self.listen(progress)
         defer { ProgressListeners.shared.remove(listener) }
         return withResult(of: arguments, timeout: timeout, listener: listener, body)
@@ -97,18 +102,21 @@ public struct EntryHandle: Sendable {
         }
         if !info.isAsync {
             let milliseconds = timeout == nil ? defaultDeadlineMilliseconds : host.deadline(timeout, info).abiMilliseconds
-            return loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds, listener: listener) { outcome in
+            // The closure captures nothing of `self`: copying the handle's
+            // references into it cost more than the rest of a no-op call.
+            let loaded = self.loaded
+            let answered: T? = loaded.callInline(index, arguments: arguments, timeoutMilliseconds: milliseconds, listener: listener) { outcome in
                 loaded.leave()
-                guard let outcome else {
-                    // It returned from invoke without completing (a plugin bug): its late completion is ignored.
-                    return body(.failure(host.timedOut(plugin, info, timeout == nil ? defaultDeadline : host.deadline(timeout, info))))
-                }
+                guard let outcome else { return nil }
                 if let code = ErrorCode(status: outcome.status) {
                     let message = outcome.withBytes { String(decoding: $0, as: UTF8.self) }
                     return body(.failure(CallError(code, message, field: outcome.field)))
                 }
                 return outcome.withBytes { body(.success($0)) }
             }
+            if let answered { return answered }
+            // It returned from invoke without completing (a plugin bug): its late completion is ignored.
+            return body(.failure(host.timedOut(plugin, info, timeout == nil ? defaultDeadline : host.deadline(timeout, info))))
         }
         let id = host.newCallID()
         let deadline = timeout == nil ? defaultDeadline : host.deadline(timeout, info)
@@ -147,7 +155,7 @@ public struct EntryHandle: Sendable {
             }
             return try outcome.get()
         }
-        if validator != nil, let refusal = arguments.withUnsafeBytes({ refusal(of: $0) }) { throw refusal }
+        if checksArguments, let refusal = arguments.withUnsafeBytes({ refusal(of: $0) }) { throw refusal }
         guard loaded.enter() else {
             // Between generations: wait for the switch off the pool, then call what serves next.
             let fresh = await withCheckedContinuation { continuation in

@@ -155,7 +155,9 @@ extension PluginHost {
         }
         var candidates: [(UInt64, Duration)] = []
         if call.has(\.deadline_ns), call.pointee.deadline_ns != 0 {
-            candidates.append(from(call.pointee.deadline_ns))
+            // The caller's words for it, when it gave a timeout too.
+            let milliseconds = call.pointee.timeout_ms
+            candidates.append((call.pointee.deadline_ns, milliseconds != 0 ? .milliseconds(Int64(milliseconds)) : from(call.pointee.deadline_ns).1))
         } else if call.pointee.timeout_ms != 0 {
             candidates.append(after(.milliseconds(Int64(call.pointee.timeout_ms))))
         }

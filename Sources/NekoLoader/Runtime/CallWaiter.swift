@@ -107,22 +107,38 @@ final class CallWaiter: Sendable {
 /// The idle slots of async calls and forwarded calls, shared by all plugins.
 let callSlots = CallSlotPool()
 
+extension CallSlot {
+    /// The slot and owner of `call` (a slot of `callSlots`) when this is its
+    /// first completion; nil for a repeated one, which is reported to the
+    /// plugin's ledger. (Never `.late`: these slots are never abandoned, a
+    /// deadline finishes their owner instead.)
+    static func firstCompletion<Owner: AnyObject>(of call: UnsafePointer<neko_call>?, ownedBy type: Owner.Type) -> (CallSlot, Owner)? {
+        guard let call else { return nil }
+        let slot = CallSlot.of(call)
+        guard case .first = slot.claim() else {
+            ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+            return nil
+        }
+        let owner = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Owner.self)
+        slot.owner = nil
+        return (slot, owner)
+    }
+
+    /// Ends a first completion once its result is taken: the slot goes back to `callSlots`.
+    func returnToPool() {
+        _ = settle()
+        recycle()
+        callSlots.put(self)
+    }
+}
+
 extension CallWaiter {
     /// The `complete` of a waiter's call: the first completion copies the
     /// outcome and releases the slot's hold on the waiter; a second is reported.
     static let completeWaiter: neko_complete_fn = { call, result in
-        guard let call else { return }
-        let slot = CallSlot.of(call)
-        guard case .first = slot.claim() else {
-            // Never `.late`: a waiter never abandons its slot (its deadline finishes the waiter instead).
-            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
-        }
-        let waiter = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: CallWaiter.self)
+        guard let (slot, waiter) = CallSlot.firstCompletion(of: call, ownedBy: CallWaiter.self) else { return }
         let outcome = CallOutcome(result)
-        slot.owner = nil
-        _ = slot.settle()
-        slot.recycle()
-        callSlots.put(slot)
+        slot.returnToPool()
         waiter.finish(outcome)
         waiter.owner.leave()
     }

@@ -21,6 +21,11 @@ enum Forwarding {
         let outgoing: OutgoingCalls
         let slot = callSlots.take()
         let answered = Atomic<Bool>(false)
+        /// Whether the target's `invoke` has returned, and whether a cancel
+        /// waits for it: a cancel must not reach the target before its call
+        /// (an isolated target would not know the id yet).
+        let invoked = Atomic<Bool>(false)
+        let cancelPending = Atomic<Bool>(false)
         let timer = DispatchSource.makeTimerSource(queue: .global())
 
         init(_ original: UnsafePointer<neko_call>, target: LoadedPlugin, callID: UInt64, outgoing: OutgoingCalls) {
@@ -45,7 +50,14 @@ enum Forwarding {
             guard claim() else { return }
             timer.cancel()
             fail(original, error)
-            target.cancel(callID)
+            cancelPending.store(true, ordering: .sequentiallyConsistent)
+            if invoked.load(ordering: .sequentiallyConsistent) { cancelTarget() }
+        }
+
+        /// Asks the target to stop, once: by `abort` or, when the call had
+        /// not reached it yet, by `start` after `invoke` returns.
+        func cancelTarget() {
+            if cancelPending.exchange(false, ordering: .sequentiallyConsistent) { target.cancel(callID) }
         }
     }
 
@@ -71,6 +83,8 @@ enum Forwarding {
         link.timer.schedule(deadline: .now() + .nanoseconds(left.clampedNanoseconds))
         link.timer.activate()
         InlineCall.serving(link.slot) { target.invoke(link.slot.call) }
+        link.invoked.store(true, ordering: .sequentiallyConsistent)
+        link.cancelTarget()
     }
 
     /// Completes a caller's call with an error of the host's.
@@ -79,18 +93,8 @@ enum Forwarding {
     }
 
     static let completeLink: neko_complete_fn = { call, result in
-        guard let call else { return }
-        let slot = CallSlot.of(call)
-        guard case .first = slot.claim() else {
-            return ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
-        }
-        let link = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Link.self)
-        slot.owner = nil
-        defer {
-            _ = slot.settle()
-            slot.recycle()
-            callSlots.put(slot)
-        }
+        guard let (slot, link) = CallSlot.firstCompletion(of: call, ownedBy: Link.self) else { return }
+        defer { slot.returnToPool() }
         link.timer.cancel()
         if link.claim() { link.original.pointee.complete(link.original, result) }
         link.target.leave()

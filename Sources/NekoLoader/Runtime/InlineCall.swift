@@ -20,12 +20,19 @@ enum InlineCall {
     /// Bytes that fit in `inline` are copied there; larger ones go to a heap
     /// buffer, freed when the slot is recycled.
     final class Outcome: @unchecked Sendable {  // written by the winning completion, then read by the caller
-        private(set) var status: neko_status = ErrorCode.internal.rawValue
-        private(set) var field: String?
-        private var count = 0
-        private var heap: UnsafeMutableRawPointer?
+        // Unchecked exclusivity: the winning completion writes, then the caller reads (ordered by the slot's phase).
+        @exclusivity(unchecked) private(set) var status: neko_status = ErrorCode.internal.rawValue
+        @exclusivity(unchecked) private(set) var field: String?
+        @exclusivity(unchecked) private var count = 0
+        @exclusivity(unchecked) private var heap: UnsafeMutableRawPointer?
         private let inline = UnsafeMutableRawPointer.allocate(byteCount: Outcome.inlineCapacity, alignment: 16)
         private static let inlineCapacity = 64
+
+        /// The outcome of an inline slot (its address is the slot's `word`).
+        @inline(__always)
+        static func of(_ slot: CallSlot) -> Unmanaged<Outcome> {
+            Unmanaged<Outcome>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(slot.word)).unsafelyUnwrapped)
+        }
 
         /// Calls `body` with the outcome's bytes.
         func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
@@ -79,29 +86,35 @@ enum InlineCall {
         _ body: (Outcome?) -> T
     ) -> T {
         let deadline = MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds)
-        let ring = ThreadSlots.current
-        let slot = ring.next()
-        let outcome = unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self)
-        slot.reporter = ledger.address
-        slot.arm(
-            entryIndex: entryIndex, callID: ring.newCallID(), arguments: arguments, timeoutMilliseconds: timeoutMilliseconds,
-            deadline: deadline, complete: completeInline)
-        if listener != 0 { slot.listener.store(listener, ordering: .releasing) }
-        let outer = ring.serving
-        ring.serving = slot
-        descriptor.pointee.invoke(instance, slot.call)
-        ring.serving = outer
-        if slot.current != .completed {
-            if slot.current == .pending { ledger.returnedIncomplete(entryIndex: entryIndex) }
-            guard Late.waitForCompletion(of: slot, until: MonotonicClock.instant(of: deadline)) else {
-                return body(nil)  // abandoned: the late completion frees it
+        // Guaranteed references throughout: the ring, its slots and their
+        // outcomes live as long as the thread (or for ever), and retaining
+        // them would cost more than the rest of a no-op call.
+        return ThreadSlots.withCurrent { ring in
+            ring.next()._withUnsafeGuaranteedRef { slot in
+                Outcome.of(slot)._withUnsafeGuaranteedRef { outcome in
+                    slot.reporter = ledger.address
+                    slot.arm(
+                        entryIndex: entryIndex, callID: ring.newCallID(), arguments: arguments,
+                        timeoutMilliseconds: timeoutMilliseconds, deadline: deadline, complete: completeInline)
+                    if listener != 0 { slot.listener.store(listener, ordering: .releasing) }
+                    let outer = ring.serving
+                    ring.serving = slot
+                    descriptor.pointee.invoke(instance, slot.call)
+                    ring.serving = outer
+                    if slot.current != .completed {
+                        if slot.current == .pending { ledger.returnedIncomplete(entryIndex: entryIndex) }
+                        guard Late.waitForCompletion(of: slot, until: MonotonicClock.instant(of: deadline)) else {
+                            return body(nil)  // abandoned: the late completion frees it
+                        }
+                    }
+                    defer {
+                        outcome.reset()
+                        slot.recycle()
+                    }
+                    return body(outcome)
+                }
             }
         }
-        defer {
-            outcome.reset()
-            slot.recycle()
-        }
-        return body(outcome)
     }
 
     /// The call this thread is serving: the one whose `invoke` runs on it
@@ -126,17 +139,21 @@ enum InlineCall {
     /// host-made call only when its `complete` is one of them.
     static let hostCompletions: [neko_complete_fn] = [completeInline, Forwarding.completeLink, CallWaiter.completeWaiter]
 
+    /// The `complete` of an inline call: the first completion stores the
+    /// outcome (and wakes a caller waiting for a late one); a completion
+    /// after the caller gave up frees the slot; a second one is reported.
     static let completeInline: neko_complete_fn = { call, result in
-        guard let call else { return }
-        let slot = CallSlot.of(call)
-        switch slot.claim() {
-        case .first:
-            unsafeDowncast(slot.owner.unsafelyUnwrapped, to: Outcome.self).store(result)
-            if slot.settle() { Late.wake() }
-        case .late:
-            return
-        case .repeated:
-            ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+        guard let call, let context = call.pointee.context else { return }
+        Unmanaged<CallSlot>.fromOpaque(context)._withUnsafeGuaranteedRef { slot in
+            switch slot.claim() {
+            case .first:
+                Outcome.of(slot)._withUnsafeGuaranteedRef { $0.store(result) }
+                if slot.settle() { Late.wake() }
+            case .late:
+                return
+            case .repeated:
+                ContractLedger.at(slot.reporter!).repeatedCompletion(entryIndex: call.pointee.entry_index, callID: call.pointee.call_id)
+            }
         }
     }
 
@@ -145,12 +162,15 @@ enum InlineCall {
     /// `size` more calls on that thread), never freed memory.
     private final class ThreadSlots: @unchecked Sendable {  // used by its thread only, or parked in `parked`
         static let size = 16
-        private var slots: [CallSlot]
-        private var cursor = 0
+        // Unchecked exclusivity: a ring is only ever used by its own thread,
+        // and dynamic checks cost more than the rest of a no-op call.
+        @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Unmanaged<CallSlot>>
+        @exclusivity(unchecked) private var count = ThreadSlots.size
+        @exclusivity(unchecked) private var cursor = 0
         /// The call whose `invoke` runs on this thread now (unowned: slots are immortal).
-        unowned(unsafe) var serving: CallSlot?
-        private var nextID: UInt64 = 0
-        private var endID: UInt64 = 0
+        @exclusivity(unchecked) unowned(unsafe) var serving: CallSlot?
+        @exclusivity(unchecked) private var nextID: UInt64 = 0
+        @exclusivity(unchecked) private var endID: UInt64 = 0
 
         /// A fresh call id, from a block this thread reserved.
         func newCallID() -> UInt64 {
@@ -163,26 +183,43 @@ enum InlineCall {
         }
 
         init() {
-            slots = (0..<Self.size).map { _ in ThreadSlots.makeSlot() }
+            slots = .allocate(capacity: Self.size)
+            for index in 0..<Self.size { (slots + index).initialize(to: Self.makeSlot()) }
         }
 
-        private static func makeSlot() -> CallSlot {
+        /// A slot with its outcome, both immortal (the slot holds itself
+        /// through its call; the outcome is held by the slot's `owner`).
+        private static func makeSlot() -> Unmanaged<CallSlot> {
             let slot = CallSlot()
-            slot.owner = Outcome()
-            return slot
+            let outcome = Outcome()
+            slot.owner = outcome
+            slot.word = UInt64(UInt(bitPattern: Unmanaged.passUnretained(outcome).toOpaque()))
+            return Unmanaged.passUnretained(slot)
         }
 
         /// An idle slot: the next in the ring that is idle (one may still be
         /// held by a plugin that never completed it), else a new one.
-        func next() -> CallSlot {
-            for _ in 0..<slots.count {
+        func next() -> Unmanaged<CallSlot> {
+            for _ in 0..<count {
                 let slot = slots[cursor]
-                cursor = cursor + 1 == slots.count ? 0 : cursor + 1
-                if slot.current == .idle { return slot }
+                cursor = cursor + 1 == count ? 0 : cursor + 1
+                if slot._withUnsafeGuaranteedRef({ $0.current == .idle }) { return slot }
             }
+            let grown = UnsafeMutablePointer<Unmanaged<CallSlot>>.allocate(capacity: count + 1)
+            grown.moveInitialize(from: slots, count: count)
+            slots.deallocate()
+            slots = grown
             let slot = Self.makeSlot()
-            slots.append(slot)
+            (slots + count).initialize(to: slot)
+            count += 1
             return slot
+        }
+
+        /// Runs `body` with this thread's ring, unretained.
+        @inline(__always)
+        static func withCurrent<T>(_ body: (ThreadSlots) -> T) -> T {
+            if let raw = pthread_getspecific(key) { return Unmanaged<ThreadSlots>.fromOpaque(raw)._withUnsafeGuaranteedRef(body) }
+            return body(current)
         }
 
         /// Rings of threads that ended, for threads that start.

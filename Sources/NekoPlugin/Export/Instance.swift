@@ -22,8 +22,10 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     let plugin: P
     let context: PluginContext
     let entries: [Entry<P>]
-    /// The entries' runners alone: what `invoke` needs, without copying an `Entry`.
-    let runners: ContiguousArray<@Sendable (P, UnsafeRawBufferPointer, CallCompletion) -> Void>
+    /// The entries' runners alone, bound to `plugin`: what `invoke` needs,
+    /// without copying an `Entry`. Of a type that does not depend on `P`, so
+    /// that calling one looks up no generic function type at run time.
+    let runners: ContiguousArray<@Sendable (UnsafeRawBufferPointer, CallCompletion) -> Void>
     /// Whether each entry is async (its context is a task-local, not this thread's).
     let asynchronous: ContiguousArray<Bool>
     let timers: [IntervalTimer<P>]
@@ -32,13 +34,18 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
 
     init(host: HostTable) throws {
-        entries = P.entries
-        runners = ContiguousArray(entries.map(\.run))
+        let entries = P.entries
+        self.entries = entries
         asynchronous = ContiguousArray(entries.map(\.isAsync))
         timers = P.timers
         try Self.check(entries)
         context = PluginContext(host: host)
-        plugin = try P(context: context)
+        let plugin = try P(context: context)
+        self.plugin = plugin
+        runners = ContiguousArray(entries.map { entry in
+            let run = entry.run
+            return { arguments, completion in run(plugin, arguments, completion) }
+        })
     }
 
     /// Refuses entries declared wrong: a duplicate id, an empty one, or a
@@ -68,10 +75,10 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
         if asynchronous[index] {
             // Its context is bound in its task; hide any call this thread serves
             // (an outer sync entry's) while the task runs its first part here.
-            ServingCall.hiding { runners[index](plugin, arguments, completion) }
+            ServingCall.hiding { runners[index](arguments, completion) }
         } else {
             // `CallContext.current` of a sync entry.
-            ServingCall.serving(call, host: context.host) { runners[index](plugin, arguments, completion) }
+            ServingCall.serving(call, host: context.host) { runners[index](arguments, completion) }
         }
     }
 

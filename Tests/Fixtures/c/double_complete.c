@@ -12,23 +12,16 @@
  * Every entry takes no arguments (`additionalProperties: false`): an unknown
  * key gets invalid_argument naming it, so only the completion check fails.
  */
-#include "neko_abi.h"
+#include "broken_fixture.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPORT __attribute__((visibility("default")))
 #define NO_ARGS "{\"type\":\"object\",\"additionalProperties\":false}"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const neko_call *stashed;
-
-static void finish(const neko_call *call, neko_status status, const char *text, const char *field)
-{
-    neko_result result = { sizeof(neko_result), status, (const uint8_t *)text, strlen(text), field };
-    call->complete(call, &result);
-}
 
 /* The first key of a non-empty arguments object, copied into `key`; 0 when there is none. */
 static int first_key(const neko_call *call, char *key, size_t size)
@@ -50,11 +43,6 @@ static int refuse_unknown(const neko_call *call, int times)
     for (int i = 0; i < times; i++) finish(call, NEKO_ERR_INVALID_ARGUMENT, "unknown argument (it takes none)", key);
     return 1;
 }
-
-static void *fx_create(const neko_host *host, neko_error *error) { (void)host; (void)error; return malloc(1); }
-static neko_status fx_start(void *self, neko_error *error) { (void)self; (void)error; return NEKO_OK; }
-static void fx_stop(void *self) { (void)self; }
-static void fx_destroy(void *self) { free(self); }
 
 static void fx_invoke(void *self, const neko_call *call)
 {
@@ -95,22 +83,4 @@ static const neko_entry entries[] = {
     { sizeof(neko_entry), NEKO_ENTRY_ASYNC, "async_twice", NULL, "An async entry that completes twice.", NO_ARGS, 0, 0 },
 };
 
-static const neko_plugin plugin = {
-    .struct_size = sizeof(neko_plugin),
-    .abi = { NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR },
-    .plugin_id = "double_complete",
-    .sdk = "c",
-    .entry_count = sizeof entries / sizeof entries[0],
-    .entries = entries,
-    .create = fx_create,
-    .start = fx_start,
-    .invoke = fx_invoke,
-    .stop = fx_stop,
-    .destroy = fx_destroy,
-};
-
-EXPORT const neko_plugin *neko_plugin_register(const neko_host_info *host)
-{
-    (void)host;
-    return &plugin;
-}
+FIXTURE_PLUGIN("double_complete")
