@@ -136,7 +136,7 @@ import Testing
         #expect(try await call(host, "configurable", "set_settings", ["timeout": 60]) == ["timeout": 60])
         #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == ["timeout": 60])
 
-        // Through the host (nekoctl config): the change hook refuses 0, and nothing changes.
+        // Through the host (nekoctl settings): the change hook refuses 0, and nothing changes.
         let refused = try #require(throws: CallError.self) { try host.changeSettings(of: "configurable", with: ["timeout": 0]) }
         #expect(refused.code == .invalidArgument)
         #expect(refused.message.contains("must be more than 0"))
