@@ -60,7 +60,7 @@ demo:
 	$(NEKOCTL) call thread_safe update key=color value=blue
 	$(NEKOCTL) call persistent save key=greeting value="hello from SQLite"
 	$(NEKOCTL) call persistent get key=greeting
-	$(NEKOCTL) config configurable
+	$(NEKOCTL) settings configurable
 	$(NEKOCTL) call crashy pid
 	@echo "# crashy runs in a worker process (isolation = \"process\"): its segfault is an error result (exit code 1):"
 	@SWIFT_BACKTRACE=enable=no $(NEKOCTL) call crashy segfault || true

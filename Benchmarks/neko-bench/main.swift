@@ -1,11 +1,12 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --calls]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --storage: only the key-value store figures (1 vs 4 callers).
 // --busy: only the quiet-vs-busy table (one busy loop per CPU).
 // --validation: only the argument-validation figures (no plugins needed).
+// --encoding: only the two JSON encoders side by side (no plugins needed).
 // --calls: only the no-op ABI call figures (a quick check of the hot path).
 
 import Foundation
@@ -37,6 +38,10 @@ if CommandLine.arguments.contains("--storage") {
 }
 if CommandLine.arguments.contains("--validation") {
     ValidationBench.report(ValidationBench.run())
+    exit(0)
+}
+if CommandLine.arguments.contains("--encoding") {
+    EncodingBench.report(EncodingBench.run())
     exit(0)
 }
 if CommandLine.arguments.contains("--isolation") {
@@ -210,6 +215,7 @@ if let pluggy {
 }
 
 ValidationBench.report(ValidationBench.run())
+EncodingBench.report(EncodingBench.run())
 
 let reload = ReloadBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/reload")
 let socket = SocketBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/socket")

@@ -23,17 +23,17 @@ final class AsyncFetch: Plugin {
 
     func asyncTask(_ request: Request) async throws -> Fetched {
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme) else {
-            throw PluginError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
+            throw CallError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
         }
         let (body, response) = try await URLSession.shared.data(from: url)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            throw PluginError.executionFailed("GET \(request.url): HTTP \(status)")
+            throw CallError.executionFailed("GET \(request.url): HTTP \(status)")
         }
         do {
             return Fetched(data: try JSON.parse(Array(body)))
         } catch {
-            throw PluginError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
+            throw CallError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
         }
     }
 }

@@ -1,15 +1,15 @@
 import NekoPlugin
 
-/// The seed's configurable plugin: `self.config = {"timeout": 30}` unless
+/// The seed's configurable plugin: settings `{"timeout": 30}` unless
 /// config.json says otherwise, with types, an atomic save, and a change hook
-/// that refuses bad values (`nekoctl config configurable timeout:=0` fails).
+/// that refuses bad values (`nekoctl settings configurable timeout:=0` fails).
 final class Configurable: Plugin {
     static let id = "configurable"
 
     static let entries: [Entry<Configurable>] = [
-        Entry("get_config", description: "The settings.", hints: [.readOnly, .idempotent], Configurable.getConfig),
-        Entry("set_config", description: "Changes `timeout` (seconds, more than 0) and saves it.",
-              hints: [.destructive, .idempotent], Configurable.setConfig),
+        Entry("get_settings", description: "The settings (config.json, with defaults).", hints: [.readOnly, .idempotent], Configurable.getSettings),
+        Entry("set_settings", description: "Changes `timeout` (seconds, more than 0) and saves it.",
+              hints: [.destructive, .idempotent], Configurable.setSettings),
     ]
 
     struct Settings: Codable, Sendable, Equatable {
@@ -20,30 +20,30 @@ final class Configurable: Plugin {
         var timeout: Int
     }
 
-    private let settings: ConfigFile<Settings>
+    private let settings: SettingsFile<Settings>
     private let context: PluginContext
 
     init(context: PluginContext) throws {
         self.context = context
         let logger = context.logger
-        settings = try context.configFile(default: Settings()) { old, new in
+        settings = try context.settingsFile(default: Settings()) { old, new in
             try Configurable.check(new.timeout)
             logger.info("timeout changes from \(old.timeout) to \(new.timeout)")
         }
     }
 
-    func getConfig() -> Settings {
+    func getSettings() -> Settings {
         settings.value
     }
 
-    func setConfig(_ change: Change) throws -> Settings {
+    func setSettings(_ change: Change) throws -> Settings {
         try Configurable.check(change.timeout)
         try settings.update { $0.timeout = change.timeout }
         return settings.value
     }
 
     private static func check(_ timeout: Int) throws {
-        guard timeout > 0 else { throw PluginError.invalidArgument("timeout", "must be more than 0 seconds, got \(timeout)") }
+        guard timeout > 0 else { throw CallError.invalidArgument("timeout", "must be more than 0 seconds, got \(timeout)") }
     }
 }
 

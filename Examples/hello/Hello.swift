@@ -68,7 +68,7 @@ final class Hello: Plugin {
     }
 
     func greet(_ who: Who) throws -> Greeting {
-        guard !who.name.isEmpty else { throw PluginError.invalidArgument("name", "must not be empty") }
+        guard !who.name.isEmpty else { throw CallError.invalidArgument("name", "must not be empty") }
         greetings.withLock { $0 += 1 }
         context.emit("greeted", ["name": who.name])
         let end = who.excited == true ? words.punctuation + words.punctuation : words.punctuation
@@ -84,7 +84,7 @@ final class Hello: Plugin {
     }
 
     func sleep(_ pause: Pause) async throws -> [String: Int] {
-        guard pause.ms >= 0 else { throw PluginError.invalidArgument("ms", "must be 0 or more, got \(pause.ms)") }
+        guard pause.ms >= 0 else { throw CallError.invalidArgument("ms", "must be 0 or more, got \(pause.ms)") }
         // The caller (`nekoctl call --progress`, a test) learns that the wait has begun.
         CallContext.current?.progress(done: 0, total: Double(pause.ms), message: "sleeping")
         try await Task.sleep(for: .milliseconds(pause.ms))
@@ -136,7 +136,7 @@ final class Hello: Plugin {
 
     /// Reports progress through the call's context: a no-op on a 1.0 host, or when nobody listens.
     func count(_ count: Count) async throws -> [String: Int] {
-        guard (0...1000).contains(count.to) else { throw PluginError.invalidArgument("to", "must be from 0 to 1000, got \(count.to)") }
+        guard (0...1000).contains(count.to) else { throw CallError.invalidArgument("to", "must be from 0 to 1000, got \(count.to)") }
         let context = CallContext.current
         for step in 0..<count.to {
             try Task.checkCancellation()
@@ -163,7 +163,7 @@ final class Hello: Plugin {
     }
 
     func fail(_ problem: Problem) throws -> Bool {
-        throw PluginError.executionFailed(problem.message ?? "failed on request")
+        throw CallError.executionFailed(problem.message ?? "failed on request")
     }
 }
 

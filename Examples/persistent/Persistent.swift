@@ -42,7 +42,7 @@ final class Persistent: Plugin {
 
     func get(_ key: Key) throws -> Record {
         guard let row = try database.query("SELECT key, value, created_at FROM records WHERE key = ?", .text(key.key)).first else {
-            throw PluginError.notFound("no record with key '\(key.key)'")
+            throw CallError.notFound("no record with key '\(key.key)'")
         }
         return Record(key: row.string("key") ?? "", value: row.string("value") ?? "", created_at: row.string("created_at"))
     }

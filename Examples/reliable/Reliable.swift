@@ -21,8 +21,8 @@ final class Reliable: Plugin {
         var data: JSON
     }
 
-    /// `[retry]` in plugin.toml.
-    struct RetrySettings: Codable, Sendable {
+    /// `[retry]` in plugin.toml: the plugin's config.
+    struct RetryConfig: Codable, Sendable {
         var attempts: Int
         var multiplier_ms: Int
         var min_wait_ms: Int
@@ -38,32 +38,32 @@ final class Reliable: Plugin {
     private let retry: Retry
 
     init(context: PluginContext) throws {
-        let settings = try context.config("retry", as: RetrySettings.self)
+        let config = try context.config("retry", as: RetryConfig.self)
         let logger = context.logger
         retry = Retry(
-            attempts: settings.attempts,
+            attempts: config.attempts,
             backoff: .exponential(
-                multiplier: .milliseconds(settings.multiplier_ms), min: .milliseconds(settings.min_wait_ms),
-                max: .milliseconds(settings.max_wait_ms), jitter: settings.jitter),
+                multiplier: .milliseconds(config.multiplier_ms), min: .milliseconds(config.min_wait_ms),
+                max: .milliseconds(config.max_wait_ms), jitter: config.jitter),
             retrying: { $0 is Transient || $0 is URLError },
             onRetry: { attempt, error, wait in logger.warning("attempt \(attempt) failed (\(error)); retrying in \(wait)") })
     }
 
     func reliableFetch(_ request: Request) async throws -> Fetched {
         guard let url = URL(string: request.url), ["http", "https"].contains(url.scheme) else {
-            throw PluginError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
+            throw CallError.invalidArgument("url", "expected an http or https URL, got \"\(request.url)\"")
         }
         let body = try await retry.run {
             let (body, response) = try await URLSession.shared.data(from: url)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             if status >= 500 || status == 429 { throw Transient(description: "HTTP \(status) from \(request.url)") }
-            guard (200..<300).contains(status) else { throw PluginError.executionFailed("GET \(request.url): HTTP \(status)") }
+            guard (200..<300).contains(status) else { throw CallError.executionFailed("GET \(request.url): HTTP \(status)") }
             return body
         }
         do {
             return Fetched(data: try JSON.parse(Array(body)))
         } catch {
-            throw PluginError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
+            throw CallError.executionFailed("GET \(request.url): the body is not JSON: \(error)")
         }
     }
 }

@@ -33,25 +33,25 @@ public struct CallProgress: Sendable, Equatable {
 /// Listeners are registered by number (`ProgressListeners`) rather than held
 /// by the call's memory: a plugin that reports after its call completed (a
 /// bug the ABI tolerates) then finds no listener, never a released one.
-public final class ProgressListener: Sendable {
+package final class ProgressListener: Sendable {
     /// Receives each report, on the plugin's thread: keep it short.
-    public let receive: @Sendable (CallProgress) -> Void
+    package let receive: @Sendable (CallProgress) -> Void
 
     /// A listener calling `receive` with each report.
-    public init(_ receive: @escaping @Sendable (CallProgress) -> Void) {
+    package init(_ receive: @escaping @Sendable (CallProgress) -> Void) {
         self.receive = receive
     }
 }
 
 /// The listeners of calls in flight, by number; numbers are never reused.
-public final class ProgressListeners: Sendable {
+package final class ProgressListeners: Sendable {
     /// The process's registry.
-    public static let shared = ProgressListeners()
+    package static let shared = ProgressListeners()
     private let table = Mutex<(next: UInt64, listeners: [UInt64: ProgressListener])>((1, [:]))
 
     /// Registers `listener` for one call. - Returns: its number, for
     /// `CallSlot.listener`; `remove` it when the call is over.
-    public func add(_ listener: ProgressListener) -> UInt64 {
+    package func add(_ listener: ProgressListener) -> UInt64 {
         table.withLock { table in
             let number = table.next
             table.next += 1
@@ -61,13 +61,13 @@ public final class ProgressListeners: Sendable {
     }
 
     /// Forgets listener `number` (0 is ignored).
-    public func remove(_ number: UInt64) {
+    package func remove(_ number: UInt64) {
         guard number != 0 else { return }
         _ = table.withLock { $0.listeners.removeValue(forKey: number) }
     }
 
     /// The listener numbered `number`, while registered.
-    public func listener(_ number: UInt64) -> ProgressListener? {
+    package func listener(_ number: UInt64) -> ProgressListener? {
         table.withLock { $0.listeners[number] }
     }
 }

@@ -5,18 +5,18 @@ import NekoABI
 
 /// Opening a plugin library and registering its plugin: the same steps for
 /// a host that loads it in-process and for a worker process that runs it.
-public enum PluginImage {
+package enum PluginImage {
     /// Why a library could not be opened or registered.
-    public struct Failure: Error, Sendable {
+    package struct Failure: Error, Sendable {
         /// `open` (dlopen, the register symbol) or `register` (it returned NULL).
-        public let phase: String
+        package let phase: String
         /// What failed and why, without the library's name.
-        public let message: String
+        package let message: String
     }
 
     /// `dlopen`s `path` (never closed) and calls its `neko_plugin_register`.
     /// - Returns: the plugin's descriptor, not yet checked.
-    public static func register(_ path: String, hostName: String) -> Result<UnsafePointer<neko_plugin>, Failure> {
+    package static func register(_ path: String, hostName: String) -> Result<UnsafePointer<neko_plugin>, Failure> {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             return .failure(Failure(phase: "open", message: "cannot open the library: \(reason)"))
@@ -39,7 +39,7 @@ public enum PluginImage {
 
 extension UnsafePointer where Pointee == neko_call {
     /// Completes the call; `data` and `field` are borrowed for the completion only.
-    public func complete(status: neko_status, data: UnsafeRawBufferPointer, field: String? = nil) {
+    package func complete(status: neko_status, data: UnsafeRawBufferPointer, field: String? = nil) {
         func run(_ field: UnsafePointer<CChar>?) {
             var result = neko_result(
                 struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
@@ -51,7 +51,7 @@ extension UnsafePointer where Pointee == neko_call {
     }
 
     /// Completes the call with an error status and its message.
-    public func complete(status: neko_status, message: String) {
+    package func complete(status: neko_status, message: String) {
         var message = message
         message.withUTF8 { complete(status: status, data: UnsafeRawBufferPointer($0)) }
     }

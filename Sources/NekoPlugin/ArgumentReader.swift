@@ -37,24 +37,24 @@ import NekoCore
     }
 
     /// Reads the arguments; an empty buffer reads as `{}`.
-    /// - Throws: a `PluginError` with code `invalid_argument` whose `field` is
+    /// - Throws: a `CallError` with code `invalid_argument` whose `field` is
     ///   the first failing field and whose message lists every one.
-    @usableFromInline func read(_ bytes: UnsafeRawBufferPointer) throws(PluginError) -> Arguments {
+    @usableFromInline func read(_ bytes: UnsafeRawBufferPointer) throws(CallError) -> Arguments {
         do {
             let tree = bytes.isEmpty ? JSON.object([:]) : try JSON.parse(bytes)
             if let validator {
                 let violations = validator.violations(of: tree)
                 if !violations.isEmpty {
                     let error = ArgumentError(violations)
-                    throw PluginError(.invalidArgument, error.message, field: error.field)
+                    throw CallError(.invalidArgument, error.message, field: error.field)
                 }
             }
             return try NekoJSONDecoder().decode(Arguments.self, from: tree)
-        } catch let error as PluginError {
+        } catch let error as CallError {
             throw error
         } catch {
             let argument = ArgumentError(error)
-            throw PluginError(.invalidArgument, argument.message, field: argument.field)
+            throw CallError(.invalidArgument, argument.message, field: argument.field)
         }
     }
 }

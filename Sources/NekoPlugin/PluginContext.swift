@@ -5,7 +5,7 @@ import NekoCore
 import Synchronization
 
 /// What the host gives a plugin: who it is, where its files are, a logger,
-/// its configuration, and ways to reach the host and other plugins.
+/// its config and settings, and ways to reach the host and other plugins.
 ///
 /// Valid from `init(context:)` until `shutdown()` returns.
 public final class PluginContext: Sendable {
@@ -17,8 +17,10 @@ public final class PluginContext: Sendable {
     public let dataFolder: URL
     /// A logger whose lines the host writes, attributed to this plugin.
     public let logger: Logger
-    /// The plugin's own tables of `plugin.toml` (all but `[plugin]` and
-    /// `[plugin_runtime]`), eg `config["greeting"]?["word"]`.
+    /// The plugin's config: its own tables of `plugin.toml` (all but
+    /// `[plugin]`, `[plugin_runtime]` and `[plugin_state]`), read-only, eg
+    /// `config["greeting"]?["word"]`. What changes at run time is its
+    /// settings (``settingsFile(default:onChange:)``).
     public let config: JSON
 
     let host: HostTable
@@ -39,10 +41,10 @@ public final class PluginContext: Sendable {
         logger = Logger(label: "neko.plugin.\(HostTable.string(table.pointee.plugin_id))") { _ in HostLogHandler(host: host) }
     }
 
-    /// Reads the plugin's own configuration table `name` of `plugin.toml`
-    /// into a `Decodable` type, eg `try context.config("greeting", as: Greeting.self)`.
+    /// Reads the config table `name` of `plugin.toml` (one of the plugin's
+    /// own tables) into a `Decodable` type, eg `try context.config("greeting", as: Greeting.self)`.
     ///
-    /// - Throws: a `PluginError` naming the table and the field at fault.
+    /// - Throws: a `CallError` naming the table and the field at fault.
     public func config<Value: Decodable>(_ name: String, as type: Value.Type = Value.self) throws -> Value {
         let table = config[name] ?? .object([:])
         do {
@@ -50,20 +52,21 @@ public final class PluginContext: Sendable {
         } catch let error as DecodingError {
             let problem = ArgumentError(error)
             let field = problem.field.map { "[\(name)].\($0)" } ?? "[\(name)]"
-            throw PluginError(.invalidArgument, "plugin.toml: \(problem.message)", field: field)
+            throw CallError(.invalidArgument, "plugin.toml: \(problem.message)", field: field)
         }
     }
 
-    /// Opens the plugin's settings file, `config.json` beside `plugin.toml`,
+    /// Opens the plugin's settings: `config.json` beside `plugin.toml`,
     /// typed as `Value` with `value` as the defaults for every missing key.
+    /// The host reads and changes them too (`nekoctl settings`).
     ///
     /// - Parameter onChange: runs when the host changes the settings, with
     ///   the old and the new value; throw to refuse the change.
-    /// - Throws: a `PluginError` naming the file and the key at fault.
-    public func configFile<Value: Codable & Sendable>(
+    /// - Throws: a `CallError` naming the file and the key at fault.
+    public func settingsFile<Value: Codable & Sendable>(
         default value: Value, onChange: (@Sendable (_ old: Value, _ new: Value) throws -> Void)? = nil
-    ) throws -> ConfigFile<Value> {
-        let file = try ConfigFile(path: folder.appending(path: "config.json").path, default: value, onChange: onChange)
+    ) throws -> SettingsFile<Value> {
+        let file = try SettingsFile(path: folder.appending(path: "config.json").path, default: value, onChange: onChange)
         settings.withLock { $0 = file }
         return file
     }
@@ -97,7 +100,7 @@ public final class PluginContext: Sendable {
     /// The target must be running (list it in `[plugin].dependencies`). The
     /// call has a deadline: `timeout` or the entry's own, the smaller, else the
     /// host's default. Canceling the calling task stops the wait at once.
-    /// - Throws: a `PluginError` with the callee's error code and message.
+    /// - Throws: a `CallError` with the callee's error code and message.
     public func call<Result: Decodable>(
         _ plugin: String, _ entry: String, _ arguments: some Encodable, timeout: Duration? = nil, as type: Result.Type = Result.self
     ) async throws -> Result {
@@ -105,7 +108,7 @@ public final class PluginContext: Sendable {
         do {
             return try NekoJSONDecoder().decode(Result.self, from: bytes)
         } catch {
-            throw PluginError(.executionFailed, "\(plugin):\(entry) returned a result that does not decode as \(Result.self): \(error)")
+            throw CallError(.executionFailed, "\(plugin):\(entry) returned a result that does not decode as \(Result.self): \(error)")
         }
     }
 
@@ -113,7 +116,7 @@ public final class PluginContext: Sendable {
     /// the raw JSON bytes of its result.
     public func callRaw(_ plugin: String, _ entry: String, _ arguments: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
         guard let call = host.call else {
-            throw PluginError(.unavailable, "this host does not let plugins call each other")
+            throw CallError(.unavailable, "this host does not let plugins call each other")
         }
         return try await OutgoingCall.perform(host: host, call: call, plugin: plugin, entry: entry, arguments: arguments, timeout: timeout)
     }

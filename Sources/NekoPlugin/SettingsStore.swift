@@ -1,9 +1,9 @@
 import NekoCore
 
-/// What the host's settings extension needs of a `ConfigFile`, whatever its type.
+/// What the host's settings extension needs of a `SettingsFile`, whatever its type.
 protocol SettingsStore: Sendable {
     func read() throws -> [UInt8]
     func change(_ patch: JSON) throws
 }
 
-extension ConfigFile: SettingsStore {}
+extension SettingsFile: SettingsStore {}

@@ -3,7 +3,7 @@
 /// On the wire a frame is a little-endian `UInt32` length (of what follows),
 /// then its kind (one byte), its request id (a little-endian `UInt64`) and
 /// its payload. A frame longer than `Frame.maximumLength` is refused.
-public enum FrameKind: UInt8, Sendable, CaseIterable {
+package enum FrameKind: UInt8, Sendable, CaseIterable {
     // Host to worker: requests. Every one but `cancel` gets a `reply` with its id.
     /// Make the instance: the host table's strings and config.
     case create = 1
@@ -59,31 +59,31 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
 
 /// A frame as read from a channel: its payload is borrowed from the
 /// channel's buffer, valid until the next `receive` on that channel.
-public struct ReceivedFrame {
+package struct ReceivedFrame {
     /// What the frame is.
-    public let kind: FrameKind
+    package let kind: FrameKind
     /// The request id it carries or answers.
-    public let id: UInt64
+    package let id: UInt64
     /// The payload, borrowed.
-    public let payload: UnsafeRawBufferPointer
+    package let payload: UnsafeRawBufferPointer
 }
 
 /// The limits of the frame protocol.
-public enum Frame {
+package enum Frame {
     /// The size of a frame's header: length, kind and id.
-    public static let headerSize = 4 + 1 + 8
+    package static let headerSize = 4 + 1 + 8
     /// The longest frame accepted (length field included): 64 MiB.
-    public static let maximumLength = 64 << 20
+    package static let maximumLength = 64 << 20
 
     /// Whether a frame whose variable parts take `payload` bytes stays
     /// within `maximumLength` (with room for its fixed fields).
-    public static func fits(payload: Int) -> Bool {
+    package static func fits(payload: Int) -> Bool {
         payload >= 0 && payload <= maximumLength - 4096
     }
 }
 
 /// Why a frame could not be read or written.
-public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The other side closed the channel (or died).
     case closed
     /// Bytes that are not a valid frame, with what was wrong.
@@ -91,7 +91,7 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed, with its error text.
     case io(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .closed: "the channel was closed"
         case .malformed(let why): "malformed frame: \(why)"

@@ -9,10 +9,10 @@ import Synchronization
 /// interleave); `receive` from one thread at a time (its frame's payload is
 /// borrowed until that thread's next `receive`). `shutdown` may be called
 /// from any thread and wakes a blocked `receive`.
-public final class FrameChannel: @unchecked Sendable {
+package final class FrameChannel: @unchecked Sendable {
     // The read buffer is touched only by the one thread receiving (see above).
     /// The socket.
-    public let descriptor: Int32
+    package let descriptor: Int32
     private let writing = Mutex(())
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
@@ -20,7 +20,7 @@ public final class FrameChannel: @unchecked Sendable {
     private var end = 0
 
     /// Takes ownership of `descriptor` (closed with the channel).
-    public init(descriptor: Int32) {
+    package init(descriptor: Int32) {
         self.descriptor = descriptor
         capacity = 64 << 10
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
@@ -33,7 +33,7 @@ public final class FrameChannel: @unchecked Sendable {
 
     /// Makes a connected pair of stream sockets, closed on exec.
     /// - Returns: the two descriptors, or nil with `errno` set.
-    public static func socketPair() -> (Int32, Int32)? {
+    package static func socketPair() -> (Int32, Int32)? {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return nil }
         return (ends[0], ends[1])
@@ -43,14 +43,14 @@ public final class FrameChannel: @unchecked Sendable {
 
     /// Bounds how long a `send` may wait for the other side to read: past
     /// it, `send` fails with `.io` (the other side is hung, not just slow).
-    public func setSendTimeout(_ timeout: Duration) {
+    package func setSendTimeout(_ timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
         var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Writes a whole frame (as `WireWriter.finish` made it).
-    public func send(_ frame: [UInt8]) throws(WireError) {
+    package func send(_ frame: [UInt8]) throws(WireError) {
         let sent: WireError? = frame.withUnsafeBytes { raw in
             do throws(WireError) { try send(raw) } catch { return error }
             return nil
@@ -59,7 +59,7 @@ public final class FrameChannel: @unchecked Sendable {
     }
 
     /// Writes a whole frame from raw bytes.
-    public func send(_ frame: UnsafeRawBufferPointer) throws(WireError) {
+    package func send(_ frame: UnsafeRawBufferPointer) throws(WireError) {
         guard let base = frame.baseAddress else { return }
         let failure: WireError? = writing.withLock { _ in
             var offset = 0
@@ -87,7 +87,7 @@ public final class FrameChannel: @unchecked Sendable {
     /// - Returns: the frame, or nil when the deadline passed first.
     /// - Throws: `.closed` at end of stream, `.malformed` for bytes that are
     ///   not a frame (the channel is then unusable).
-    public func receive(until deadline: ContinuousClock.Instant? = nil, spinning budget: SpinBudget? = nil) throws(WireError) -> ReceivedFrame? {
+    package func receive(until deadline: ContinuousClock.Instant? = nil, spinning budget: SpinBudget? = nil) throws(WireError) -> ReceivedFrame? {
         if let frame = try parseBuffered() { return frame }
         guard let budget else { return try receiveSleeping(until: deadline) }
         let (caught, spin) = try budget.spin { () throws(WireError) -> ReceivedFrame? in
@@ -138,7 +138,7 @@ public final class FrameChannel: @unchecked Sendable {
 
     /// Stops the channel both ways: a blocked `receive` (here or on the
     /// other side) ends with `.closed`.
-    public func shutdown() {
+    package func shutdown() {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }
 

@@ -3,50 +3,50 @@ import NekoCore
 
 /// The plugin's descriptor as the worker read it: the payload of `hello`.
 /// The host checks it exactly as it checks an in-process descriptor.
-public struct DescriptorMessage: Sendable {
+package struct DescriptorMessage: Sendable {
     /// One `neko_entry`.
-    public struct Entry: Sendable, Equatable {
-        public var structSize: UInt32, flags: UInt32
-        public var id: String?, name: String?, description: String?, schema: String?
-        public var timeoutMilliseconds: UInt32
+    package struct Entry: Sendable, Equatable {
+        package var structSize: UInt32, flags: UInt32
+        package var id: String?, name: String?, description: String?, schema: String?
+        package var timeoutMilliseconds: UInt32
         /// 1.1 fields: nil and 0 when the plugin's entry does not reach them.
-        public var resultSchema: String? = nil, hints: UInt32 = 0
+        package var resultSchema: String? = nil, hints: UInt32 = 0
     }
 
     /// One `neko_timer`.
-    public struct Timer: Sendable, Equatable {
-        public var structSize: UInt32, flags: UInt32
-        public var id: String?
-        public var intervalMilliseconds: UInt64
+    package struct Timer: Sendable, Equatable {
+        package var structSize: UInt32, flags: UInt32
+        package var id: String?
+        package var intervalMilliseconds: UInt64
     }
 
     /// Which optional functions the descriptor has.
-    public struct Functions: OptionSet, Sendable, Equatable {
-        public let rawValue: UInt32
-        public init(rawValue: UInt32) { self.rawValue = rawValue }
-        public static let create = Functions(rawValue: 1 << 0)
-        public static let start = Functions(rawValue: 1 << 1)
-        public static let invoke = Functions(rawValue: 1 << 2)
-        public static let cancel = Functions(rawValue: 1 << 3)
-        public static let onTimer = Functions(rawValue: 1 << 4)
-        public static let stop = Functions(rawValue: 1 << 5)
-        public static let destroy = Functions(rawValue: 1 << 6)
-        public static let saveState = Functions(rawValue: 1 << 7)
-        public static let restoreState = Functions(rawValue: 1 << 8)
-        public static let getExtension = Functions(rawValue: 1 << 9)
+    package struct Functions: OptionSet, Sendable, Equatable {
+        package let rawValue: UInt32
+        package init(rawValue: UInt32) { self.rawValue = rawValue }
+        package static let create = Functions(rawValue: 1 << 0)
+        package static let start = Functions(rawValue: 1 << 1)
+        package static let invoke = Functions(rawValue: 1 << 2)
+        package static let cancel = Functions(rawValue: 1 << 3)
+        package static let onTimer = Functions(rawValue: 1 << 4)
+        package static let stop = Functions(rawValue: 1 << 5)
+        package static let destroy = Functions(rawValue: 1 << 6)
+        package static let saveState = Functions(rawValue: 1 << 7)
+        package static let restoreState = Functions(rawValue: 1 << 8)
+        package static let getExtension = Functions(rawValue: 1 << 9)
     }
 
-    public var structSize: UInt32
-    public var abi: neko_abi_version
+    package var structSize: UInt32
+    package var abi: neko_abi_version
     /// Whether the rest was read: only when the major is this build's and the
     /// descriptor holds every 1.0 field (a descriptor of another major may be
     /// laid out otherwise). The host applies the version rule to the two
     /// fields above either way.
-    public var isComplete: Bool
-    public var pluginID: String?, version: String?, swiftVersion: String?, sdk: String?
-    public var entries: [Entry] = []
-    public var timers: [Timer] = []
-    public var functions: Functions = []
+    package var isComplete: Bool
+    package var pluginID: String?, version: String?, swiftVersion: String?, sdk: String?
+    package var entries: [Entry] = []
+    package var timers: [Timer] = []
+    package var functions: Functions = []
 
     /// Reads a descriptor the way the host's checks do: the size and ABI
     /// first, the rest only when they pass, with the entries and timers
@@ -54,7 +54,7 @@ public struct DescriptorMessage: Sendable {
     /// read. [worker]
     /// - Throws: the entries' or timers' layout problem (the stride rule of
     ///   neko_abi.h), for the worker to refuse the library with.
-    public init(reading descriptor: UnsafePointer<neko_plugin>) throws(ArrayLayoutError) {
+    package init(reading descriptor: UnsafePointer<neko_plugin>) throws(ArrayLayoutError) {
         let raw = UnsafeRawPointer(descriptor)
         structSize = UInt32(descriptor.structSize)
         abi = raw.load(fromByteOffset: MemoryLayout<neko_plugin>.offset(of: \.abi)!, as: neko_abi_version.self)
@@ -99,11 +99,11 @@ public struct DescriptorMessage: Sendable {
     }
 
     /// The counts as declared (a NULL list with a count is the host's to refuse).
-    public var entryCount: UInt32 = 0
-    public var timerCount: UInt32 = 0
+    package var entryCount: UInt32 = 0
+    package var timerCount: UInt32 = 0
 
     /// The `hello` frame.
-    public func frame() -> [UInt8] {
+    package func frame() -> [UInt8] {
         var writer = WireWriter(.hello, id: 0, capacity: 512)
         writer.append(structSize)
         writer.append(abi.major)
@@ -134,7 +134,7 @@ public struct DescriptorMessage: Sendable {
     }
 
     /// Decodes the payload of a `hello` frame. [host]
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         structSize = try reader.uint32("hello.struct_size")
         abi = neko_abi_version(major: try reader.uint32("hello.abi.major"), minor: try reader.uint32("hello.abi.minor"))
@@ -176,11 +176,11 @@ public struct DescriptorMessage: Sendable {
 }
 
 /// What the worker needs to build the plugin's host table: the payload of `create`.
-public struct CreateMessage: Sendable, Equatable {
-    public var hostName: String, pluginID: String, pluginFolder: String, dataFolder: String
-    public var config: [UInt8]
+package struct CreateMessage: Sendable, Equatable {
+    package var hostName: String, pluginID: String, pluginFolder: String, dataFolder: String
+    package var config: [UInt8]
 
-    public init(hostName: String, pluginID: String, pluginFolder: String, dataFolder: String, config: [UInt8]) {
+    package init(hostName: String, pluginID: String, pluginFolder: String, dataFolder: String, config: [UInt8]) {
         self.hostName = hostName
         self.pluginID = pluginID
         self.pluginFolder = pluginFolder
@@ -189,7 +189,7 @@ public struct CreateMessage: Sendable, Equatable {
     }
 
     /// The `create` frame.
-    public func frame(id: UInt64) -> [UInt8] {
+    package func frame(id: UInt64) -> [UInt8] {
         var writer = WireWriter(.create, id: id, capacity: 256 + config.count)
         for text in [hostName, pluginID, pluginFolder, dataFolder] { writer.append(text) }
         writer.append(bytes: config)
@@ -197,7 +197,7 @@ public struct CreateMessage: Sendable, Equatable {
     }
 
     /// Decodes a `create` payload. [worker]
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         hostName = try reader.requiredString("create.host_name")
         pluginID = try reader.requiredString("create.plugin_id")
@@ -210,14 +210,14 @@ public struct CreateMessage: Sendable, Equatable {
 
 /// The payload of a `reply`: a status, the failing field, and bytes (the
 /// result's JSON, an error message, saved state...).
-public struct ReplyMessage {
-    public var status: neko_status
-    public var field: String?
+package struct ReplyMessage {
+    package var status: neko_status
+    package var field: String?
     /// Borrowed from the frame.
-    public var data: UnsafeRawBufferPointer
+    package var data: UnsafeRawBufferPointer
 
     /// A `reply` frame.
-    public static func frame(id: UInt64, status: neko_status, field: UnsafePointer<CChar>? = nil, data: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func frame(id: UInt64, status: neko_status, field: UnsafePointer<CChar>? = nil, data: UnsafeRawBufferPointer) -> [UInt8] {
         var writer = WireWriter(.reply, id: id, capacity: Frame.headerSize + 12 + data.count)
         writer.append(status)
         writer.append(cString: field)
@@ -228,7 +228,7 @@ public struct ReplyMessage {
     /// A `reply` frame for a plugin's `neko_result` (borrowed). A missing
     /// result, one shorter than 1.0, NULL data with a length, or a result too large for a frame
     /// becomes an `internal` error saying so.
-    public static func frame(id: UInt64, result: UnsafePointer<neko_result>?) -> [UInt8] {
+    package static func frame(id: UInt64, result: UnsafePointer<neko_result>?) -> [UInt8] {
         guard let result else {
             return frame(id: id, status: Int32(NEKO_ERR_INTERNAL), text: "the plugin completed a call without a result")
         }
@@ -248,13 +248,13 @@ public struct ReplyMessage {
     }
 
     /// A `reply` frame with a text.
-    public static func frame(id: UInt64, status: neko_status, text: String) -> [UInt8] {
+    package static func frame(id: UInt64, status: neko_status, text: String) -> [UInt8] {
         var text = text
         return text.withUTF8 { frame(id: id, status: status, data: UnsafeRawBufferPointer($0)) }
     }
 
     /// Decodes a `reply` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         status = try reader.int32("reply.status")
         field = try reader.string("reply.field")
@@ -263,7 +263,7 @@ public struct ReplyMessage {
     }
 
     /// The data as text (an error message).
-    public var text: String { String(decoding: data, as: UTF8.self) }
+    package var text: String { String(decoding: data, as: UTF8.self) }
 }
 
 /// The payload of `invoke` (host to worker) and of `call` (worker to host,
@@ -274,39 +274,39 @@ public struct ReplyMessage {
 /// worker reads the same `neko_call` as in-process; a `call` the plugin's
 /// wished deadline and the host request id of the call it serves (its
 /// `parent`), for the host to inherit the deadline and count the depth.
-public struct CallMessage {
+package struct CallMessage {
     /// Bits of an `invoke`'s flags.
-    public struct Flags: OptionSet, Sendable, Equatable {
-        public let rawValue: UInt32
-        public init(rawValue: UInt32) { self.rawValue = rawValue }
+    package struct Flags: OptionSet, Sendable, Equatable {
+        package let rawValue: UInt32
+        package init(rawValue: UInt32) { self.rawValue = rawValue }
         /// Someone listens to the call's progress: the worker sends the
         /// plugin's `neko_host.progress` reports (else it drops them).
-        public static let progress = Flags(rawValue: 1 << 0)
+        package static let progress = Flags(rawValue: 1 << 0)
     }
 
-    public var entryIndex: UInt32
-    public var callID: UInt64
-    public var timeoutMilliseconds: UInt32
+    package var entryIndex: UInt32
+    package var callID: UInt64
+    package var timeoutMilliseconds: UInt32
     /// When the caller stops waiting: absolute CLOCK_MONOTONIC ns (the same
     /// in both processes), 0: none. In a `call`: the plugin's own wish.
-    public var deadline: UInt64 = 0
+    package var deadline: UInt64 = 0
     /// How deep in a chain of calls (`invoke` only; 1: a client's call).
-    public var depth: UInt32 = 1
+    package var depth: UInt32 = 1
     /// `invoke` only.
-    public var flags: Flags = []
+    package var flags: Flags = []
     /// The calling plugin's id, borrowed from the frame, NUL-free; nil: a
     /// client (`invoke` only).
-    public var caller: UnsafeRawBufferPointer?
+    package var caller: UnsafeRawBufferPointer?
     /// The host's request id of the `invoke` the plugin serves while it
     /// makes this call, 0: none (`call` only).
-    public var parentRequest: UInt64 = 0
+    package var parentRequest: UInt64 = 0
     /// The target of a plugin's call (`call` frames only).
-    public var plugin: String?, entry: String?
+    package var plugin: String?, entry: String?
     /// Borrowed from the frame.
-    public var arguments: UnsafeRawBufferPointer
+    package var arguments: UnsafeRawBufferPointer
 
     /// An `invoke` frame.
-    public static func invokeFrame(
+    package static func invokeFrame(
         id: UInt64, entryIndex: UInt32, callID: UInt64, timeoutMilliseconds: UInt32, deadline: UInt64 = 0, depth: UInt32 = 1,
         flags: Flags = [], caller: UnsafePointer<CChar>? = nil, arguments: UnsafeRawBufferPointer
     ) -> [UInt8] {
@@ -324,7 +324,7 @@ public struct CallMessage {
 
     /// An `invoke` frame for a host's `call` (its 1.1 context read only
     /// where its `struct_size` reaches).
-    public static func invokeFrame(id: UInt64, call: UnsafePointer<neko_call>, flags: Flags) -> [UInt8] {
+    package static func invokeFrame(id: UInt64, call: UnsafePointer<neko_call>, flags: Flags) -> [UInt8] {
         let context = call.has(\.depth)
         return invokeFrame(
             id: id, entryIndex: call.pointee.entry_index, callID: call.pointee.call_id, timeoutMilliseconds: call.pointee.timeout_ms,
@@ -334,7 +334,7 @@ public struct CallMessage {
     }
 
     /// A `call` frame.
-    public static func callFrame(
+    package static func callFrame(
         id: UInt64, plugin: UnsafePointer<CChar>?, entry: UnsafePointer<CChar>?, timeoutMilliseconds: UInt32, deadline: UInt64 = 0,
         parentRequest: UInt64 = 0, arguments: UnsafeRawBufferPointer
     ) -> [UInt8] {
@@ -349,7 +349,7 @@ public struct CallMessage {
     }
 
     /// Decodes an `invoke` payload.
-    public init(invoke payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(invoke payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         entryIndex = try reader.uint32("invoke.entry_index")
         callID = try reader.uint64("invoke.call_id")
@@ -363,7 +363,7 @@ public struct CallMessage {
     }
 
     /// Decodes a `call` payload.
-    public init(call payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(call payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         plugin = try reader.string("call.plugin_id") ?? ""
         entry = try reader.string("call.entry_id") ?? ""
@@ -380,19 +380,19 @@ public struct CallMessage {
 /// The payload of `progress` (worker to host; the frame's id is the host's
 /// request id of the `invoke` whose call progresses): `neko_host.progress`
 /// of a plugin in a worker. No reply.
-public struct ProgressMessage {
+package struct ProgressMessage {
     /// How much is done, eg 3.
-    public var done: Double
+    package var done: Double
     /// Out of how much, eg 10; 0 or less: unknown.
-    public var total: Double
+    package var total: Double
     /// What the plugin says (UTF-8 as the plugin wrote it), borrowed from the frame.
-    public var message: UnsafeRawBufferPointer
+    package var message: UnsafeRawBufferPointer
 
     /// The longest message a report carries; a longer one is cut.
-    public static let maximumMessage = 4096
+    package static let maximumMessage = 4096
 
     /// A `progress` frame; `message` is cut to `maximumMessage` bytes.
-    public static func frame(request: UInt64, done: Double, total: Double, message: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func frame(request: UInt64, done: Double, total: Double, message: UnsafeRawBufferPointer) -> [UInt8] {
         let kept = UnsafeRawBufferPointer(rebasing: message.prefix(maximumMessage))
         var writer = WireWriter(.progress, id: request, capacity: Frame.headerSize + 20 + kept.count)
         writer.append(done.bitPattern)
@@ -402,7 +402,7 @@ public struct ProgressMessage {
     }
 
     /// Decodes a `progress` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         done = Double(bitPattern: try reader.uint64("progress.done"))
         total = Double(bitPattern: try reader.uint64("progress.total"))
@@ -416,7 +416,7 @@ public struct ProgressMessage {
     /// The report as the host hands it to a listener: a done that is not a
     /// number becomes 0, a total that is not positive (or not finite) unknown,
     /// the message decoded as UTF-8 (invalid bytes replaced).
-    public var report: CallProgress {
+    package var report: CallProgress {
         CallProgress(
             done: done.isFinite ? done : 0, total: total > 0 && total.isFinite ? total : nil,
             message: String(decoding: message, as: UTF8.self))
@@ -424,13 +424,13 @@ public struct ProgressMessage {
 }
 
 /// The payload of `emit`: a topic and a JSON payload.
-public struct EmitMessage {
-    public var topic: String
+package struct EmitMessage {
+    package var topic: String
     /// Borrowed from the frame.
-    public var payload: UnsafeRawBufferPointer
+    package var payload: UnsafeRawBufferPointer
 
     /// An `emit` frame.
-    public static func frame(id: UInt64, topic: UnsafePointer<CChar>?, payload: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func frame(id: UInt64, topic: UnsafePointer<CChar>?, payload: UnsafeRawBufferPointer) -> [UInt8] {
         var writer = WireWriter(.emit, id: id, capacity: 64 + payload.count)
         writer.append(cString: topic)
         writer.append(bytes: payload)
@@ -438,7 +438,7 @@ public struct EmitMessage {
     }
 
     /// Decodes an `emit` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         topic = try reader.string("emit.topic") ?? ""
         self.payload = try reader.bytes("emit.payload")
@@ -447,13 +447,13 @@ public struct EmitMessage {
 }
 
 /// The payload of `log`: a level and a line.
-public struct LogMessage {
-    public var level: neko_log_level
+package struct LogMessage {
+    package var level: neko_log_level
     /// Borrowed from the frame.
-    public var text: UnsafeRawBufferPointer
+    package var text: UnsafeRawBufferPointer
 
     /// A `log` frame.
-    public static func frame(level: neko_log_level, text: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func frame(level: neko_log_level, text: UnsafeRawBufferPointer) -> [UInt8] {
         var writer = WireWriter(.log, id: 0, capacity: 32 + text.count)
         writer.append(level)
         writer.append(bytes: text)
@@ -461,7 +461,7 @@ public struct LogMessage {
     }
 
     /// Decodes a `log` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         level = try reader.int32("log.level")
         text = try reader.bytes("log.text")
@@ -470,19 +470,19 @@ public struct LogMessage {
 }
 
 /// The payload of `refused`: the worker could not bring the library up.
-public struct RefusedMessage: Error, Sendable, Equatable {
+package struct RefusedMessage: Error, Sendable, Equatable {
     /// Where it failed: `open` (dlopen, the symbol) or `register`.
-    public var phase: String
+    package var phase: String
     /// What failed and why.
-    public var message: String
+    package var message: String
 
-    public init(phase: String, message: String) {
+    package init(phase: String, message: String) {
         self.phase = phase
         self.message = message
     }
 
     /// The `refused` frame.
-    public func frame() -> [UInt8] {
+    package func frame() -> [UInt8] {
         var writer = WireWriter(.refused, id: 0)
         writer.append(phase)
         writer.append(message)
@@ -490,7 +490,7 @@ public struct RefusedMessage: Error, Sendable, Equatable {
     }
 
     /// Decodes a `refused` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         phase = try reader.requiredString("refused.phase")
         message = try reader.requiredString("refused.message")
@@ -499,9 +499,9 @@ public struct RefusedMessage: Error, Sendable, Equatable {
 }
 
 /// A frame whose payload is one `UInt32` (`tick`) or nothing.
-public enum SmallFrame {
+package enum SmallFrame {
     /// A frame of `kind` with a `UInt32` payload.
-    public static func make(_ kind: FrameKind, id: UInt64, value: UInt32) -> [UInt8] {
+    package static func make(_ kind: FrameKind, id: UInt64, value: UInt32) -> [UInt8] {
         var writer = WireWriter(kind, id: id)
         writer.append(value)
         return writer.finish()
@@ -509,14 +509,14 @@ public enum SmallFrame {
 
     /// A frame of `kind` with raw bytes as its payload (`restoreState`,
     /// `changeSettings`) or none.
-    public static func make(_ kind: FrameKind, id: UInt64, bytes: UnsafeRawBufferPointer? = nil) -> [UInt8] {
+    package static func make(_ kind: FrameKind, id: UInt64, bytes: UnsafeRawBufferPointer? = nil) -> [UInt8] {
         var writer = WireWriter(kind, id: id, capacity: Frame.headerSize + 4 + (bytes?.count ?? 0))
         if let bytes { writer.append(bytes: bytes) }
         return writer.finish()
     }
 
     /// Reads the `UInt32` payload of a frame.
-    public static func value(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UInt32 {
+    package static func value(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UInt32 {
         var reader = WireReader(payload)
         let value = try reader.uint32(what)
         try reader.expectEnd(what)
@@ -524,7 +524,7 @@ public enum SmallFrame {
     }
 
     /// Reads the raw-bytes payload of a frame.
-    public static func bytes(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UnsafeRawBufferPointer {
+    package static func bytes(_ payload: UnsafeRawBufferPointer, _ what: String) throws(WireError) -> UnsafeRawBufferPointer {
         var reader = WireReader(payload)
         let bytes = try reader.bytes(what)
         try reader.expectEnd(what)

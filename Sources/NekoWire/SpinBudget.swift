@@ -20,11 +20,11 @@ import Synchronization
 ///
 /// Shared by the waits of one lane or one kind of call; updates are relaxed
 /// atomics, so concurrent waits may lose an update (harmless: a budget is a guess).
-public final class SpinBudget: Sendable {
+package final class SpinBudget: Sendable {
     /// The longest spin, in nanoseconds (`HostOptions.answerSpin`); 0: never spin.
-    public let cap: Int
+    package let cap: Int
     /// Whether the budget adapts; false: every wait spins `cap` (for comparison).
-    public let adaptive: Bool
+    package let adaptive: Bool
     private let budget: Atomic<Int>
     private let latency: Atomic<Int>
     private let sleepsSinceProbe = Atomic<Int>(0)
@@ -36,7 +36,7 @@ public final class SpinBudget: Sendable {
     static let longestProbeInterval = 1024
 
     /// A budget that starts at `cap` (and never exceeds it).
-    public init(cap: Duration, adaptive: Bool = true) {
+    package init(cap: Duration, adaptive: Bool = true) {
         let (seconds, attoseconds) = cap.components
         let nanoseconds = max(0, Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000))
         self.cap = nanoseconds
@@ -46,10 +46,10 @@ public final class SpinBudget: Sendable {
     }
 
     /// The current budget, in nanoseconds (for tests and figures).
-    public var current: Int { budget.load(ordering: .relaxed) }
+    package var current: Int { budget.load(ordering: .relaxed) }
 
     /// How long the next wait may spin, in nanoseconds (0: sleep at once).
-    public func next() -> Int {
+    package func next() -> Int {
         guard cap > 0 else { return 0 }
         guard adaptive else { return cap }
         let bound = max(Self.floor, 2 * latency.load(ordering: .relaxed))
@@ -65,7 +65,7 @@ public final class SpinBudget: Sendable {
     /// Records a wait: it spun for at most `spin` ns (from `next()`), the
     /// answer came after `waited` ns, and `caught` says whether that was
     /// while spinning.
-    public func record(spin: Int, waited: Int, caught: Bool) {
+    package func record(spin: Int, waited: Int, caught: Bool) {
         guard adaptive, cap > 0 else { return }
         let average = latency.load(ordering: .relaxed)
         latency.store(average + (min(waited, 8 * cap) - average) / 8, ordering: .relaxed)
@@ -90,7 +90,7 @@ public final class SpinBudget: Sendable {
     /// costs more than it saves). Records a caught answer in the budget;
     /// after a miss, call `recordSleep` once the answer came.
     /// - Returns: the value, if one came while spinning, and the spin's facts.
-    public func spin<T, Failure: Error>(_ poll: () throws(Failure) -> T?) throws(Failure) -> (value: T?, spin: Spin) {
+    package func spin<T, Failure: Error>(_ poll: () throws(Failure) -> T?) throws(Failure) -> (value: T?, spin: Spin) {
         let limit = next()
         let started = Self.now()
         guard limit > 0 else { return (nil, Spin(limit: 0, started: started)) }
@@ -110,24 +110,24 @@ public final class SpinBudget: Sendable {
     }
 
     /// Records a wait that slept after `spin` missed, once its answer came.
-    public func recordSleep(after spin: Spin) {
+    package func recordSleep(after spin: Spin) {
         record(spin: spin.limit, waited: Self.now() - spin.started, caught: false)
     }
 
     /// The facts of one spin, for `recordSleep`.
-    public struct Spin: Sendable {
+    package struct Spin: Sendable {
         /// How long it could spin (ns).
-        public let limit: Int
+        package let limit: Int
         /// When it started (ns, `now()`).
-        public let started: Int
+        package let started: Int
     }
 
     /// Two polls further apart than this (ns) mean the spinning thread lost its CPU.
-    public static let preemptionGap = 10_000
+    package static let preemptionGap = 10_000
 
     /// Nanoseconds on the monotonic clock, for measuring waits.
     @inline(__always)
-    public static func now() -> Int {
+    package static func now() -> Int {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return time.tv_sec &* 1_000_000_000 &+ time.tv_nsec

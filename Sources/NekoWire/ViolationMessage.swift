@@ -1,9 +1,9 @@
 /// The payload of `violation`: a breach of the ABI contract the worker
 /// caught in its plugin, for the host to count and report. The frame's id is
 /// the call's `call_id` (0: a sync call).
-public struct ViolationMessage: Sendable, Equatable {
+package struct ViolationMessage: Sendable, Equatable {
     /// What the plugin did wrong.
-    public enum Kind: UInt8, Sendable {
+    package enum Kind: UInt8, Sendable {
         /// It completed a call a second time (the second was ignored).
         case completedTwice = 1
         /// It returned from `invoke` of a sync entry without completing the call.
@@ -11,18 +11,18 @@ public struct ViolationMessage: Sendable, Equatable {
     }
 
     /// What the plugin did wrong.
-    public var kind: Kind
+    package var kind: Kind
     /// The entry's index in the descriptor.
-    public var entryIndex: UInt32
+    package var entryIndex: UInt32
 
     /// Makes a violation report.
-    public init(kind: Kind, entryIndex: UInt32) {
+    package init(kind: Kind, entryIndex: UInt32) {
         self.kind = kind
         self.entryIndex = entryIndex
     }
 
     /// A `violation` frame for call `callID`.
-    public func frame(callID: UInt64) -> [UInt8] {
+    package func frame(callID: UInt64) -> [UInt8] {
         var writer = WireWriter(.violation, id: callID, capacity: 32)
         writer.append(kind.rawValue)
         writer.append(entryIndex)
@@ -30,7 +30,7 @@ public struct ViolationMessage: Sendable, Equatable {
     }
 
     /// Decodes a `violation` payload.
-    public init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
+    package init(decoding payload: UnsafeRawBufferPointer) throws(WireError) {
         var reader = WireReader(payload)
         let raw = try reader.byte("violation.kind")
         guard let kind = Kind(rawValue: raw) else { throw .malformed("violation.kind \(raw) is not a known violation") }

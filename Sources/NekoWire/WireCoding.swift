@@ -1,11 +1,11 @@
 /// Builds one frame: the header first, then payload fields appended in
 /// order; `finish` writes the length.
-public struct WireWriter: ~Copyable {
+package struct WireWriter: ~Copyable {
     /// The frame's bytes so far.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
 
     /// Starts a frame of `kind` with request id `id`.
-    public init(_ kind: FrameKind, id: UInt64, capacity: Int = 128) {
+    package init(_ kind: FrameKind, id: UInt64, capacity: Int = 128) {
         bytes = []
         bytes.reserveCapacity(max(capacity, Frame.headerSize))
         append(UInt32(0))
@@ -14,46 +14,46 @@ public struct WireWriter: ~Copyable {
     }
 
     /// Appends a byte.
-    public mutating func append(_ value: UInt8) { bytes.append(value) }
+    package mutating func append(_ value: UInt8) { bytes.append(value) }
 
     /// Appends a little-endian `UInt32`.
-    public mutating func append(_ value: UInt32) {
+    package mutating func append(_ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// Appends a little-endian `Int32`.
-    public mutating func append(_ value: Int32) { append(UInt32(bitPattern: value)) }
+    package mutating func append(_ value: Int32) { append(UInt32(bitPattern: value)) }
 
     /// Appends a little-endian `UInt64`.
-    public mutating func append(_ value: UInt64) {
+    package mutating func append(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// Appends a length-prefixed run of bytes.
-    public mutating func append(bytes run: UnsafeRawBufferPointer) {
+    package mutating func append(bytes run: UnsafeRawBufferPointer) {
         append(UInt32(run.count))
         bytes.append(contentsOf: run)
     }
 
     /// Appends a length-prefixed run of bytes.
-    public mutating func append(bytes run: [UInt8]) {
+    package mutating func append(bytes run: [UInt8]) {
         run.withUnsafeBytes { append(bytes: $0) }
     }
 
     /// Appends a string, or the nil marker.
-    public mutating func append(_ string: String?) {
+    package mutating func append(_ string: String?) {
         guard var string else { return append(UInt32.max) }
         string.withUTF8 { append(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends a C string (NULL: the nil marker).
-    public mutating func append(cString: UnsafePointer<CChar>?) {
+    package mutating func append(cString: UnsafePointer<CChar>?) {
         guard let cString else { return append(UInt32.max) }
         append(bytes: UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
     }
 
     /// The finished frame, its length written.
-    public consuming func finish() -> [UInt8] {
+    package consuming func finish() -> [UInt8] {
         let length = UInt32(bytes.count - 4).littleEndian
         withUnsafeBytes(of: length) { raw in
             for index in 0..<4 { bytes[index] = raw[index] }
@@ -64,15 +64,15 @@ public struct WireWriter: ~Copyable {
 
 /// Reads payload fields in order, checking every length against what is
 /// left: malformed input throws, it never reads out of bounds.
-public struct WireReader {
+package struct WireReader {
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
 
     /// Reads `bytes` (borrowed for the reader's life).
-    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// Whether every byte has been read.
-    public var isAtEnd: Bool { offset == bytes.count }
+    package var isAtEnd: Bool { offset == bytes.count }
 
     private mutating func take(_ count: Int, _ what: String) throws(WireError) -> UnsafeRawBufferPointer {
         guard count >= 0, bytes.count - offset >= count else {
@@ -83,33 +83,33 @@ public struct WireReader {
     }
 
     /// Reads a byte.
-    public mutating func byte(_ what: String) throws(WireError) -> UInt8 {
+    package mutating func byte(_ what: String) throws(WireError) -> UInt8 {
         try take(1, what)[0]
     }
 
     /// Reads a little-endian `UInt32`.
-    public mutating func uint32(_ what: String) throws(WireError) -> UInt32 {
+    package mutating func uint32(_ what: String) throws(WireError) -> UInt32 {
         UInt32(littleEndian: try take(4, what).loadUnaligned(as: UInt32.self))
     }
 
     /// Reads a little-endian `Int32`.
-    public mutating func int32(_ what: String) throws(WireError) -> Int32 {
+    package mutating func int32(_ what: String) throws(WireError) -> Int32 {
         Int32(bitPattern: try uint32(what))
     }
 
     /// Reads a little-endian `UInt64`.
-    public mutating func uint64(_ what: String) throws(WireError) -> UInt64 {
+    package mutating func uint64(_ what: String) throws(WireError) -> UInt64 {
         UInt64(littleEndian: try take(8, what).loadUnaligned(as: UInt64.self))
     }
 
     /// Reads a length-prefixed run of bytes, borrowed.
-    public mutating func bytes(_ what: String) throws(WireError) -> UnsafeRawBufferPointer {
+    package mutating func bytes(_ what: String) throws(WireError) -> UnsafeRawBufferPointer {
         let count = try uint32(what)
         return try take(Int(count), what)
     }
 
     /// Reads a string or the nil marker; invalid UTF-8 is refused.
-    public mutating func string(_ what: String) throws(WireError) -> String? {
+    package mutating func string(_ what: String) throws(WireError) -> String? {
         let count = try uint32(what)
         if count == UInt32.max { return nil }
         let raw = try take(Int(count), what)
@@ -120,7 +120,7 @@ public struct WireReader {
 
     /// Reads a string or the nil marker as borrowed bytes, refusing a NUL
     /// byte (they become a C string); the UTF-8 is not checked.
-    public mutating func cStringBytes(_ what: String) throws(WireError) -> UnsafeRawBufferPointer? {
+    package mutating func cStringBytes(_ what: String) throws(WireError) -> UnsafeRawBufferPointer? {
         let count = try uint32(what)
         if count == UInt32.max { return nil }
         let raw = try take(Int(count), what)
@@ -129,14 +129,14 @@ public struct WireReader {
     }
 
     /// Reads a string that must be there.
-    public mutating func requiredString(_ what: String) throws(WireError) -> String {
+    package mutating func requiredString(_ what: String) throws(WireError) -> String {
         guard let text = try string(what) else { throw .malformed("\(what): missing") }
         return text
     }
 
     /// Reads an element count, refusing one that the bytes left cannot hold
     /// (each element takes at least `minimumSize` bytes).
-    public mutating func count(_ what: String, minimumSize: Int) throws(WireError) -> Int {
+    package mutating func count(_ what: String, minimumSize: Int) throws(WireError) -> Int {
         let count = Int(try uint32(what))
         guard count <= (bytes.count - offset) / max(minimumSize, 1) else {
             throw .malformed("\(what): \(count) elements cannot fit in \(bytes.count - offset) bytes")
@@ -145,7 +145,7 @@ public struct WireReader {
     }
 
     /// Throws unless every byte was read.
-    public func expectEnd(_ what: String) throws(WireError) {
+    package func expectEnd(_ what: String) throws(WireError) {
         guard isAtEnd else { throw .malformed("\(what): \(bytes.count - offset) unexpected trailing bytes") }
     }
 }

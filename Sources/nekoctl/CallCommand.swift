@@ -80,7 +80,7 @@ struct Call: AsyncParsableCommand {
         case .success(let bytes):
             Terminal.out(Self.pretty(bytes))
         case .failure(let error):
-            Terminal.error("error: \(error.code): \(error.message)\(error.field.map { " (field: \($0))" } ?? "")")
+            Terminal.error("error: \(error)")
             throw ExitCode(1)
         }
     }

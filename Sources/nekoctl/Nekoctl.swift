@@ -14,8 +14,8 @@ struct Nekoctl: AsyncParsableCommand {
             """,
         version: BuildStamp.nekoVersion,
         subcommands: [
-            List.self, Info.self, Call.self, Config.self, Check.self, New.self,
-            Serve.self, Status.self, Load.self, Unload.self, Reload.self,
+            List.self, Info.self, Call.self, Settings.self, Check.self, New.self,
+            Serve.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
         ])
 
     /// Runs the command line. Exit codes: 0 success, 1 an error result or a

@@ -15,7 +15,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Loads every plugin under the roots, then answers newline-delimited JSON requests on the \
             control socket (mode 0600, in a 0700 folder; only our own uid may connect). While it runs, \
-            list, info, call and config go to it, and status, load, unload and reload act on it. \
+            list, info, call and settings go to it, and status, load, unload and reload act on it. \
             SIGINT or SIGTERM: stop accepting, let requests in progress finish (at most 5 s), shut the \
             plugins down, remove the socket file, exit 0.
             """)

@@ -74,17 +74,21 @@ import Testing
         #expect(timers.stdout.contains("timers:\n  tick (every 10.0 ms, starts with the plugin)"))
     }
 
-    @Test func configShowsAndChangesSettings() throws {
+    @Test func settingsShowsAndChangesSettings() throws {
         try workspace.install("configurable")
-        #expect(try JSON.parse(try nekoctl("config", "configurable").stdout) == ["timeout": 30])
-        let changed = try nekoctl("config", "configurable", "timeout:=90")
+        #expect(try JSON.parse(try nekoctl("settings", "configurable").stdout) == ["timeout": 30])
+        let changed = try nekoctl("settings", "configurable", "timeout:=90")
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(try JSON.parse(changed.stdout) == ["timeout": 90])
-        #expect(try JSON.parse(try nekoctl("call", "configurable", "get_config").stdout) == ["timeout": 90], "saved to config.json")
-        let refused = try nekoctl("config", "configurable", "timeout:=0")
+        #expect(try JSON.parse(try nekoctl("call", "configurable", "get_settings").stdout) == ["timeout": 90], "saved to config.json")
+        let refused = try nekoctl("settings", "configurable", "timeout:=0")
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("error: invalid_argument: "))
-        #expect(try nekoctl("config", "hello").stderr.contains("keeps no settings file"))
+        #expect(try nekoctl("settings", "hello").stderr.contains("keeps no settings file"))
+        // `config`, the command's name before 1.1, still works and is not in the help.
+        #expect(try JSON.parse(try nekoctl("config", "configurable").stdout) == ["timeout": 90])
+        let help = try Shell.run(Workspace.nekoctl, ["--help"]).stdout
+        #expect(help.contains("settings") && !help.contains("  config"))
     }
 
     @Test func callTakesPairsJSONAndStandardInput() throws {

@@ -150,24 +150,24 @@ import Testing
     @Test(arguments: [false, true]) func configurableKeepsTypedSettingsBesidePluginToml(isolated: Bool) async throws {
         let (workspace, host) = try host("configurable", isolated: isolated)
         let file = "\(workspace.root)/configurable/config.json"
-        #expect(try await call(host, "configurable", "get_config") == ["timeout": 30], "defaults without a file")
+        #expect(try await call(host, "configurable", "get_settings") == ["timeout": 30], "defaults without a file")
         #expect(!FileManager.default.fileExists(atPath: file))
-        #expect(try await call(host, "configurable", "set_config", ["timeout": 60]) == ["timeout": 60])
+        #expect(try await call(host, "configurable", "set_settings", ["timeout": 60]) == ["timeout": 60])
         #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == ["timeout": 60])
 
-        // Through the host (nekoctl config): the change hook refuses 0, and nothing changes.
+        // Through the host (nekoctl settings): the change hook refuses 0, and nothing changes.
         let refused = try #require(throws: CallError.self) { try host.changeSettings(of: "configurable", with: ["timeout": 0]) }
         #expect(refused.code == .invalidArgument)
         #expect(refused.message.contains("must be more than 0"))
         #expect(try JSON.parse(String(contentsOfFile: file, encoding: .utf8)) == ["timeout": 60])
         #expect(try host.changeSettings(of: "configurable", with: ["timeout": 45]) == ["timeout": 45])
-        #expect(try await call(host, "configurable", "get_config") == ["timeout": 45])
+        #expect(try await call(host, "configurable", "get_settings") == ["timeout": 45])
         host.shutdown()
 
         // A new host reads the file; a malformed one fails the plugin, naming the file.
         let again = workspace.host()
         again.loadAll()
-        #expect(try JSON.parse(try await again.call("configurable", "get_config", arguments: [])) == ["timeout": 45])
+        #expect(try JSON.parse(try await again.call("configurable", "get_settings", arguments: [])) == ["timeout": 45])
         again.shutdown()
         try #"{"timeout": "soon"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let broken = workspace.host()

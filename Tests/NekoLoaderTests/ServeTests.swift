@@ -177,7 +177,7 @@ import Testing
         for pid in pids { #expect(kill(Int32(pid), 0) == -1, "worker \(pid) ended with its host") }
     }
 
-    @Test func loadAddsAFolderFromAnywhereAndConfigGoesThrough() throws {
+    @Test func loadAddsAFolderFromAnywhereAndSettingsGoThrough() throws {
         let serve = try ServeProcess()
         let elsewhere = "\(serve.base)/elsewhere"
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
@@ -186,9 +186,10 @@ import Testing
         #expect(loaded.status == 0, "\(loaded.stderr)")
         let client = try ControlClient(path: serve.socket)
         #expect(try client.request("list").get().arrayValue?.first { $0["id"] == "configurable" }?["state"] == "loaded")
-        let changed = try serve.nekoctl("config", "configurable", "timeout:=90", "--socket", serve.socket)
+        let changed = try serve.nekoctl("settings", "configurable", "timeout:=90", "--socket", serve.socket)
         #expect(changed.status == 0, "\(changed.stderr)")
-        #expect(try client.request("config", ["plugin": "configurable"]).get() == ["timeout": 90])
+        #expect(try client.request("settings", ["plugin": "configurable"]).get() == ["timeout": 90])
+        #expect(try client.request("config", ["plugin": "configurable"]).get() == ["timeout": 90], "the op's name before 1.1")
         #expect(try client.request("load", ["path": .string("\(elsewhere)/missing")]).failureCode == "invalid_argument")
     }
 

@@ -33,7 +33,7 @@ import Testing
 
         func saveState() -> State { shared.withLock { $0 } }
         func restoreState(_ state: State) throws {
-            guard state.ticks >= 0 else { throw PluginError(.invalidArgument, "ticks cannot be negative: \(state.ticks)") }
+            guard state.ticks >= 0 else { throw CallError(.invalidArgument, "ticks cannot be negative: \(state.ticks)") }
             shared.withLock { $0 = state }
         }
     }
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func twoTimersWithOneIdRefuseTheInstance() throws {
-        let error = try #require(throws: PluginError.self) { try host.instance(of: Twice.self) }
+        let error = try #require(throws: CallError.self) { try host.instance(of: Twice.self) }
         #expect(error.message == "timer id 'same' is declared twice in Twice.timers")
     }
 
@@ -95,12 +95,12 @@ import Testing
 
     @Test func aStateThatDoesNotDecodeOrIsRefusedKeepsTheNewGenerationUntouched() throws {
         let new = try host.instance(of: Ticker.self)
-        let undecodable = try #require(throws: PluginError.self) {
+        let undecodable = try #require(throws: CallError.self) {
             try Array(#"{"ticks": "five", "note": ""}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
         }
         #expect(undecodable.code == .invalidArgument)
         #expect(undecodable.message.hasPrefix("the previous generation's state does not decode as State"))
-        let refused = try #require(throws: PluginError.self) {
+        let refused = try #require(throws: CallError.self) {
             try Array(#"{"ticks": -1, "note": ""}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
         }
         #expect(refused.message == "ticks cannot be negative: -1")

@@ -11,8 +11,9 @@ final class __TYPE__: Plugin {
         Entry("count", description: "How many greetings so far.", __TYPE__.count),
     ]
 
-    struct Settings: Codable, Sendable {
-        var greeting = "Hello"
+    /// The `[greeting]` table of plugin.toml.
+    struct GreetingConfig: Codable, Sendable {
+        var word = "Hello"
     }
 
     struct Who: Codable, Sendable {
@@ -28,18 +29,18 @@ final class __TYPE__: Plugin {
     }
 
     private let context: PluginContext
-    private let settings: Settings
+    private let config: GreetingConfig
     private let greeted = Mutex(0)
 
     init(context: PluginContext) throws {
         self.context = context
-        settings = try context.config("settings", as: Settings.self)
+        config = try context.config("greeting", as: GreetingConfig.self)
     }
 
     func hello(_ who: Who) -> Greeting {
         greeted.withLock { $0 += 1 }
         context.logger.info("greeting \(who.name)")
-        return Greeting(greeting: "\(settings.greeting), \(who.name)!")
+        return Greeting(greeting: "\(config.word), \(who.name)!")
     }
 
     func count() -> Count {

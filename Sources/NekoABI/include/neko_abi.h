@@ -237,9 +237,10 @@ struct neko_host {
     const char *plugin_id;       /* eg "hello" */
     const char *plugin_dir;      /* the folder that holds plugin.toml, eg "/srv/plugins/hello" */
     const char *data_dir;        /* where the plugin keeps its data; exists; eg "/srv/plugins/hello" */
-    /* The plugin's own tables of plugin.toml (all but [plugin] with its
-     * sub-tables, [plugin_runtime] and [plugin_state]) as one JSON object,
-     * eg `{"greeting":{"word":"hi"}}`. */
+    /* The plugin's config: its own tables of plugin.toml (all but [plugin]
+     * with its sub-tables, [plugin_runtime] and [plugin_state]) as one JSON
+     * object, eg `{"greeting":{"word":"hi"}}`. Read-only; what changes at
+     * run time is the plugin's settings (extension neko.plugin.config/1). */
     const uint8_t *config_json;
     size_t config_json_len;
     void *host_data;             /* the host's; never read by the plugin */
@@ -461,10 +462,13 @@ typedef struct neko_plugin {
 } neko_plugin;
 
 /* -------------------------------------------------------------------------
- * Plugin extension "neko.plugin.config/1": the plugin's own settings file.
+ * Plugin extension "neko.plugin.config/1": the plugin's settings.
  * A plugin that keeps settings (eg config.json beside plugin.toml) returns
  * this struct from `get_extension(instance, NEKO_PLUGIN_CONFIG_EXTENSION)`.
  * Plugin-owned, constant, valid until `destroy`.
+ * Rationale: the C names say "config" and are frozen since 1.0; everywhere
+ * else (SDK, host, nekoctl, docs) this is "settings", and "config" is only
+ * `config_json`, the plugin's tables of plugin.toml.
  * ------------------------------------------------------------------------- */
 
 #define NEKO_PLUGIN_CONFIG_EXTENSION "neko.plugin.config/1"
@@ -487,7 +491,7 @@ typedef struct neko_plugin_config {
      * and timer ticks are in flight: a setting changes under running calls.
      * The plugin guards the settings its entries and timers read (a lock, or
      * an atomic swap of an immutable copy), and an entry reads them once per
-     * call. The Swift SDK's ConfigFile does both. May block. */
+     * call. The Swift SDK's SettingsFile does both. May block. */
     neko_status (*change)(void *instance, const uint8_t *json, size_t len, neko_error *error);
 } neko_plugin_config;
 

@@ -3,7 +3,7 @@ import Foundation
 /// `nekoctl check --exercise`: runs a plugin in a worker process and tries
 /// the promises of neko_abi.h on it, like clap-validator does for CLAP. See
 /// docs/CONFORMANCE.md.
-public enum Conformance {
+package enum Conformance {
     /// The checks, in the order they run.
     static let checks: [any ConformanceCheck] = [
         DescriptorCheck(), ValidArgumentsCheck(), InvalidArgumentsCheck(), UnknownKeyCheck(), ConcurrencyCheck(),
@@ -11,11 +11,11 @@ public enum Conformance {
     ]
 
     /// The names of the checks, in order.
-    public static var checkNames: [String] { checks.map(\.name) }
+    package static var checkNames: [String] { checks.map(\.name) }
 
     /// Exercises the plugin `subject` describes. A plugin that does not load
     /// fails `descriptor`; the other checks are then skipped.
-    public static func exercise(_ subject: ExerciseSubject, plugin: String) -> ConformanceReport {
+    package static func exercise(_ subject: ExerciseSubject, plugin: String) -> ConformanceReport {
         let start = ContinuousClock.now
         var findings: [CheckFinding] = []
         for check in checks {

@@ -8,23 +8,23 @@ import NekoCore
 /// beside the original, and loaded first.
 /// Every check gets a host of its own: a crash or a broken instance in
 /// one check does not spill into the next.
-public struct ExerciseSubject: Sendable {
+package struct ExerciseSubject: Sendable {
     /// The plugin folder, as given.
-    public let original: String
+    package let original: String
     /// The copy of it the checks run (a plugin may write beside its
     /// plugin.toml, eg its settings: the original is never written).
     let folder: String
     /// Entries not to call, eg an example's deliberate crashes ("segfault").
-    public let skippedEntries: Set<String>
+    package let skippedEntries: Set<String>
     /// The deadline of each call a check makes (the 1 ms check excepted).
-    public let callTimeout: Duration
+    package let callTimeout: Duration
     let options: HostOptions
 
     /// Prepares to exercise the plugin in `folder`: copies it under
     /// `scratch` (a folder the caller removes), where the hosts' library
     /// cache and data go too.
     /// - Throws: a `LoadFailure` naming the folder when it cannot be copied.
-    public init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(1)) throws(LoadFailure) {
+    package init(folder: String, scratch: String, workerExecutable: String?, skippedEntries: Set<String> = [], callTimeout: Duration = .seconds(1)) throws(LoadFailure) {
         original = folder
         let copyRoot = "\(scratch)/plugins"
         let copy = "\(copyRoot)/\((folder as NSString).standardizingPath.split(separator: "/").last.map(String.init) ?? "plugin")"

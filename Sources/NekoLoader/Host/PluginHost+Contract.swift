@@ -1,3 +1,5 @@
+import NekoCore
+
 extension PluginHost {
     /// How many times the running instance of `plugin` broke the ABI
     /// contract (a call completed twice, a sync call left incomplete),

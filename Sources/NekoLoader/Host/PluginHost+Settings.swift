@@ -1,8 +1,12 @@
 import NekoABI
 import NekoCore
 
+/// A plugin's settings: its `config.json`, which the plugin and the host both
+/// change at run time, through the plugin's settings extension
+/// (`neko.plugin.config/1`: the C names say config, frozen since ABI 1.0).
+/// Not its config, the read-only tables of `plugin.toml` (`PluginManifest.config`).
 extension PluginHost {
-    /// The settings of a plugin that keeps a settings file (its `config.json`),
+    /// The settings of a plugin that keeps settings (its `config.json`),
     /// loading the plugin first if needed.
     /// - Throws: `not_found` when the plugin keeps no settings.
     public func settings(of plugin: String) throws(CallError) -> JSON {
@@ -40,7 +44,7 @@ extension PluginHost {
         return try settings(of: plugin)
     }
 
-    /// The plugin and its settings table, with a call admitted (the caller `leave`s).
+    /// The plugin and its settings extension's table, with a call admitted (the caller `leave`s).
     private func settingsTable(_ plugin: String) throws(CallError) -> (LoadedPlugin, UnsafePointer<neko_plugin_config>) {
         let loaded = try running(plugin, loadOnDemand: !isInsideLifecycle)
         guard loaded.enter() else { throw stopped(plugin) }
@@ -54,7 +58,7 @@ extension PluginHost {
         let table = found.assumingMemoryBound(to: neko_plugin_config.self)
         guard table.isAtLeast1_0 else {
             loaded.leave()
-            throw CallError(.internal, "plugin '\(plugin)': its neko.plugin.config/1 table has struct_size \(table.structSize), expected at least \(NEKO_PLUGIN_CONFIG_SIZE_1_0) (the ABI 1.0 size)")
+            throw CallError(.internal, "plugin '\(plugin)': its settings extension (neko.plugin.config/1) has struct_size \(table.structSize), expected at least \(NEKO_PLUGIN_CONFIG_SIZE_1_0) (the ABI 1.0 size)")
         }
         return (loaded, table)
     }

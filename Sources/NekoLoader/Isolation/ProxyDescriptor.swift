@@ -139,7 +139,7 @@ private enum Proxy {
         return UnsafeRawPointer(settings)
     }
 
-    /// The proxy's `neko.plugin.config/1` table.
+    /// The proxy's settings extension table (`neko.plugin.config/1`).
     nonisolated(unsafe) static let settings: UnsafePointer<neko_plugin_config> = {
         let table = UnsafeMutablePointer<neko_plugin_config>.allocate(capacity: 1)
         table.initialize(to: neko_plugin_config(

@@ -65,7 +65,7 @@ extension WorkerConnection {
         _ = lifecycle(name, timeout: lifecycleLimit) { SmallFrame.make(.tick, id: $0, value: index) }
     }
 
-    /// `neko.plugin.config/1` `read`.
+    /// The settings extension's `read` (`neko.plugin.config/1`).
     func readSettings(_ sink: UnsafePointer<neko_sink>, _ error: UnsafeMutablePointer<neko_error>?) -> neko_status {
         let outcome = lifecycle("reading the settings", timeout: lifecycleLimit) { SmallFrame.make(.readSettings, id: $0) }
         if case .success(let reply) = outcome {
@@ -74,7 +74,7 @@ extension WorkerConnection {
         return status(of: outcome, error)
     }
 
-    /// `neko.plugin.config/1` `change`.
+    /// The settings extension's `change` (`neko.plugin.config/1`).
     func changeSettings(_ json: UnsafeRawBufferPointer, _ error: UnsafeMutablePointer<neko_error>?) -> neko_status {
         status(of: lifecycle("changing the settings", timeout: lifecycleLimit) { SmallFrame.make(.changeSettings, id: $0, bytes: json) }, error)
     }

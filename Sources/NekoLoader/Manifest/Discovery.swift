@@ -10,19 +10,19 @@ import Darwin
 ///
 /// A plugin whose manifest failed is still listed (N.E.K.O's `load_failed`),
 /// so that the host can show the reason beside it.
-public struct DiscoveredPlugin: Sendable {
+package struct DiscoveredPlugin: Sendable {
     /// The plugin's folder, absolute and standardized, eg `"/srv/plugins/hello"`.
-    public let folder: String
+    package let folder: String
     /// The folder's name, which is the plugin's id once the manifest is valid, eg `"hello"`.
-    public let id: String
+    package let id: String
     /// The root the folder was found under, eg `"/srv/plugins"`.
-    public let root: String
+    package let root: String
     /// The validated manifest, or a failure of phase ``LoadPhase/manifest``
     /// (a bad `plugin.toml`, a missing library, or an id already provided by an earlier root).
-    public let manifest: Result<PluginManifest, LoadFailure>
+    package let manifest: Result<PluginManifest, LoadFailure>
 
     /// Makes an entry; ``Discovery/scan(roots:strict:)`` makes them for the folders it finds.
-    public init(folder: String, id: String, root: String, manifest: Result<PluginManifest, LoadFailure>) {
+    package init(folder: String, id: String, root: String, manifest: Result<PluginManifest, LoadFailure>) {
         self.folder = folder
         self.id = id
         self.root = root

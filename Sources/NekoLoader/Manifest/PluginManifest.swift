@@ -125,7 +125,8 @@ public struct PluginManifest: Sendable {
     public let author: Author
     /// `[plugin_runtime]`.
     public internal(set) var runtime: Runtime
-    /// Every other top-level table of `plugin.toml`: the plugin's own configuration, a JSON object.
+    /// Every other top-level table of `plugin.toml`: the plugin's config, a JSON object
+    /// (read-only; not its settings, `config.json`, which `PluginHost.settings(of:)` reads).
     ///
     /// TOML strings, integers, floats, booleans, arrays and tables map to their JSON
     /// kinds; dates and times become strings in their TOML form (`"2024-05-01"`);

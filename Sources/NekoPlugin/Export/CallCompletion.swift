@@ -38,7 +38,7 @@ import NekoCore
         do {
             bytes = try NekoJSONEncoder().encode(value)
         } catch {
-            return fail(PluginError(.executionFailed, "cannot encode the result as JSON: \(error)"))
+            return fail(CallError(.executionFailed, "cannot encode the result as JSON: \(error)"))
         }
         succeedRaw(bytes)
     }
@@ -48,7 +48,7 @@ import NekoCore
         bytes.withUnsafeBytes { finish(Int32(NEKO_OK), $0, field: nil) }
     }
 
-    /// Completes with an error: a `PluginError` keeps its code, a `RetryError`
+    /// Completes with an error: a `CallError` keeps its code, a `RetryError`
     /// the code of its last failure, a `CancellationError` becomes
     /// `canceled`, anything else `execution_failed`.
     @usableFromInline func fail(_ error: any Error) {
@@ -56,11 +56,11 @@ import NekoCore
         let message: String
         var field: String?
         switch error {
-        case let error as PluginError:
+        case let error as CallError:
             (code, message, field) = (error.code, error.message, error.field)
         case let error as RetryError:
             // The code of the last failure, the message of the whole attempt.
-            code = (error.lastError as? PluginError)?.code ?? .executionFailed
+            code = (error.lastError as? CallError)?.code ?? .executionFailed
             message = error.description
         case is CancellationError:
             (code, message) = (.canceled, "the call was canceled")

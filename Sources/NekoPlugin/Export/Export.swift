@@ -46,7 +46,7 @@ enum Exported {
 
     static func makeInstance(_ host: HostTable) throws -> AnyInstance {
         guard let factory = exported.withLock({ $0 }) else {
-            throw PluginError(.internal, "create was called before neko_plugin_register")
+            throw CallError(.internal, "create was called before neko_plugin_register")
         }
         return try factory.make(host)
     }

@@ -50,18 +50,18 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
 
     /// Refuses entries declared wrong: a duplicate id, an empty one, or a
     /// declared schema that is not JSON.
-    private static func check(_ entries: [Entry<P>]) throws(PluginError) {
+    private static func check(_ entries: [Entry<P>]) throws(CallError) {
         var seen = Set<String>()
         for entry in entries {
-            if let problem = entry.problem { throw PluginError(.internal, problem) }
-            if entry.id.isEmpty { throw PluginError(.internal, "an entry of \(P.self) has an empty id") }
+            if let problem = entry.problem { throw CallError(.internal, problem) }
+            if entry.id.isEmpty { throw CallError(.internal, "an entry of \(P.self) has an empty id") }
             if !seen.insert(entry.id).inserted {
-                throw PluginError(.internal, "entry id '\(entry.id)' is declared twice in \(P.self).entries")
+                throw CallError(.internal, "entry id '\(entry.id)' is declared twice in \(P.self).entries")
             }
         }
         var timerIDs = Set<String>()
         for timer in P.timers where !timerIDs.insert(timer.id).inserted {
-            throw PluginError(.internal, "timer id '\(timer.id)' is declared twice in \(P.self).timers")
+            throw CallError(.internal, "timer id '\(timer.id)' is declared twice in \(P.self).timers")
         }
     }
 
@@ -69,7 +69,7 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
         let completion = CallCompletion(call: call, tasks: tasks, host: context.host)
         let index = Int(call.pointee.entry_index)
         guard index < runners.count else {
-            return completion.fail(PluginError(.notFound, "no entry at index \(index): the plugin has \(runners.count)"))
+            return completion.fail(CallError(.notFound, "no entry at index \(index): the plugin has \(runners.count)"))
         }
         let arguments = UnsafeRawBufferPointer(start: call.pointee.args, count: call.pointee.args_len)
         if asynchronous[index] {
@@ -117,7 +117,7 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
     private static func decode<S: StatefulPlugin>(_ bytes: UnsafeRawBufferPointer, into plugin: S) throws {
         let state: S.State
         do { state = try NekoJSONDecoder().decode(S.State.self, from: bytes) } catch {
-            throw PluginError(.invalidArgument, "the previous generation's state does not decode as \(S.State.self): \(error)")
+            throw CallError(.invalidArgument, "the previous generation's state does not decode as \(S.State.self): \(error)")
         }
         try plugin.restoreState(state)
     }

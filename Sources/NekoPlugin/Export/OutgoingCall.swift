@@ -109,7 +109,7 @@ enum OutgoingCall {
         var deadline = MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds)
         if let served = context?.deadlineNanoseconds, served != 0, deadline == 0 || served < deadline {
             guard let left = MonotonicClock.millisecondsLeft(until: served) else {
-                throw PluginError(.timeout, "the deadline of the call passed before \(plugin):\(entry) was called")
+                throw CallError(.timeout, "the deadline of the call passed before \(plugin):\(entry) was called")
             }
             (deadline, timeoutMilliseconds) = (served, left)
         }
@@ -152,18 +152,18 @@ enum OutgoingCall {
         // Balances `issue`'s retain; the request (and `call`) live on while a cancel holds it.
         let request = Unmanaged<Request>.fromOpaque(context).takeRetainedValue()
         guard let result else {
-            return request.complete(.failure(PluginError(.internal, "the host completed a call without a result")))
+            return request.complete(.failure(CallError(.internal, "the host completed a call without a result")))
         }
         guard result.isAtLeast1_0 else {
-            return request.complete(.failure(PluginError(.internal, "the host completed a call with \(neko_result.tooShort(result.structSize))")))
+            return request.complete(.failure(CallError(.internal, "the host completed a call with \(neko_result.tooShort(result.structSize))")))
         }
         let (data, length) = (result.pointee.data, result.pointee.len)
         guard data != nil || length == 0 else {
-            return request.complete(.failure(PluginError(.internal, "the host completed a call with data NULL and len \(length)")))
+            return request.complete(.failure(CallError(.internal, "the host completed a call with data NULL and len \(length)")))
         }
         let bytes = Array(UnsafeRawBufferPointer(start: data, count: length))
         if let code = ErrorCode(status: result.pointee.status) {
-            request.complete(.failure(PluginError(code, String(decoding: bytes, as: UTF8.self), field: result.pointee.field.map { String(cString: $0) })))
+            request.complete(.failure(CallError(code, String(decoding: bytes, as: UTF8.self), field: result.pointee.field.map { String(cString: $0) })))
         } else {
             request.complete(.success(bytes))
         }

@@ -1,8 +1,9 @@
 import NekoABI
 import NekoCore
 
-/// The plugin extension "neko.plugin.config/1" (neko_abi.h): the host reads
-/// and changes a plugin's `ConfigFile` through it.
+/// The settings extension, "neko.plugin.config/1" (neko_abi.h; the C names
+/// say config, frozen since ABI 1.0): the host reads and changes a plugin's
+/// `SettingsFile` through it.
 enum SettingsExtension {
     /// The extension table: constant, allocated once, never freed.
     // Immutable after its one initialization; only function pointers inside.
@@ -16,10 +17,10 @@ enum SettingsExtension {
     private static let read: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<neko_sink>?, UnsafeMutablePointer<neko_error>?) -> neko_status = {
         instance, sink, errorOut in
         guard let store = settings(of: instance), let sink else {
-            return Thunks.report(PluginError(.notFound, "this plugin keeps no settings"), into: errorOut)
+            return Thunks.report(CallError(.notFound, "this plugin keeps no settings"), into: errorOut)
         }
         guard sink.isAtLeast1_0 else {
-            return Thunks.report(PluginError(.internal, "read was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
+            return Thunks.report(CallError(.internal, "read was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
         }
         do {
             let bytes = try store.read()
@@ -33,7 +34,7 @@ enum SettingsExtension {
     private static let change: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<neko_error>?) -> neko_status = {
         instance, json, length, errorOut in
         guard let store = settings(of: instance) else {
-            return Thunks.report(PluginError(.notFound, "this plugin keeps no settings"), into: errorOut)
+            return Thunks.report(CallError(.notFound, "this plugin keeps no settings"), into: errorOut)
         }
         do {
             let patch = try JSON.parse(UnsafeRawBufferPointer(start: json, count: length))

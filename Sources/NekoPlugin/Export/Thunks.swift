@@ -7,11 +7,11 @@ import NekoCore
 enum Thunks {
     static let create: @convention(c) (UnsafePointer<neko_host>?, UnsafeMutablePointer<neko_error>?) -> UnsafeMutableRawPointer? = { host, errorOut in
         guard let host else {
-            report(PluginError(.internal, "create was called without a host table"), into: errorOut)
+            report(CallError(.internal, "create was called without a host table"), into: errorOut)
             return nil
         }
         guard host.isAtLeast1_0 else {
-            report(PluginError(.internal, "create was called with \(neko_host.tooShort(host.structSize))"), into: errorOut)
+            report(CallError(.internal, "create was called with \(neko_host.tooShort(host.structSize))"), into: errorOut)
             return nil
         }
         do {
@@ -59,7 +59,7 @@ enum Thunks {
         instance, sink, errorOut in
         guard let instance, let sink else { return ErrorCode.internal.rawValue }
         guard sink.isAtLeast1_0 else {
-            return report(PluginError(.internal, "save_state was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
+            return report(CallError(.internal, "save_state was given \(neko_sink.tooShort(sink.structSize))"), into: errorOut)
         }
         do {
             let bytes = try Unmanaged<AnyInstance>.fromOpaque(instance).takeUnretainedValue().saveState() ?? []
@@ -96,8 +96,8 @@ enum Thunks {
     /// boundary to fit) and returns its status.
     @discardableResult
     static func report(_ error: any Error, into out: UnsafeMutablePointer<neko_error>?) -> neko_status {
-        let code = (error as? PluginError)?.code ?? .executionFailed
-        let message = (error as? PluginError)?.message ?? String(describing: error)
+        let code = (error as? CallError)?.code ?? .executionFailed
+        let message = (error as? CallError)?.message ?? String(describing: error)
         if let out, out.isAtLeast1_0 { out.pointee.set(code.rawValue, message) }
         return code.rawValue
     }

@@ -6,7 +6,7 @@ import NekoLoader
 
 extension ControlServer {
     /// The ops a request may name, in the order docs/SERVE.md lists them.
-    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "config"]
+    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "settings"]
 
     /// Answers one request line; never throws, never closes anything.
     /// - Returns: the response line, with its newline.
@@ -54,7 +54,7 @@ extension ControlServer {
             return ["plugin": .string(plugin), "state": .string(host.plugin(plugin)?.state.name ?? "stopped")]
         case "reload":
             return try reload(request.string("plugin", op: op))
-        case "config":
+        case "settings", "config":  // "config": its name before 1.1, still answered
             let plugin = try request.string("plugin", op: op)
             let changes = try request.object("changes", op: op) ?? [:]
             do {

@@ -177,6 +177,11 @@ public struct PeerCredentials: Sendable, Equatable {
 
 /// An error of the control protocol: a `CallError`'s code name (eg
 /// `not_found`), or `bad_request` for a request the server cannot read.
+///
+/// Not a `CallError`: it is what crosses the socket, whose codes are strings
+/// (`bad_request` is no call's code, and a client must read codes a newer
+/// server adds), and it also reports the server's own failures (its socket,
+/// its folder). A call's failure becomes one through ``init(_:)``, fields intact.
 public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The code: an `ErrorCode` name or `bad_request`.
     public let code: String

@@ -4,10 +4,10 @@ import NekoCore
 import Synchronization
 import Testing
 
-/// `ConfigFile`: `config.json` beside `plugin.toml`, typed. Real files in a
+/// `SettingsFile`: `config.json` beside `plugin.toml`, typed. Real files in a
 /// temporary folder; writes that fail for real (a parent that is a file, a
 /// target that is a folder).
-@Suite struct ConfigFileTests {
+@Suite struct SettingsFileTests {
     struct Settings: Codable, Sendable, Equatable {
         var timeout = 30
         var name = "neko"
@@ -20,8 +20,8 @@ import Testing
         host = try TestHost(id: "configured")
     }
 
-    func open(onChange: (@Sendable (Settings, Settings) throws -> Void)? = nil) throws -> ConfigFile<Settings> {
-        try ConfigFile(path: path, default: Settings(), onChange: onChange)
+    func open(onChange: (@Sendable (Settings, Settings) throws -> Void)? = nil) throws -> SettingsFile<Settings> {
+        try SettingsFile(path: path, default: Settings(), onChange: onChange)
     }
 
     func stored() throws -> JSON {
@@ -67,18 +67,18 @@ import Testing
         let settings = try open { _, _ in seen.withLock { $0 += 1 } }
         try settings.change(["timeout": 7])
         #expect(settings.value.timeout == 7 && seen.withLock { $0 } == 1)
-        let error = try #require(throws: PluginError.self) { try settings.change(["timeout": "argument"]) }
+        let error = try #require(throws: CallError.self) { try settings.change(["timeout": "argument"]) }
         #expect(error.code == .invalidArgument)
         #expect(error.field == "timeout")
         #expect(error.message == #"\#(path): key 'timeout' must be an integer, got "argument""#)
         #expect(settings.value.timeout == 7)
-        #expect(throws: PluginError.self) { try settings.change([1, 2]) }
+        #expect(throws: CallError.self) { try settings.change([1, 2]) }
     }
 
     @Test func aStoredKeyOfTheWrongTypeNamesTheFileAndTheKeyWithoutRewordingTheValue() throws {
         // The value holds the word "argument": the message must show it as it is.
         try #"{"timeout": "an argument"}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        let error = try #require(throws: PluginError.self) { try open() }
+        let error = try #require(throws: CallError.self) { try open() }
         #expect(error.code == .invalidArgument)
         #expect(error.field == "timeout")
         #expect(error.message == #"\#(path): key 'timeout' must be an integer, got "an argument""#)
@@ -86,10 +86,10 @@ import Testing
 
     @Test func aFileThatIsNotJSONOrNotAnObjectIsNamed() throws {
         try "{ nope".write(toFile: path, atomically: true, encoding: .utf8)
-        let notJSON = try #require(throws: PluginError.self) { try open() }
+        let notJSON = try #require(throws: CallError.self) { try open() }
         #expect(notJSON.message.hasPrefix("\(path): not valid JSON"))
         try "[1, 2]".write(toFile: path, atomically: true, encoding: .utf8)
-        let notObject = try #require(throws: PluginError.self) { try open() }
+        let notObject = try #require(throws: CallError.self) { try open() }
         #expect(notObject.message == "\(path): expected a JSON object of settings, got array")
     }
 
@@ -97,8 +97,8 @@ import Testing
         // The parent of the file is a file: open(2) fails with ENOTDIR.
         let parent = "\(host.folder)/plain-file"
         try "x".write(toFile: parent, atomically: true, encoding: .utf8)
-        let settings = try ConfigFile(path: "\(parent)/config.json", default: Settings(), onChange: nil)
-        let error = try #require(throws: PluginError.self) { try settings.update { $0.timeout = 99 } }
+        let settings = try SettingsFile(path: "\(parent)/config.json", default: Settings(), onChange: nil)
+        let error = try #require(throws: CallError.self) { try settings.update { $0.timeout = 99 } }
         #expect(error.code == .executionFailed)
         #expect(error.message == "\(parent)/config.json.tmp-\(getpid()): cannot create: Not a directory")
         #expect(settings.value.timeout == 30, "the value in memory is unchanged")
@@ -110,7 +110,7 @@ import Testing
         // Make the target a folder that is not empty: rename(2) over it fails.
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: "\(path)/inside", withIntermediateDirectories: true)
-        let error = try #require(throws: PluginError.self) { try settings.update { $0.timeout = 13 } }
+        let error = try #require(throws: CallError.self) { try settings.update { $0.timeout = 13 } }
         #expect(error.code == .executionFailed)
         #expect(error.message.hasPrefix("\(path): cannot replace: "))
         #expect(settings.value.timeout == 12)
