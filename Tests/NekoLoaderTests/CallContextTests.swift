@@ -1,4 +1,5 @@
 import Foundation
+import NekoABI
 import NekoCore
 import NekoLoader
 import Synchronization
@@ -124,6 +125,26 @@ import Testing
         // The callee was asked to stop (its `cancel` ran: isolated, in its worker, after the
         // caller's cancel returned; the entry waits for it) and its late completion went nowhere.
         #expect(try object(host.callBlocking("ctx", "counts_after_cancel", arguments: []))["held_canceled"]?.intValue == 1)
+    }
+
+    /// A plugin cancels its outgoing call while the callee completes it from
+    /// another thread, 10,000 times: each outgoing call ends exactly once,
+    /// canceled or answered, and nothing is left in flight.
+    @Test(arguments: [false, true])
+    func cancelRacingCompletionEndsEachCallOnce(isolated: Bool) async throws {
+        let (host, _) = try makeHost(isolated: isolated)
+        defer { host.shutdown() }
+        var statuses: [Int: Int] = [:]
+        let race = try host.entry("ctx", "race_cancel")
+        for _ in 0..<10_000 {
+            let status = try object(race.callBlocking([]))["status"]?.intValue ?? -1
+            statuses[status, default: 0] += 1
+        }
+        let allowed = [Int(NEKO_OK), Int(ErrorCode.canceled.rawValue)]
+        #expect(Set(statuses.keys).isSubset(of: allowed), "\(statuses)")
+        #expect(statuses.values.reduce(0, +) == 10_000)
+        #expect(try object(host.callBlocking("ctx", "counts", arguments: []))["twice"]?.intValue == 0)
+        #expect(try host.contractViolations(of: "ctx") == 0)
     }
 
     @Test(arguments: [false, true])

@@ -22,7 +22,12 @@
  *            worker after the caller's cancel returned;
  *   relay_progress  (async) calls <self>:progress naming its call as the
  *            parent, and answers its result: the reports reach whoever
- *            listens to the outer call.
+ *            listens to the outer call;
+ *   finish_soon  (async) completes {"done":true} from a thread of its own, at once;
+ *   race_cancel  (async) calls <self>:finish_soon and cancels that call at
+ *            once, so that the cancel races the completion; answers
+ *            {"status":S} with the status its outgoing call ended with, and
+ *            counts an outgoing call completed twice in `counts` ("twice").
  * Its id is "ctx"; it calls itself by the id its host table gives. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -41,9 +46,11 @@ typedef struct instance {
     const neko_call *_Atomic held_call;
     pthread_mutex_t lock; /* with `canceled`: signaled when a `hold` is canceled */
     pthread_cond_t canceled;
+    atomic_long twice; /* outgoing calls of `race_cancel` completed more than once */
 } instance;
 
-enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS, COUNTS_AFTER_CANCEL, RELAY_PROGRESS };
+enum { WHOAMI, RELAY, RELAY_NAMED, RECURSE, PROGRESS, HOLD, CANCEL_OUTGOING, CHECKED, COUNTS, COUNTS_AFTER_CANCEL, RELAY_PROGRESS,
+       FINISH_SOON, RACE_CANCEL };
 
 static void answer(const neko_call *call, neko_status status, const char *text) {
     neko_result result = {sizeof result, status, (const uint8_t *)text, strlen(text), NULL};
@@ -148,6 +155,46 @@ static void cancel_outgoing(instance *self, const neko_call *outer) {
     self->host->cancel(self->host, call);
 }
 
+static void *finish_now(void *call) {
+    answer(call, NEKO_OK, "{\"done\":true}");
+    return NULL;
+}
+
+static void finish_soon(const neko_call *call) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&thread, &attributes, finish_now, (void *)call) != 0) answer(call, NEKO_ERR_UNAVAILABLE, "no thread");
+    pthread_attr_destroy(&attributes);
+}
+
+/* An outgoing call of `race_cancel`. Never freed (a test fixture): a second
+ * completion, if the host ever sent one, must find it to be counted. */
+typedef struct raced_call { neko_call call; const neko_call *outer; instance *self; atomic_int completions; } raced_call;
+
+static void raced_done(const neko_call *call, const neko_result *result) {
+    raced_call *made = (raced_call *)call;
+    if (atomic_fetch_add(&made->completions, 1) != 0) {
+        atomic_fetch_add(&made->self->twice, 1);
+        return;
+    }
+    char text[32];
+    snprintf(text, sizeof text, "{\"status\":%d}", result->status);
+    answer(made->outer, NEKO_OK, text);
+}
+
+static void race_cancel(instance *self, const neko_call *outer) {
+    raced_call *made = calloc(1, sizeof *made);
+    made->call.struct_size = sizeof made->call;
+    made->call.complete = raced_done;
+    made->call.parent = outer;
+    made->outer = outer;
+    made->self = self;
+    self->host->call(self->host, self->host->plugin_id, "finish_soon", &made->call);
+    self->host->cancel(self->host, &made->call);
+}
+
 static void invoke(void *opaque, const neko_call *call) {
     instance *self = opaque;
     char text[96];
@@ -167,6 +214,8 @@ static void invoke(void *opaque, const neko_call *call) {
         answer(call, NEKO_OK, "{\"ok\":true}");
         break;
     case RELAY_PROGRESS: call_self(self, call, "progress", 1); break;
+    case FINISH_SOON: finish_soon(call); break;
+    case RACE_CANCEL: race_cancel(self, call); break;
     case COUNTS_AFTER_CANCEL: {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -177,8 +226,8 @@ static void invoke(void *opaque, const neko_call *call) {
     }
         /* fall through */
     case COUNTS:
-        snprintf(text, sizeof text, "{\"checked\":%ld,\"held_canceled\":%ld}",
-                 atomic_load(&self->checked), atomic_load(&self->held_canceled));
+        snprintf(text, sizeof text, "{\"checked\":%ld,\"held_canceled\":%ld,\"twice\":%ld}",
+                 atomic_load(&self->checked), atomic_load(&self->held_canceled), atomic_load(&self->twice));
         answer(call, NEKO_OK, text);
         break;
     default: answer(call, NEKO_ERR_NOT_FOUND, "no such entry");
@@ -216,6 +265,8 @@ static const neko_entry entries[] = {
     {sizeof(neko_entry), 0, "counts", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
     {sizeof(neko_entry), 0, "counts_after_cancel", NULL, NULL, NULL, 0, 0, NULL, NEKO_HINT_READ_ONLY, 0},
     {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "relay_progress", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "finish_soon", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
+    {sizeof(neko_entry), NEKO_ENTRY_ASYNC, "race_cancel", NULL, NULL, NULL, 0, 0, NULL, 0, 0},
 };
 static const neko_plugin plugin = {
     .struct_size = sizeof(neko_plugin), .abi = {NEKO_ABI_VERSION_MAJOR, NEKO_ABI_VERSION_MINOR},
