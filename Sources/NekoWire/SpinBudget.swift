@@ -8,7 +8,10 @@ import Synchronization
 /// microseconds on a small VM) when the answer comes soon, and wastes a CPU
 /// the peer may need when it does not.
 ///
-/// The rule (docs/ISOLATION.md, "Adaptive spinning"): a wait spins at most
+/// The rule (docs/ISOLATION.md, "Adaptive spinning"): while a CPU is idle
+/// (`IdleCPU`), a wait spins up to `cap`: nobody needs that CPU, and on a VM
+/// an idle vCPU takes tens of microseconds to wake, so the answer comes
+/// sooner when both sides keep spinning. Otherwise a wait spins at most
 /// `min(budget, 2 x the recent answer latency)`, the latency being an
 /// exponentially weighted moving average (1/8) of every wait. A spin that
 /// catches the answer doubles the budget, up to `cap`; a spin that ends in a
@@ -48,10 +51,13 @@ package final class SpinBudget: Sendable {
     /// The current budget, in nanoseconds (for tests and figures).
     package var current: Int { budget.load(ordering: .relaxed) }
 
-    /// How long the next wait may spin, in nanoseconds (0: sleep at once).
+    /// How long the next wait may spin, in nanoseconds (0: sleep at once):
+    /// the whole `cap` while a CPU is idle (spinning costs nobody, and an idle
+    /// vCPU is slow to wake), else what the budget allows.
     package func next() -> Int {
         guard cap > 0 else { return 0 }
         guard adaptive else { return cap }
+        if IdleCPU.shared.available() { return cap }
         let bound = max(Self.floor, 2 * latency.load(ordering: .relaxed))
         let budget = budget.load(ordering: .relaxed)
         if budget >= Self.floor { return min(budget, bound) }
