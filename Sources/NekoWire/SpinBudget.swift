@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NekoCore
 import Synchronization
 
 /// How long a thread that waits for its peer's answer may spin (poll
@@ -131,11 +132,9 @@ package final class SpinBudget: Sendable {
     /// Two polls further apart than this (ns) mean the spinning thread lost its CPU.
     package static let preemptionGap = 10_000
 
-    /// Nanoseconds on the monotonic clock, for measuring waits.
+    /// Nanoseconds on the monotonic clock (`MonotonicClock`), for measuring waits.
     @inline(__always)
     package static func now() -> Int {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return time.tv_sec &* 1_000_000_000 &+ time.tv_nsec
+        Int(truncatingIfNeeded: MonotonicClock.now())
     }
 }
