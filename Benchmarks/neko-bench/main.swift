@@ -1,6 +1,6 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls | --loads]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --storage: only the key-value store figures (1 vs 4 callers).
@@ -8,6 +8,7 @@
 // --validation: only the argument-validation figures (no plugins needed).
 // --encoding: only the two JSON encoders side by side (no plugins needed).
 // --calls: only the no-op ABI call figures (a quick check of the hot path).
+// --loads: only the loads of further Swift plugins, in fresh hosts.
 
 import Foundation
 import NekoABI
@@ -49,6 +50,10 @@ if CommandLine.arguments.contains("--isolation") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--loads") {
+    LoadsOnly.run(workspace("loads-only", plugins: ["hello"] + LoadsOnly.plugins).options, scratch: scratch)
+    exit(0)
+}
 if CommandLine.arguments.contains("--calls") {
     CallsOnly.run(workspace("calls-only", plugins: ["cgreet", "hello"]).options, pluginsDirectory: pluginsDirectory)
     exit(0)

@@ -96,7 +96,9 @@ final class SchemaRecorder: Decoder, SingleValueDecodingContainer {
     func record<T: Decodable>(_ type: T.Type) throws -> (schema: JSON, value: T) {
         if let leaf = leaf(type) { return leaf }
         if T.self == JSON.self { return ([:], JSON.null as! T) }
-        if let caseType = T.self as? any (CaseIterable & RawRepresentable).Type,
+        // Only an enum can list its cases: asking any other type costs a
+        // conformance lookup that scans every loaded image (see `isEnum`).
+        if Self.isEnum(T.self), let caseType = T.self as? any (CaseIterable & RawRepresentable).Type,
            let enumeration = Self.enumeration(caseType), let value = enumeration.first as? T {
             return (enumeration.schema, value)
         }
@@ -134,13 +136,34 @@ final class SchemaRecorder: Decoder, SingleValueDecodingContainer {
     func leaf<T>(_ type: T.Type) -> (schema: JSON, value: T)? {
         if T.self == String.self { return (["type": "string"], Self.placeholderStrings[flavor] as! T) }
         if T.self == Bool.self { return (["type": "boolean"], (flavor > 0) as! T) }
-        if let integerType = T.self as? any FixedWidthInteger.Type {
+        if let integerType = Self.standardInteger(T.self) {
             let (schema, value) = Self.integer(integerType, flavor: flavor)
             return (schema, value as! T)
         }
         if T.self == Double.self { return (["type": "number"], Double(flavor > 0 ? 1 : 0) as! T) }
         if T.self == Float.self { return (["type": "number"], Float(flavor > 0 ? 1 : 0) as! T) }
         return nil
+    }
+
+    /// The standard library's integer types, compared by identity.
+    ///
+    /// Not `T.self as? any FixedWidthInteger.Type`: for a type the runtime has
+    /// not seen (every plugin's own argument types, and the SDK's, which each
+    /// plugin links a copy of) that cast scans the conformance records of
+    /// every loaded image, and a plugin's schemas asked it hundreds of times
+    /// per load: a third of the time a further Swift plugin took to load.
+    static func standardInteger(_ type: Any.Type) -> (any FixedWidthInteger.Type)? {
+        let integerTypes: [any FixedWidthInteger.Type] = [
+            Int.self, Int8.self, Int16.self, Int32.self, Int64.self, UInt.self, UInt8.self, UInt16.self, UInt32.self, UInt64.self,
+        ]
+        return integerTypes.first { $0 == type }
+    }
+
+    /// Whether `type` is an enum, read from its metadata's kind word
+    /// (`MetadataKind::Enum`, 0x201, part of the Swift runtime's stable ABI),
+    /// which costs no conformance lookup.
+    static func isEnum(_ type: Any.Type) -> Bool {
+        unsafeBitCast(type, to: UnsafeRawPointer.self).load(as: UInt.self) == 0x201
     }
 
     static func integer<I: FixedWidthInteger>(_ type: I.Type, flavor: Int) -> (JSON, Any) {

@@ -61,7 +61,8 @@ enum LibraryCopy {
         return Identity(size: Int64(info.st_size), key: ContentHash.hex(of: fields))
     }
 
-    /// Copies a file, 1 MiB at a time.
+    /// Copies a file: in the kernel (`sendfile`, no pass through
+    /// this process's memory) where the file system allows, else 1 MiB at a time.
     private static func copy(_ source: String, to target: String) throws(LoadFailure) {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw LoadFailure(.open, "\(source): cannot read the library: \(errnoText())") }
@@ -69,6 +70,18 @@ enum LibraryCopy {
         let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o700)
         guard output >= 0 else { throw LoadFailure(.open, "\(target): cannot write the private copy: \(errnoText())") }
         defer { close(output) }
+        while true {
+            let moved = sendfile(output, input, nil, 1 << 30)
+            if moved > 0 { continue }
+            if moved == 0 { return }
+            if errno == EINTR { continue }
+            // Not supported for these files: copy through a buffer, from where
+            // the kernel stopped (it advanced both files' offsets together).
+            guard errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP else {
+                throw LoadFailure(.open, "\(source): cannot copy the library to \(target): \(errnoText())")
+            }
+            break
+        }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let got = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
