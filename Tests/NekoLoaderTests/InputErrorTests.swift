@@ -32,6 +32,7 @@ import Testing
 
     @Test(arguments: [false, true]) func theSDKAndTheHostSayTheSameOfBadArguments(isolated: Bool) throws {
         try workspace.install("hello")
+        try workspace.install("cgreet")  // hello depends on it
         try workspace.writeManifest("ctx", abi: "1.1")
         try workspace.compile("ctx", source: "\(Workspace.repository)/Tests/Fixtures/c/context.c")
         let host = host(isolated: isolated)
@@ -54,6 +55,7 @@ import Testing
 
     @Test func nekoctlCallPrintsEveryFieldAtFault() throws {
         try workspace.install("hello")
+        try workspace.install("cgreet")
         let call = try Shell.run(Workspace.nekoctl, ["call", "hello", "greet", "nmae=Ada", "excited=yes", "--dir", workspace.root],
                                  environment: ["NEKO_CACHE_DIR": workspace.cache])
         #expect(call.status == 1)
