@@ -103,7 +103,7 @@ public final class SettingsFile<Value: Codable & Sendable>: Sendable {
     /// A hook's refusal as the host shows it: the C ABI carries only the
     /// message, so a `field` the hook gave goes into it (`key 'timeout': must be
     /// positive`), unless the message quotes it already.
-    static func naming(_ error: CallError, in path: String) -> CallError {
+    private static func naming(_ error: CallError, in path: String) -> CallError {
         guard let field = error.field, !error.message.contains("'\(field)'") else { return error }
         return CallError(error.code, "\(path): key '\(field)': \(error.message)", field: field)
     }

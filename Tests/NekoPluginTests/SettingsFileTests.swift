@@ -90,6 +90,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path), "nothing written")
     }
 
+    @Test func freeFormSettingsTakeAnyKey() throws {
+        try #"{"anything": 1, "else": [true]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let tree = try SettingsFile<JSON>(path: path, default: ["anything": 0], onChange: nil)
+        #expect(tree.value == ["anything": 1, "else": [true]])
+        try tree.change(["more": "yes"])
+        let map = try SettingsFile<[String: JSON]>(path: path, default: [:], onChange: nil)
+        #expect(map.value["more"] == "yes")
+    }
+
     @Test func aHooksRefusalOfTheHostsChangeNamesItsField() throws {
         let settings = try open { _, new in
             if new.timeout <= 0 { throw CallError.invalidArgument("timeout", "must be positive") }
