@@ -4,6 +4,9 @@ import PackageDescription
 /// The example plugins: each builds to `lib<id>.so`, which `make plugins`
 /// copies into `plugins/<id>/` beside its `plugin.toml`.
 let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent", "crashy"]
+/// Test fixtures in Swift: builds of one plugin whose state differs, for the
+/// reload tests (Tests/Fixtures/swift/README.md); each builds to `lib<name>.so`.
+let swiftFixtures = ["stateful_v1", "stateful_v2", "stateful_v3", "stateful_v4"]
 
 // Linux only: the only platform that is built and tested (dlopen, epoll-free
 // poll(2) waits, Glibc). No `platforms:` entry claims another.
@@ -14,7 +17,8 @@ let package = Package(
         .library(name: "NekoPlugin", targets: ["NekoPlugin"]),
         .executable(name: "nekoctl", targets: ["nekoctl"]),
         .executable(name: "neko-worker", targets: ["neko-worker"]),
-    ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) },
+    ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) }
+      + swiftFixtures.map { .library(name: $0, type: .dynamic, targets: ["Fixture_\($0)"]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -59,6 +63,8 @@ let package = Package(
         ]),
     ] + swiftExamples.map {
         .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
+    } + swiftFixtures.map {
+        .target(name: "Fixture_\($0)", dependencies: ["NekoPlugin"], path: "Tests/Fixtures/swift/\($0)")
     },
     swiftLanguageModes: [.v6]
 )

@@ -20,16 +20,22 @@ import Synchronization
 /// settings.value.timeout                     // 30 until changed
 /// try settings.update { $0.timeout = 60 }    // saved atomically
 /// ```
-/// Keys missing from the file take their default; a file that is not valid
-/// JSON, or a key of the wrong type, is an error that names the file and the
-/// key. The plugin (``update(_:)``) and the host (`nekoctl settings`) change the
-/// settings the same way: the change hook sees the old and the new value, and
-/// if it throws, or the file cannot be written, nothing changes.
+/// Keys missing from the file take their default. A file that is not valid
+/// JSON, a key of the wrong type, or a key `Value` does not have (a typo:
+/// `unexpected key 'timout' (did you mean 'timeout'?)`) is an error that
+/// names the file and every key at fault. The plugin (``update(_:)``) and the
+/// host (`nekoctl settings`) change the settings the same way: the change hook
+/// sees the old and the new value, and if it throws, or the file cannot be
+/// written, nothing changes. The host's change is checked like the file, and
+/// a hook's `CallError` for a field is reported naming it
+/// (`key 'timeout': must be positive`).
 public final class SettingsFile<Value: Codable & Sendable>: Sendable {
     /// Where the settings live: `config.json` in the plugin's folder.
     public let path: String
     private let current: Mutex<Value>
     private let defaults: JSON
+    /// The keys `Value` has, and their types: checks the file and the host's changes.
+    private let validator: JSONSchemaValidator?
     private let onChange: (@Sendable (Value, Value) throws -> Void)?
 
     init(path: String, default value: Value, onChange: (@Sendable (Value, Value) throws -> Void)?) throws(CallError) {
@@ -38,7 +44,8 @@ public final class SettingsFile<Value: Codable & Sendable>: Sendable {
         do { defaults = try NekoJSONEncoder().encodeJSON(value) } catch {
             throw CallError(.internal, "cannot encode the default settings of \(Value.self): \(error)")
         }
-        current = Mutex(try Self.load(path, over: defaults))
+        validator = try? JSONSchemaValidator(JSONSchema.derived(from: Value.self))
+        current = Mutex(try Self.load(path, over: defaults, checkedBy: validator))
     }
 
     /// The settings now.
@@ -79,20 +86,39 @@ public final class SettingsFile<Value: Codable & Sendable>: Sendable {
         }
         try current.withLock { value in
             let merged = try NekoJSONEncoder().encodeJSON(value).merging(patch)
+            try Self.check(merged, path: path, with: validator)
             let changed: Value
             do { changed = try NekoJSONDecoder().decode(Value.self, from: merged) } catch let error as DecodingError {
                 let problem = ArgumentError(error, naming: "key")
                 throw CallError(.invalidArgument, "\(path): \(problem.message)", field: problem.field)
             }
-            try onChange?(value, changed)
+            do { try onChange?(value, changed) } catch let error as CallError {
+                throw Self.naming(error, in: path)
+            }
             try save(changed)
             value = changed
         }
     }
 
+    /// A hook's refusal as the host shows it: the C ABI carries only the
+    /// message, so a `field` the hook gave goes into it (`key 'timeout': must be
+    /// positive`), unless the message quotes it already.
+    private static func naming(_ error: CallError, in path: String) -> CallError {
+        guard let field = error.field, !error.message.contains("'\(field)'") else { return error }
+        return CallError(error.code, "\(path): key '\(field)': \(error.message)", field: field)
+    }
+
+    /// Refuses settings with keys `Value` does not have, or of the wrong type,
+    /// naming every one.
+    private static func check(_ settings: JSON, path: String, with validator: JSONSchemaValidator?) throws(CallError) {
+        guard let violations = validator?.violations(of: settings, naming: "key"), !violations.isEmpty else { return }
+        let error = ArgumentError(violations)
+        throw CallError(.invalidArgument, "\(path): \(error.message)", field: error.field)
+    }
+
     // MARK: - The file
 
-    private static func load(_ path: String, over defaults: JSON) throws(CallError) -> Value {
+    private static func load(_ path: String, over defaults: JSON, checkedBy validator: JSONSchemaValidator?) throws(CallError) -> Value {
         var merged = defaults
         if let bytes = FileManager.default.contents(atPath: path) {
             let stored: JSON
@@ -103,6 +129,7 @@ public final class SettingsFile<Value: Codable & Sendable>: Sendable {
                 throw CallError(.invalidArgument, "\(path): expected a JSON object of settings, got \(stored.typeName)")
             }
             merged = defaults.merging(stored)
+            try check(merged, path: path, with: validator)
         } else if access(path, F_OK) == 0 {
             throw CallError(.unavailable, "\(path): cannot read: \(String(cString: strerror(errno)))")
         }

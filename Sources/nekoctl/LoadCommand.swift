@@ -7,7 +7,11 @@ import NekoServe
 /// `nekoctl load PATH`: adds a plugin folder from anywhere.
 struct Load: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add a plugin folder from anywhere: loaded into a running 'nekoctl serve', else checked and copied into the first plugin root.")
+        abstract: "Add a plugin folder from anywhere: loaded into a running 'nekoctl serve', else checked and copied into the first plugin root.",
+        discussion: """
+            Without a server, only what the plugin needs is copied: plugin.toml, its library, config.json, \
+            its locales_dir and the files and folders [plugin].assets lists; never build folders (.build) or data (data/, *.db).
+            """)
 
     @OptionGroup var host: HostOptionsGroup
 
@@ -34,18 +38,17 @@ struct Load: AsyncParsableCommand {
         }
         let root = Discovery.absolutePath(host.resolvedRoots[0])
         let target = Discovery.join(root, check.manifest.id)
-        let files = FileManager.default
-        guard !files.fileExists(atPath: target) else {
+        guard !FileManager.default.fileExists(atPath: target) else {
             Terminal.error("error: \(target) already exists: remove it first, or start 'nekoctl serve' and load the folder into it")
             throw ExitCode(1)
         }
         do {
-            try files.createDirectory(atPath: root, withIntermediateDirectories: true)
-            try files.copyItem(atPath: folder, toPath: target)
+            try PluginFiles.copy(check.manifest, to: target)
         } catch {
-            Terminal.error("error: cannot copy \(folder) to \(target): \(error)")
+            Terminal.error("error: \(error.message)")
             throw ExitCode(1)
         }
-        Terminal.out("no nekoctl serve at \(server.path): checked \(check.manifest.id) \(check.manifest.version) and copied \(folder) to \(target)")
+        let copied = PluginFiles.needed(by: check.manifest).joined(separator: ", ")
+        Terminal.out("no nekoctl serve at \(server.path): checked \(check.manifest.id) \(check.manifest.version) and copied \(copied) from \(folder) to \(target)")
     }
 }

@@ -27,6 +27,19 @@ struct JSONSchemaValidatorTests {
 
     // MARK: type
 
+    @Test func messagesCallAFieldWhatTheCallerSays() throws {
+        let schema: JSON = [
+            "type": "object", "properties": ["timeout": ["type": "integer", "minimum": 1], "tags": ["type": "array", "maxItems": 1]],
+            "required": ["timeout"], "additionalProperties": false,
+        ]
+        let violations = try JSONSchemaValidator(schema).violations(of: ["timout": 5, "tags": [1, 2]], naming: "key")
+        #expect(violations.map(\.message) == [
+            "missing required key 'timeout'", "unexpected key 'timout' (did you mean 'timeout'?)", "key 'tags' must have at most 1 item, got 2",
+        ])
+        #expect(violations[1].expected == "no such key")
+        #expect(try JSONSchemaValidator(schema).violations(of: ["timeout": 0]).map(\.message) == ["argument 'timeout' must be an integer >= 1, got 0"])
+    }
+
     @Test func checksEveryTypeName() throws {
         let cases: [(String, JSON, JSON)] = [
             ("null", nil, 0), ("boolean", true, "true"), ("integer", 3, 3.5), ("number", 3.5, "3"),

@@ -75,6 +75,42 @@ import Testing
         #expect(throws: CallError.self) { try settings.change([1, 2]) }
     }
 
+    @Test func unknownKeysAreRefusedNamingTheNearestKnownOneInTheFileAndInAChange() throws {
+        try #"{"timout": 5, "name": 3}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let stored = try #require(throws: CallError.self) { try open() }
+        #expect(stored.code == .invalidArgument)
+        #expect(stored.field == "name")
+        #expect(stored.message == "\(path): key 'name' must be a string, got 3; unexpected key 'timout' (did you mean 'timeout'?)")
+        try FileManager.default.removeItem(atPath: path)
+        let settings = try open()
+        let changed = try #require(throws: CallError.self) { try settings.change(["nmae": "x"]) }
+        #expect(changed.field == "nmae")
+        #expect(changed.message == "\(path): unexpected key 'nmae' (did you mean 'name'?)")
+        #expect(settings.value == Settings())
+        #expect(!FileManager.default.fileExists(atPath: path), "nothing written")
+    }
+
+    @Test func freeFormSettingsTakeAnyKey() throws {
+        try #"{"anything": 1, "else": [true]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let tree = try SettingsFile<JSON>(path: path, default: ["anything": 0], onChange: nil)
+        #expect(tree.value == ["anything": 1, "else": [true]])
+        try tree.change(["more": "yes"])
+        let map = try SettingsFile<[String: JSON]>(path: path, default: [:], onChange: nil)
+        #expect(map.value["more"] == "yes")
+    }
+
+    @Test func aHooksRefusalOfTheHostsChangeNamesItsField() throws {
+        let settings = try open { _, new in
+            if new.timeout <= 0 { throw CallError.invalidArgument("timeout", "must be positive") }
+            if new.name.isEmpty { throw CallError.invalidArgument("name", "key 'name' must not be empty") }
+        }
+        let refused = try #require(throws: CallError.self) { try settings.change(["timeout": 0]) }
+        #expect(refused == CallError(.invalidArgument, "\(path): key 'timeout': must be positive", field: "timeout"))
+        let quoted = try #require(throws: CallError.self) { try settings.change(["name": ""]) }
+        #expect(quoted.message == "key 'name' must not be empty", "a message that names the field already is kept")
+        #expect(settings.value == Settings())
+    }
+
     @Test func aStoredKeyOfTheWrongTypeNamesTheFileAndTheKeyWithoutRewordingTheValue() throws {
         // The value holds the word "argument": the message must show it as it is.
         try #"{"timeout": "an argument"}"#.write(toFile: path, atomically: true, encoding: .utf8)

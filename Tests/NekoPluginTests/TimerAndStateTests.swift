@@ -87,7 +87,7 @@ import Testing
         let old = try host.instance(of: Ticker.self)
         old.plugin.shared.withLock { $0 = .init(ticks: 5, note: "café ☕") }
         let saved = try #require(try old.saveState())
-        #expect(try JSON.parse(saved) == ["ticks": 5, "note": "café ☕"])
+        #expect(try JSON.parse(saved) == ["state_version": 1, "state": ["ticks": 5, "note": "café ☕"]])
         let new = try host.instance(of: Ticker.self)
         try saved.withUnsafeBytes { try new.restoreState($0) }
         #expect(new.plugin.shared.withLock { $0 } == .init(ticks: 5, note: "café ☕"))
@@ -99,12 +99,33 @@ import Testing
             try Array(#"{"ticks": "five", "note": ""}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
         }
         #expect(undecodable.code == .invalidArgument)
-        #expect(undecodable.message.hasPrefix("the previous generation's state does not decode as State"))
+        #expect(undecodable.message.hasPrefix("plugin 'ticker': the state the running generation saved does not fit State (version 1): field 'ticks' must be an integer, got \"five\""))
+        #expect(undecodable.field == "ticks")
         let refused = try #require(throws: CallError.self) {
             try Array(#"{"ticks": -1, "note": ""}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
         }
         #expect(refused.message == "ticks cannot be negative: -1")
         #expect(new.plugin.shared.withLock { $0 } == .init(ticks: 0))
+    }
+
+    @Test func aStateSavedBeforeStateVersionsOrWithoutANewFieldStillRestores() throws {
+        let new = try host.instance(of: Ticker.self)
+        // A bare state (an SDK before state versions) is version 1; `note` was added since: its default.
+        try Array(#"{"ticks": 5}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
+        #expect(new.plugin.shared.withLock { $0 } == .init(ticks: 5, note: ""))
+        // A field the new build dropped is ignored.
+        try Array(#"{"state_version": 1, "state": {"ticks": 6, "note": "n", "gone": [1]}}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
+        #expect(new.plugin.shared.withLock { $0 } == .init(ticks: 6, note: "n"))
+        // Every field at fault at once, with its path; a newer version is refused.
+        let both = try #require(throws: CallError.self) {
+            try Array(#"{"ticks": "x", "note": 3}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
+        }
+        #expect(both.message.contains(#"field 'ticks' must be an integer, got "x"; field 'note' must be a string, got 3"#), "\(both.message)")
+        let newer = try #require(throws: CallError.self) {
+            try Array(#"{"state_version": 7, "state": {"ticks": 1}}"#.utf8).withUnsafeBytes { try new.restoreState($0) }
+        }
+        #expect(newer.message == "plugin 'ticker': the state the running generation saved is version 7 of State, newer than this build's 1: an older build cannot read it")
+        #expect(new.plugin.shared.withLock { $0 } == .init(ticks: 6, note: "n"), "a refused state changes nothing")
     }
 
     @Test func aPluginThatKeepsNoStateSavesNone() throws {

@@ -56,6 +56,8 @@ struct SchemaWalk {
     static let maximumHops = 64
 
     let nodes: UnsafeBufferPointer<SchemaRules>
+    /// What a field is called in messages: `argument` (an entry's), `key` (a settings file's), `field` (a state's).
+    var noun = "argument"
 
     /// Checks `value` against node `index`; returns whether it is valid.
     func check(_ value: JSON, _ index: Int, path: UnsafePointer<SchemaPathLink>?, depth: Int, hops: Int,
@@ -64,13 +66,13 @@ struct SchemaWalk {
         if rules.pointee.acceptsEverything { return true }
         if rules.pointee.rejectsEverything {
             let field = SchemaPathLink.render(path)
-            let message = "\(ArgumentError.subject(field)) \(field == nil ? "are" : "is") not allowed"
+            let message = "\(ArgumentError.subject(field, noun: noun)) \(field == nil ? "are" : "is") not allowed"
             found.append(violation(path, "false", expected: "nothing", value, message: message))
             return false
         }
         guard hops < Self.maximumHops, depth < Self.maximumDepth else {
             found.append(violation(path, "$ref", expected: "a value the schema can reach", value,
-                                   message: "\(ArgumentError.subject(SchemaPathLink.render(path))) is nested too deeply to check"))
+                                   message: "\(ArgumentError.subject(SchemaPathLink.render(path), noun: noun)) is nested too deeply to check"))
             return false
         }
         if let types = rules.pointee.types, !types.allows(value) {
@@ -204,7 +206,7 @@ struct SchemaWalk {
                 withUnsafePointer(to: SchemaPathLink(step: .key(key), parent: path)) { link in
                     let field = SchemaPathLink.render(link)
                     return JSONSchemaViolation(path: field, keyword: "required", expected: "a value", found: nil,
-                                               message: "missing required \(ArgumentError.subject(field, plural: false))")
+                                               message: "missing required \(ArgumentError.subject(field, plural: false, noun: noun))")
                 }
             }
             found.insert(contentsOf: missing, at: start)  // what is missing first, as a reader fixes it
@@ -230,12 +232,12 @@ struct SchemaWalk {
                     _ path: UnsafePointer<SchemaPathLink>?) -> JSONSchemaViolation {
         withUnsafePointer(to: SchemaPathLink(step: .key(key), parent: path)) { link in
             let field = SchemaPathLink.render(link)
-            var message = "unexpected \(ArgumentError.subject(field, plural: false))"
+            var message = "unexpected \(ArgumentError.subject(field, plural: false, noun: noun))"
             let known = rules.pointee.properties.map(\.key).filter { object in object != key }
             if let nearest = SchemaSpelling.nearest(to: key, among: known) {
                 message += " (did you mean '\(nearest)'?)"
             }
-            return JSONSchemaViolation(path: field, keyword: "additionalProperties", expected: "no such argument",
+            return JSONSchemaViolation(path: field, keyword: "additionalProperties", expected: "no such \(noun)",
                                        found: ArgumentError.describe(value), message: message)
         }
     }
@@ -291,7 +293,7 @@ struct SchemaWalk {
         let field = SchemaPathLink.render(path)
         let shown = ArgumentError.describe(value)
         return JSONSchemaViolation(path: field, keyword: keyword, expected: expected, found: shown,
-                                   message: "\(ArgumentError.subject(field)) must be \(expected), got \(shown)")
+                                   message: "\(ArgumentError.subject(field, noun: noun)) must be \(expected), got \(shown)")
     }
 
     /// `argument 'p' must have at least 2 items, got 1`.
@@ -300,6 +302,6 @@ struct SchemaWalk {
         let field = SchemaPathLink.render(path)
         let expected = "\(relation) \(limit) \(unit)\(limit == 1 ? "" : "s")\(suffix)"
         return JSONSchemaViolation(path: field, keyword: keyword, expected: expected, found: "\(actual)",
-                                   message: "\(ArgumentError.subject(field)) must \(verb) \(expected), got \(actual)")
+                                   message: "\(ArgumentError.subject(field, noun: noun)) must \(verb) \(expected), got \(actual)")
     }
 }

@@ -53,10 +53,12 @@ public struct JSONSchemaValidator: Sendable {
     /// Each violation has its field's path (`items[2].id`, `nil` for the value
     /// as a whole), what was expected, what was found, and a message such as
     /// `argument 'age' must be an integer >= 0, got -3`.
-    public func violations(of value: JSON) -> [JSONSchemaViolation] {
+    /// - Parameter noun: what messages call a field, eg `"key"` for a
+    ///   settings file (`missing required key 'timeout'`); `"argument"` by default.
+    public func violations(of value: JSON, naming noun: String = "argument") -> [JSONSchemaViolation] {
         var found: [JSONSchemaViolation] = []
         program.nodes.withUnsafeBufferPointer { nodes in
-            let walk = SchemaWalk(nodes: nodes)
+            let walk = SchemaWalk(nodes: nodes, noun: noun)
             _ = walk.check(value, 0, path: nil, depth: 0, hops: 0, into: &found)
         }
         return found

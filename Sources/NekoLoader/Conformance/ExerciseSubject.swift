@@ -4,7 +4,7 @@ import NekoCore
 
 /// The plugin a conformance run exercises: its folder, and fresh hosts that
 /// run it in a worker process (so a crash is a finding, never the checker's
-/// end). It runs a copy of the folder; the plugins it depends on are found
+/// end). It runs a copy of what the plugin needs (`PluginFiles`); the plugins it depends on are found
 /// beside the original, and loaded first.
 /// Every check gets a host of its own: a crash or a broken instance in
 /// one check does not spill into the next.
@@ -30,7 +30,13 @@ package struct ExerciseSubject: Sendable {
         let copy = "\(copyRoot)/\((folder as NSString).standardizingPath.split(separator: "/").last.map(String.init) ?? "plugin")"
         do {
             try FileManager.default.createDirectory(atPath: copyRoot, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: folder, toPath: copy)
+            if let manifest = try? PluginManifest.load(folder: folder) {
+                try PluginFiles.copy(manifest, to: copy)  // what the plugin needs, not its build folders or data
+            } else {
+                try FileManager.default.copyItem(atPath: folder, toPath: copy)  // a manifest the checks report on
+            }
+        } catch let error as LoadFailure {
+            throw LoadFailure(.manifest, "\(folder): cannot copy the plugin folder to exercise it: \(error.message)")
         } catch {
             throw LoadFailure(.manifest, "\(folder): cannot copy the plugin folder to exercise it: \(error)")
         }

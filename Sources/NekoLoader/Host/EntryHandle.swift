@@ -42,7 +42,9 @@ public struct EntryHandle: Sendable {
 
     /// Why the host refuses `arguments` before the plugin sees them, or nil:
     /// only for an entry that asks the host to check them
-    /// (`NEKO_ENTRY_VALIDATE_ARGS`), with every failing field.
+    /// (`NEKO_ENTRY_VALIDATE_ARGS`), with every failing field. The message is
+    /// the Swift SDK's for the same violations, word for word
+    /// (`missing required argument 'name'; unexpected argument 'nmae' (did you mean 'name'?)`).
     func refusal(of arguments: UnsafeRawBufferPointer) -> CallError? {
         guard let validator else { return nil }
         do throws(ArgumentError) {
@@ -51,7 +53,7 @@ public struct EntryHandle: Sendable {
             try validator.validate(value)
             return nil
         } catch {
-            return CallError(.invalidArgument, "\(plugin):\(info.id): \(error.message)", field: error.field)
+            return CallError(.invalidArgument, error.message, field: error.field)
         }
     }
 

@@ -1,7 +1,7 @@
 import TOMLKit
 
 /// The readers of `plugin.toml`'s own (non-N.E.K.O-only) fields: `[plugin].dependencies`,
-/// `previous_ids`, `[plugin.author]`, `[plugin_runtime]`.
+/// `assets`, `previous_ids`, `[plugin.author]`, `[plugin_runtime]`.
 extension PluginManifest {
     static func readDependencies(_ plugin: TOMLDocument.Table, id: String) throws(LoadFailure) -> [String] {
         guard let array = try plugin.optional("dependencies", "an array of plugin ids like [\"other_plugin\"]", { $0.array }) else {
@@ -25,6 +25,23 @@ extension PluginManifest {
             ids.append(dependency)
         }
         return ids
+    }
+
+    /// `[plugin].assets`: paths inside the plugin folder (no leading '/', no
+    /// '..'); one that does not exist is a warning.
+    static func readAssets(_ plugin: TOMLDocument.Table, folder: String, warnings: inout [String]) throws(LoadFailure) -> [String] {
+        let assets = try plugin.strings("assets", "an array of paths inside the plugin folder, eg [\"templates\", \"model.bin\"]") ?? []
+        for (index, asset) in assets.enumerated() {
+            let field = plugin.field("assets") + "[\(index)] = \(TOMLDocument.quoted(asset))"
+            let parts = asset.split(separator: "/", omittingEmptySubsequences: false)
+            guard !asset.isEmpty, !asset.hasPrefix("/"), !parts.contains(".."), !asset.contains("\0") else {
+                throw plugin.failure("\(field): expected a path inside the plugin folder, eg \"templates\" (no leading '/' or '..')")
+            }
+            if case .missing = Discovery.FileStatus.of(Discovery.join(folder, asset)) {
+                warnings.append("\(plugin.file): \(field): no such file or folder in \(folder)")
+            }
+        }
+        return assets
     }
 
     static func readPreviousIDs(_ plugin: TOMLDocument.Table, id: String) throws(LoadFailure) -> [String] {

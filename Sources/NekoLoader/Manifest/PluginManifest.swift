@@ -121,6 +121,11 @@ public struct PluginManifest: Sendable {
     public let library: String
     /// `[plugin].dependencies`: ids of the plugins to load first, in declared order (default none).
     public let dependencies: [String]
+    /// `[plugin].assets`: files and folders inside ``folder`` that the plugin
+    /// reads at run time, eg `["templates", "model.bin"]` (default none).
+    /// `nekoctl load PATH` copies them with the manifest, the library and
+    /// `config.json` (``PluginFiles``), and nothing else.
+    public internal(set) var assets: [String] = []
     /// `[plugin.author]`.
     public let author: Author
     /// `[plugin_runtime]`.
@@ -245,6 +250,7 @@ public struct PluginManifest: Sendable {
             id: id, name: name, version: version, description: description, abi: abi, library: library,
             dependencies: dependencies, author: author, runtime: runtime, config: config,
             folder: folder, manifestPath: file, libraryPath: libraryPath)
+        manifest.assets = try readAssets(plugin, folder: folder, warnings: &warnings)
         manifest.shortDescription = try plugin.optional("short_description", "a string") { $0.string } ?? ""
         manifest.keywords = try plugin.strings("keywords", "an array of strings like [\"weather\"]") ?? []
         manifest.packageType = try plugin.choice("type", PackageType.allCases.map(\.rawValue)).flatMap { PackageType(rawValue: $0) } ?? .plugin
@@ -294,7 +300,7 @@ public struct PluginManifest: Sendable {
     // MARK: - Fields
 
     static let pluginKeys = [
-        "id", "name", "version", "description", "abi", "library", "dependencies", "author",
+        "id", "name", "version", "description", "abi", "library", "dependencies", "author", "assets",
         // N.E.K.O's
         "short_description", "keywords", "type", "previous_ids", "entry", "sdk", "dependency",
         "store", "database", "i18n", "ui", "safety", "passive", "host", "config_profiles",

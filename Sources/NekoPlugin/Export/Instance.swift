@@ -102,24 +102,12 @@ final class Instance<P: Plugin>: AnyInstance, @unchecked Sendable {
 
     override func saveState() throws -> [UInt8]? {
         guard let stateful = plugin as? any StatefulPlugin else { return nil }
-        return try Self.encode(stateful)
+        return try StateHandover.save(stateful)
     }
 
     override func restoreState(_ bytes: UnsafeRawBufferPointer) throws {
         guard let stateful = plugin as? any StatefulPlugin else { return }
-        try Self.decode(bytes, into: stateful)
-    }
-
-    private static func encode<S: StatefulPlugin>(_ plugin: S) throws -> [UInt8] {
-        try NekoJSONEncoder().encode(plugin.saveState())
-    }
-
-    private static func decode<S: StatefulPlugin>(_ bytes: UnsafeRawBufferPointer, into plugin: S) throws {
-        let state: S.State
-        do { state = try NekoJSONDecoder().decode(S.State.self, from: bytes) } catch {
-            throw CallError(.invalidArgument, "the previous generation's state does not decode as \(S.State.self): \(error)")
-        }
-        try plugin.restoreState(state)
+        try StateHandover.restore(bytes, into: stateful, pluginID: context.pluginID)
     }
 
     override var settings: (any SettingsStore)? {
