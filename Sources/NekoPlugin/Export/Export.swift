@@ -14,9 +14,14 @@ public typealias Descriptor = UnsafePointer<neko_plugin>?
 /// Exports plugin type `P`: call it from the one C symbol a plugin exports.
 ///
 /// ```swift
-/// @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self, host) }
+/// @c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 /// ```
 /// The descriptor is built once and lives as long as the library.
+public func export<P: Plugin>(_ type: P.Type) -> Descriptor {
+    Exported.descriptor(for: P.self)
+}
+
+/// Exports plugin type `P`; `host` is not needed (the same as ``export(_:)``).
 public func export<P: Plugin>(_ type: P.Type, _ host: HostInfo) -> Descriptor {
     Exported.descriptor(for: P.self)
 }
@@ -119,7 +124,8 @@ package enum Exported {
         descriptor.initialize(to: neko_plugin(
             struct_size: UInt32(MemoryLayout<neko_plugin>.size),
             abi: BuildStamp.abi,
-            plugin_id: permanent(P.id),
+            // NULL unless the type declares an id: the manifest's id stands (docs/ABI.md).
+            plugin_id: P.id.isEmpty ? nil : permanent(P.id),
             plugin_version: P.version.map(permanent),
             swift_version: permanent(BuildStamp.swiftCompiler),
             sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion)"),
