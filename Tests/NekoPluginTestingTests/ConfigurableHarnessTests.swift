@@ -12,7 +12,7 @@ import Testing
 
     @Test func theDefaultsHoldWithoutAFile() async throws {
         let harness = try PluginHarness(Configurable.self, manifest: manifest)
-        #expect(try await harness.call("get_settings", as: Configurable.Settings.self) == Configurable.Settings(timeout: 30))
+        #expect(try await harness.call("get_settings", as: Configurable.Settings.self).timeout == 30)
         #expect(try harness.settings() == ["timeout": 30])
     }
 
@@ -24,7 +24,6 @@ import Testing
         #expect(try harness.settings() == ["timeout": 60])
         let saved = try Data(contentsOf: harness.folder.appending(path: "config.json"))
         #expect(try JSON.parse(Array(saved)) == ["timeout": 60])
-        #expect(harness.logs.contains(LogLine(.info, "timeout changes from 5 to 60")))
 
         #expect(throws: CallError.self) { try harness.changeSettings(["timeout": 0]) }
         let refused = await #expect(throws: CallError.self) { try await harness.call("set_settings", ["timeout": -1] as JSON, as: JSON.self) }

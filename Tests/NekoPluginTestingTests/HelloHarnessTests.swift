@@ -3,6 +3,12 @@ import NekoPlugin
 import NekoPluginTesting
 import Testing
 
+/// A plugin that declares its id, which the manifest must then repeat.
+struct Pinned: Plugin {
+    static let id = "pinned"
+    static let entries: [Entry<Pinned>] = []
+}
+
 /// The hello example in the harness: typed and raw calls, errors as a host
 /// answers them, the config, emits, logs, progress, the call's context, and
 /// calls to other plugins answered by stubs.
@@ -111,8 +117,9 @@ import Testing
     }
 
     @Test func aManifestThatDisagreesWithTheLibraryIsRefusedAsAHostRefusesIt() throws {
-        let wrongID = #expect(throws: HarnessLoadError.self) { try PluginHarness(Hello.self, manifest: HarnessManifest(id: "helo", version: "1.0.0")) }
-        #expect(wrongID == HarnessLoadError(phase: "register", "the library says it is plugin 'hello', the manifest says 'helo'"))
+        let wrongID = #expect(throws: HarnessLoadError.self) { try PluginHarness(Pinned.self, manifest: HarnessManifest(id: "pined")) }
+        #expect(wrongID == HarnessLoadError(phase: "register", "the library says it is plugin 'pinned', the manifest says 'pined'"))
+        #expect(try PluginHarness(Pinned.self, manifest: HarnessManifest(id: "pinned")).manifest.id == "pinned")
         let stale = #expect(throws: HarnessLoadError.self) { try PluginHarness(Hello.self, manifest: HarnessManifest(id: "hello", version: "2.0.0")) }
         #expect(stale?.phase == "register")
         #expect(stale?.message.contains("stale build") == true)

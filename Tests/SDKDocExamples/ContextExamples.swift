@@ -6,24 +6,22 @@ import Testing
 // docs/SDK.md, "The context", "Settings" and "Storage".
 
 final class Weather: Plugin {
-    static let id = "weather"
-
     static let entries: [Entry<Weather>] = [
         Entry("forecast", description: "The forecast for `city`.", Weather.forecast),
         Entry("remember", description: "Keeps the last city.", Weather.remember),
     ]
 
-    struct Units: Codable, Sendable {
+    struct Units: Codable {
         var metric: Bool
         var decimals: Int
     }
 
-    struct Settings: Codable, Sendable {
+    struct Settings: Codable {
         var timeout = 30
     }
 
-    struct City: Codable, Sendable { var city: String }
-    struct Forecast: Codable, Sendable { var city: String; var celsius: Double }
+    struct City: Codable { var city: String }
+    struct Forecast: Codable { var city: String; var celsius: Double }
 
     private let context: PluginContext
     private let units: Units

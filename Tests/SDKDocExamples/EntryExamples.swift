@@ -1,12 +1,10 @@
 import NekoPlugin
 import NekoPluginTesting
-import Synchronization
 import Testing
 
 // docs/SDK.md, "The plugin type", "Entries" and "Errors".
 
 final class Notes: Plugin {
-    static let id = "notes"
     static let version: String? = "1.2.0"
 
     static let entries: [Entry<Notes>] = [
@@ -19,10 +17,10 @@ final class Notes: Plugin {
               resultSchema: #"{"type": "boolean"}"#, Notes.tag),
     ]
 
-    struct Note: Codable, Sendable { var text: String }
-    struct Page: Codable, Sendable { var url: String }
-    struct Tag: Codable, Sendable { var tag: String }
-    struct Nothing: Codable, Sendable {}
+    struct Note: Codable { var text: String }
+    struct Page: Codable { var url: String }
+    struct Tag: Codable { var tag: String }
+    struct Nothing: Codable {}
 
     private let notes = Mutex<[String]>([])
     private let context: PluginContext

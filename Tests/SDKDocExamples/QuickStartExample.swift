@@ -4,24 +4,20 @@ import Testing
 
 // docs/SDK.md, "A plugin in one file" and "Testing a plugin".
 
-final class Greeter: Plugin {
-    static let id = "greeter"
-
-    static let entries: [Entry<Greeter>] = [
+struct Greeter: Plugin {
+    static let entries = [
         Entry("greet", description: "Greets `name`.", Greeter.greet),
     ]
 
-    struct Who: Codable, Sendable { var name: String }
-    struct Greeting: Codable, Sendable { var greeting: String }
-
-    init(context: PluginContext) throws {}
+    struct Who: Codable { var name: String }
+    struct Greeting: Codable { var greeting: String }
 
     func greet(_ who: Who) -> Greeting {
         Greeting(greeting: "Hello, \(who.name)!")
     }
 }
 
-@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self, host) }
+@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 
 @Suite struct QuickStartExample {
     @Test func greeterGreets() async throws {

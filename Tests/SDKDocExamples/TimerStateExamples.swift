@@ -1,13 +1,10 @@
 import NekoPlugin
 import NekoPluginTesting
-import Synchronization
 import Testing
 
 // docs/SDK.md, "Calls: context, progress, deadlines", "Timers" and "State across a reload".
 
 final class Monitor: Plugin {
-    static let id = "monitor"
-
     static let entries: [Entry<Monitor>] = [
         Entry("crawl", description: "Crawls `pages` pages.", Monitor.crawl),
         Entry("beats", description: "How many heartbeats.", Monitor.beats),
@@ -18,10 +15,9 @@ final class Monitor: Plugin {
         IntervalTimer("cleanup", every: .seconds(60), autoStart: false, Monitor.cleanup),
     ]
 
-    struct Site: Codable, Sendable { var pages: Int }
+    struct Site: Codable { var pages: Int }
 
     let shared = Mutex(State())
-    init(context: PluginContext) throws {}
 
     func crawl(_ site: Site) async throws -> Int {
         let context = CallContext.current
@@ -49,7 +45,7 @@ final class Monitor: Plugin {
 }
 
 extension Monitor: StatefulPlugin {
-    struct State: Codable, Sendable {
+    struct State: Codable {
         var beats = 0
         var cleanups = 0
     }
