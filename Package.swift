@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "NekoLoader", targets: ["NekoLoader"]),
         .library(name: "NekoPlugin", targets: ["NekoPlugin"]),
+        .library(name: "NekoPluginTesting", targets: ["NekoPluginTesting"]),
         .executable(name: "nekoctl", targets: ["nekoctl"]),
         .executable(name: "neko-worker", targets: ["neko-worker"]),
     ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) }
@@ -35,6 +36,10 @@ let package = Package(
         // The plugin-side SDK.
         .target(name: "NekoPlugin", dependencies: [
             "NekoABI", "NekoCore", "NekoSQLite", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The SDK's test harness: hosts a plugin inside a unit test, through its C descriptor.
+        .target(name: "NekoPluginTesting", dependencies: [
+            "NekoPlugin", "NekoABI", "NekoCore", .product(name: "Logging", package: "swift-log"),
         ]),
         // The frames a host and a plugin's worker process exchange.
         .target(name: "NekoWire", dependencies: ["NekoABI", "NekoCore"]),
@@ -58,6 +63,17 @@ let package = Package(
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),
         .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin", "NekoTestSupport"]),
+        // The harness, tried on the example plugins, linked into the test. Each example
+        // defines the one C symbol a plugin exports; the harness never calls it by name,
+        // so the linker may keep any one of them.
+        .testTarget(
+            name: "NekoPluginTestingTests",
+            dependencies: ["NekoPluginTesting"] + ["hello", "thread_safe", "configurable", "persistent"].map { .target(name: "Example_\($0)") },
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        // docs/SDK.md's examples, compiled (and run) here; a test checks that each swift block of the guide is in these files.
+        .testTarget(
+            name: "SDKDocTests", dependencies: ["NekoPlugin", "NekoPluginTesting"], path: "Tests/SDKDocExamples",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "NekoLoaderTests", dependencies: [
             "NekoLoader", "NekoServe", "NekoCore", "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

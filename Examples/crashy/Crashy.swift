@@ -9,7 +9,6 @@ import Synchronization
 /// own worker process; the caller gets `plugin_crashed` naming the signal,
 /// the host restarts the worker, and every other plugin keeps serving.
 final class Crashy: Plugin {
-    static let id = "crashy"
     static let version: String? = "1.0.0"
 
     static let entries: [Entry<Crashy>] = [
@@ -23,18 +22,16 @@ final class Crashy: Plugin {
         Entry("nap", description: "Waits `ms` milliseconds (an async entry), then answers; reports progress 0 of `ms` as it starts.", hints: [.readOnly, .idempotent], Crashy.nap),
     ]
 
-    struct Pause: Codable, Sendable {
+    struct Pause: Codable {
         var ms: Int
     }
 
-    struct Identity: Codable, Sendable {
+    struct Identity: Codable {
         var pid: Int32
         var calls: Int
     }
 
     private let calls = Mutex(0)
-
-    init(context: PluginContext) throws {}
 
     func pid() -> Identity {
         Identity(pid: getpid(), calls: calls.withLock { $0 += 1; return $0 })
@@ -75,4 +72,4 @@ final class Crashy: Plugin {
     }
 }
 
-@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Crashy.self, host) }
+@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Crashy.self) }

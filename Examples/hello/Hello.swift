@@ -3,7 +3,6 @@ import Synchronization
 
 /// The example plugin: one entry of each kind the SDK offers.
 final class Hello: Plugin {
-    static let id = "hello"
     static let version: String? = "1.0.0"
 
     static let entries: [Entry<Hello>] = [
@@ -27,30 +26,30 @@ final class Hello: Plugin {
               hints: [.readOnly, .idempotent], Hello.callContext),
     ]
 
-    struct Who: Codable, Sendable {
+    struct Who: Codable {
         var name: String
         var excited: Bool?
     }
 
-    struct Greeting: Codable, Sendable {
+    struct Greeting: Codable {
         var greeting: String
     }
 
-    struct Words: Codable, Sendable {
+    struct Words: Codable {
         var word = "Hello"
         var punctuation = "!"
     }
 
-    struct Operands: Codable, Sendable {
+    struct Operands: Codable {
         var a: Double
         var b: Double
     }
 
-    struct Pause: Codable, Sendable {
+    struct Pause: Codable {
         var ms: Int
     }
 
-    struct Problem: Codable, Sendable {
+    struct Problem: Codable {
         var message: String?
     }
 
@@ -95,12 +94,12 @@ final class Hello: Plugin {
         try await context.call("cgreet", "greet", ["name": who.name], as: Greeting.self)
     }
 
-    struct Pair: Codable, Sendable {
+    struct Pair: Codable {
         var key: String
         var value: String
     }
 
-    struct Saved: Codable, Sendable {
+    struct Saved: Codable {
         var saved = true
     }
 
@@ -116,7 +115,7 @@ final class Hello: Plugin {
         true
     }
 
-    struct Forward: Codable, Sendable {
+    struct Forward: Codable {
         var plugin: String
         var entry: String
         var arguments: JSON?
@@ -130,7 +129,7 @@ final class Hello: Plugin {
         return bytes.isEmpty ? .null : try JSON.parse(bytes)
     }
 
-    struct Count: Codable, Sendable {
+    struct Count: Codable {
         var to: Int
     }
 
@@ -146,7 +145,7 @@ final class Hello: Plugin {
         return ["counted": count.to]
     }
 
-    struct Context: Codable, Sendable {
+    struct Context: Codable {
         /// The calling plugin's id, or nil for a client.
         var caller: String?
         /// 1 for a client's call; nil from a 1.0 host.
@@ -167,4 +166,4 @@ final class Hello: Plugin {
     }
 }
 
-@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Hello.self, host) }
+@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Hello.self) }

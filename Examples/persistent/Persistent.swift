@@ -1,27 +1,19 @@
 import NekoPlugin
 
 /// The seed's `save`, with `get` and `list`: one table in the plugin's own
-/// database, bound parameters only.
-final class Persistent: Plugin {
-    static let id = "persistent"
-
-    static let entries: [Entry<Persistent>] = [
+/// database (`data.db` beside plugin.toml), bound parameters only.
+struct Persistent: Plugin {
+    static let entries = [
         Entry("save", description: "Saves `value` under `key` (replacing it).", hints: [.destructive, .idempotent], Persistent.save),
         Entry("get", description: "The record saved under `key`.", hints: [.readOnly, .idempotent], Persistent.get),
         Entry("list", description: "Every record, by key.", hints: [.readOnly, .idempotent], Persistent.list),
     ]
-
-    struct Record: Codable, Sendable {
-        var key: String
-        var value: String
-        var created_at: String?
+    struct Record: Codable {
+        var key, value: String, created_at: String?
+        init(_ row: Row) { (key, value, created_at) = (row.string("key") ?? "", row.string("value") ?? "", row.string("created_at")) }
     }
-
-    struct Key: Codable, Sendable {
-        var key: String
-    }
-
-    private let database: Database
+    struct Key: Decodable { var key: String }
+    let database: Database
 
     init(context: PluginContext) throws {
         database = try context.database()
@@ -41,16 +33,14 @@ final class Persistent: Plugin {
     }
 
     func get(_ key: Key) throws -> Record {
-        guard let row = try database.query("SELECT key, value, created_at FROM records WHERE key = ?", .text(key.key)).first else {
-            throw CallError.notFound("no record with key '\(key.key)'")
-        }
-        return Record(key: row.string("key") ?? "", value: row.string("value") ?? "", created_at: row.string("created_at"))
+        let rows = try database.query("SELECT key, value, created_at FROM records WHERE key = ?", .text(key.key))
+        guard let row = rows.first else { throw CallError.notFound("no record with key '\(key.key)'") }
+        return Record(row)
     }
 
     func list() throws -> [String: [Record]] {
-        let rows = try database.query("SELECT key, value, created_at FROM records ORDER BY key")
-        return ["records": rows.map { Record(key: $0.string("key") ?? "", value: $0.string("value") ?? "", created_at: $0.string("created_at")) }]
+        ["records": try database.query("SELECT key, value, created_at FROM records ORDER BY key").map(Record.init)]
     }
 }
 
-@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Persistent.self, host) }
+@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Persistent.self) }

@@ -6,7 +6,7 @@ import NekoCore
 /// The schema (derived from `Arguments`, or declared) is compiled once, when
 /// the entry is made. Each call parses the bytes, checks the tree against it
 /// (every failing field is reported at once), then decodes the tree.
-@usableFromInline struct ArgumentReader<Arguments: Decodable>: Sendable {
+@usableFromInline struct ArgumentReader<Arguments: Decodable & SendableMetatype>: Sendable {
     /// The schema shown to callers.
     @usableFromInline let schema: JSON
     /// The compiled schema; `nil` only when it did not compile (then `problem` says why).
@@ -39,7 +39,7 @@ import NekoCore
     /// Reads the arguments; an empty buffer reads as `{}`.
     /// - Throws: a `CallError` with code `invalid_argument` whose `field` is
     ///   the first failing field and whose message lists every one.
-    @usableFromInline func read(_ bytes: UnsafeRawBufferPointer) throws(CallError) -> Arguments {
+    @usableFromInline func read(_ bytes: UnsafeRawBufferPointer) throws(CallError) -> sending Arguments {
         do {
             let tree = bytes.isEmpty ? JSON.object([:]) : try JSON.parse(bytes)
             if let validator {

@@ -90,7 +90,7 @@ extension Entry {
     ///   - timeout: the entry's own deadline.
     ///   - body: the method, eg `Greeter.greet`. ``CallContext/current`` is its call's context.
     @inlinable
-    public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
+    public init<Arguments: Decodable & SendableMetatype, Result: Encodable & SendableMetatype>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
         resultSchema: String? = nil, unknownKeys: UnknownKeys = .refused, hints: EntryHints = [], timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> (Arguments) throws -> Result
@@ -115,7 +115,7 @@ extension Entry {
     /// validated before the task starts; a canceled call sees
     /// `Task.isCancelled` and `CancellationError`.
     @inlinable
-    public init<Arguments: Decodable & Sendable, Result: Encodable & Sendable>(
+    public init<Arguments: Decodable & SendableMetatype, Result: Encodable & SendableMetatype>(
         _ id: String, name: String? = nil, description: String = "", schema: String? = nil,
         resultSchema: String? = nil, unknownKeys: UnknownKeys = .refused, hints: EntryHints = [], timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> (Arguments) async throws -> Result
@@ -142,7 +142,7 @@ extension Entry {
     /// An entry with no arguments that returns `Result`, synchronously. Any
     /// argument key is refused, unless `unknownKeys` is `.ignored`.
     @inlinable
-    public init<Result: Encodable & Sendable>(
+    public init<Result: Encodable & SendableMetatype>(
         _ id: String, name: String? = nil, description: String = "", resultSchema: String? = nil,
         unknownKeys: UnknownKeys = .refused, hints: EntryHints = [], timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> () throws -> Result
@@ -156,7 +156,7 @@ extension Entry {
 
     /// An entry with no arguments that returns `Result`, asynchronously.
     @inlinable
-    public init<Result: Encodable & Sendable>(
+    public init<Result: Encodable & SendableMetatype>(
         _ id: String, name: String? = nil, description: String = "", resultSchema: String? = nil,
         unknownKeys: UnknownKeys = .refused, hints: EntryHints = [], timeout: Duration? = nil,
         _ body: @escaping @Sendable (P) -> () async throws -> Result

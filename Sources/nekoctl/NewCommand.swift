@@ -6,8 +6,8 @@ import NekoServe
 /// `nekoctl new NAME`: scaffolds a plugin folder from `PluginTemplates/`.
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Scaffold a plugin in <dir>/<name>: plugin.toml, sources, a Makefile and a README.",
-        discussion: "Then run 'make' in the new folder: it builds lib<name>.so beside plugin.toml.")
+        abstract: "Scaffold a plugin in <dir>/<name>: plugin.toml, sources, tests (Swift), a Makefile and a README.",
+        discussion: "Then run 'make' in the new folder: it builds lib<name>.so beside plugin.toml. In a Swift plugin, 'make test' runs its unit tests (Tests/, with NekoPluginTesting).")
 
     enum Language: String, ExpressibleByArgument, CaseIterable {
         case swift, c

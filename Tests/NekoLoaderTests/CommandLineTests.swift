@@ -156,5 +156,10 @@ import Testing
         #expect(try JSON.parse(call.stdout) == ["greeting": "Hello, Ada!"])
         let count = try nekoctl("call", "tiny-swift", "count")
         #expect(try JSON.parse(count.stdout) == ["greeted": 0], "each nekoctl call is a fresh host")
+        // Its own tests pass as scaffolded (NekoPluginTesting hosts it inside the test),
+        // built on the debug build above: one more build, of the test target alone.
+        let test = try Shell.run("/usr/bin/env", ["make", "-C", folder, "test"])
+        #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+        #expect((test.stdout + test.stderr).contains("helloGreetsByNameAndCounts"), "the scaffold's tests ran: \(test.stdout)")
     }
 }

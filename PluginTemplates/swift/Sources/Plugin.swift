@@ -1,30 +1,28 @@
 import NekoPlugin
-import Synchronization
 
 /// The plugin: the host makes one instance and calls its entries, often
-/// from several threads at once, hence `Sendable` and the `Mutex`.
+/// from several threads at once, hence `Sendable` and the `Mutex`. Its id
+/// is the one in plugin.toml.
 final class __TYPE__: Plugin {
-    static let id = "__ID__"
-
-    static let entries: [Entry<__TYPE__>] = [
+    static let entries = [
         Entry("hello", description: "Greets `name`.", __TYPE__.hello),
         Entry("count", description: "How many greetings so far.", __TYPE__.count),
     ]
 
     /// The `[greeting]` table of plugin.toml.
-    struct GreetingConfig: Codable, Sendable {
+    struct GreetingConfig: Decodable {
         var word = "Hello"
     }
 
-    struct Who: Codable, Sendable {
+    struct Who: Decodable {
         var name: String
     }
 
-    struct Greeting: Codable, Sendable {
+    struct Greeting: Encodable {
         var greeting: String
     }
 
-    struct Count: Codable, Sendable {
+    struct Count: Encodable {
         var greeted: Int
     }
 
@@ -48,4 +46,4 @@ final class __TYPE__: Plugin {
     }
 }
 
-@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(__TYPE__.self, host) }
+@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(__TYPE__.self) }

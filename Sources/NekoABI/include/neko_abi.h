@@ -383,7 +383,9 @@ typedef struct neko_sink {
 typedef struct neko_plugin {
     uint32_t struct_size;            /* sizeof(neko_plugin) */
     neko_abi_version abi;            /* NEKO_ABI_VERSION_MAJOR/MINOR the plugin was built with */
-    const char *plugin_id;           /* must equal `[plugin].id` of the manifest, eg "hello" */
+    const char *plugin_id;           /* eg "hello"; must equal `[plugin].id` of the manifest.
+                                        NULL: the manifest's id stands (a host older
+                                        than this rule refuses NULL: docs/ABI.md). */
     const char *plugin_version;      /* eg "1.2.0"; NULL: the manifest's stands. A host refuses a
                                         library whose version differs from its manifest's. */
     /* The Swift compiler that built the plugin, eg "6.3.1", or NULL for a

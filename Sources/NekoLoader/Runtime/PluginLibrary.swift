@@ -83,8 +83,8 @@ struct PluginLibrary: @unchecked Sendable {
         if let swiftVersion, swiftVersion != BuildStamp.swiftCompiler {
             throw LoadFailure(.abi, "\(library): built by Swift \(swiftVersion), this host by Swift \(BuildStamp.swiftCompiler); Swift has no stable ABI on Linux: rebuild the plugin with Swift \(BuildStamp.swiftCompiler)")
         }
-        let id = descriptor.pointee.plugin_id.map { String(cString: $0) } ?? ""
-        guard id == manifest.id else {
+        // NULL: the manifest's id stands (a Swift plugin that declares no id).
+        if let id = descriptor.pointee.plugin_id.map({ String(cString: $0) }), id != manifest.id {
             throw LoadFailure(.register, "\(library): the library says it is plugin '\(id)', \(manifest.manifestPath) says '\(manifest.id)'")
         }
         if let version = descriptor.pointee.plugin_version.map({ String(cString: $0) }), version != manifest.version {

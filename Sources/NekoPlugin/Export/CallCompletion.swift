@@ -78,7 +78,7 @@ import NekoCore
     }
 
     /// Runs `body` as a task that `cancel` of this call can cancel.
-    @usableFromInline func runTask(_ body: @escaping @Sendable () async -> Void) {
+    @usableFromInline func runTask(_ body: sending @escaping () async -> Void) {
         tasks.start(call.pointee.call_id, body)
     }
 

@@ -25,7 +25,7 @@ final class CallTasks: Sendable {
     /// The call is registered before its task starts (the task may end
     /// before `startHere` returns); the token keeps a finished call
     /// from unregistering a later call with the same id.
-    func start(_ id: UInt64, _ body: @escaping @Sendable () async -> Void) {
+    func start(_ id: UInt64, _ body: sending @escaping () async -> Void) {
         let token = running.withLock { state in
             state.next &+= 1
             state.tasks[id] = (state.next, nil, false)

@@ -14,15 +14,20 @@ public typealias Descriptor = UnsafePointer<neko_plugin>?
 /// Exports plugin type `P`: call it from the one C symbol a plugin exports.
 ///
 /// ```swift
-/// @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self, host) }
+/// @c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 /// ```
 /// The descriptor is built once and lives as long as the library.
+public func export<P: Plugin>(_ type: P.Type) -> Descriptor {
+    Exported.descriptor(for: P.self)
+}
+
+/// Exports plugin type `P`; `host` is not needed (the same as ``export(_:)``).
 public func export<P: Plugin>(_ type: P.Type, _ host: HostInfo) -> Descriptor {
     Exported.descriptor(for: P.self)
 }
 
 /// The plugin type this library exports, and its descriptor, built on first use.
-enum Exported {
+package enum Exported {
     /// Makes instances of the exported type; the C thunks cannot capture `P`.
     private struct Factory: @unchecked Sendable {
         // The descriptor is immutable and lives as long as the library.
@@ -45,10 +50,51 @@ enum Exported {
     }
 
     static func makeInstance(_ host: HostTable) throws -> AnyInstance {
+        if let factory = hosted.withLock({ $0.bound[UInt(bitPattern: host.pointer)] }) {
+            return try factory.make(host)
+        }
         guard let factory = exported.withLock({ $0 }) else {
             throw CallError(.internal, "create was called before neko_plugin_register")
         }
         return try factory.make(host)
+    }
+
+    // MARK: - Hosts inside the process (NekoPluginTesting)
+
+    /// The plugin types hosted in this process without `neko_plugin_register`
+    /// (a test links several plugins, whose one exported symbol it cannot
+    /// call by name): each type's descriptor, and which type `create` makes
+    /// for a given host table.
+    private struct Hosted: @unchecked Sendable {  // descriptors are immutable and live for ever
+        var factories: [ObjectIdentifier: Factory] = [:]
+        /// By the address of the host's `neko_host` table.
+        var bound: [UInt: Factory] = [:]
+    }
+    private static let hosted = Mutex(Hosted())
+
+    /// The descriptor of `P`, built as `export` builds it (the same entries,
+    /// timers and C functions), for a host inside this process that binds
+    /// its table to `P` before it calls `create`.
+    package static func descriptor<P: Plugin>(hosting type: P.Type) -> UnsafePointer<neko_plugin> {
+        hosted.withLock { hosted in
+            if let factory = hosted.factories[ObjectIdentifier(P.self)] { return factory.descriptor }
+            let made = Factory(make: { try Instance<P>(host: $0) }, descriptor: build(P.self), type: ObjectIdentifier(P.self))
+            hosted.factories[made.type] = made
+            return made.descriptor
+        }
+    }
+
+    /// Makes `create` with the host table `host` make an instance of `P`,
+    /// until `unbind`. `descriptor(hosting:)` must have been called for `P`.
+    package static func bind<P: Plugin>(_ host: UnsafePointer<neko_host>, to type: P.Type) {
+        hosted.withLock { hosted in
+            hosted.bound[UInt(bitPattern: host)] = hosted.factories[ObjectIdentifier(P.self)]
+        }
+    }
+
+    /// Forgets the binding of `host` (the host frees its table).
+    package static func unbind(_ host: UnsafePointer<neko_host>) {
+        hosted.withLock { _ = $0.bound.removeValue(forKey: UInt(bitPattern: host)) }
     }
 
     /// Lays out the C descriptor. Everything is allocated once and never freed:
@@ -78,7 +124,8 @@ enum Exported {
         descriptor.initialize(to: neko_plugin(
             struct_size: UInt32(MemoryLayout<neko_plugin>.size),
             abi: BuildStamp.abi,
-            plugin_id: permanent(P.id),
+            // NULL unless the type declares an id: the manifest's id stands (docs/ABI.md).
+            plugin_id: P.id.isEmpty ? nil : permanent(P.id),
             plugin_version: P.version.map(permanent),
             swift_version: permanent(BuildStamp.swiftCompiler),
             sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion)"),
