@@ -31,7 +31,7 @@ struct Dev: AsyncParsableCommand {
 
     @OptionGroup var logging: LogOptionsGroup
 
-    @Option(help: ArgumentHelp("A Swift plugin's build configuration, debug or release (default: this nekoctl's, \(DevBuild.hostConfiguration)); the host refuses a plugin built otherwise.", valueName: "config"))
+    @Option(help: ArgumentHelp("A Swift plugin's build configuration, debug or release (default: this nekoctl's, \(DevBuild.hostConfiguration)): build it as the host was built.", valueName: "config"))
     var configuration: String?
 
     func validate() throws {
