@@ -133,8 +133,9 @@ struct DevLoop: Sendable {
         let keeps = serving.map { "generation \($0) keeps serving" } ?? "nothing serves yet"
         let built = build.run()
         guard built.succeeded else {
-            Terminal.out("build: FAILED in \(built.duration.millisecondsText); \(keeps)")
-            if !built.output.isEmpty { Terminal.out(built.output.hasSuffix("\n") ? String(built.output.dropLast()) : built.output) }
+            // One write: a reader sees the verdict and the compiler's errors together.
+            let output = built.output.hasSuffix("\n") ? String(built.output.dropLast()) : built.output
+            Terminal.out("build: FAILED in \(built.duration.millisecondsText); \(keeps)\(output.isEmpty ? "" : "\n" + output)")
             return serving
         }
         Terminal.out("build: ok in \(built.duration.millisecondsText)")

@@ -277,7 +277,7 @@ final class WatchLoop {
             if before?.manifest == now.manifest, host.runsCurrentLibrary(id) { return }
             switch host.reload(id) {
             case .success(let report):
-                core.record(WatchEvent(id: id, kind: .reloaded, message: "generation \(report.generation) in \(report.duration), \(report.stateBytes) bytes of state handed over"))
+                core.record(WatchEvent(id: id, kind: .reloaded, message: "generation \(report.generation) in \(report.duration.millisecondsText), \(report.stateBytes) bytes of state handed over"))
             case .failure(let failure):
                 core.record(WatchEvent(id: id, kind: .failed, message: "reload failed at \(failure.phase): \(failure.message); the running generation goes on", phase: failure.phase))
             }
