@@ -22,3 +22,18 @@ extension Duration {
         return max(0, Int(clamping: scaled &+ attoseconds / 1_000_000_000))
     }
 }
+
+extension Duration {
+    /// The duration in milliseconds for people, to the tenth below 100 ms,
+    /// eg "3.1 ms", "250 ms", "1.5 s" from 1 s up.
+    package var millisecondsText: String {
+        let milliseconds = Double(clampedNanoseconds) / 1_000_000
+        if milliseconds >= 1000 {
+            let tenths = Int64((milliseconds / 100).rounded())
+            return "\(tenths / 10).\(tenths % 10) s"
+        }
+        if milliseconds >= 100 { return "\(Int64(milliseconds.rounded())) ms" }
+        let tenths = Int64((milliseconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+}

@@ -45,13 +45,19 @@ struct Check: ParsableCommand {
         switch PluginCheck.run(folder: folder, strict: strict) {
         case .success(let check):
             for warning in check.warnings { Terminal.error("warning: \(warning)") }
-            let built = check.swiftVersion.map { "Swift \($0)" } ?? "C"
-            Terminal.out("ok: \(check.manifest.id) \(check.manifest.version): \(check.entries.count) entries (\(built), \(check.sdk), ABI \(check.manifest.abi))")
+            Terminal.out("ok: \(check.manifest.id) \(check.manifest.version): \(check.entries.count) entries (\(Self.builtWith(check)), ABI \(check.manifest.abi))")
             for entry in check.entries { Terminal.out("  \(entry.id)\(entry.isAsync ? " (async)" : "")") }
         case .failure(let failure):
             Terminal.error("error: \(failure.phase): \(failure.message)")
             throw ExitCode(1)
         }
+    }
+
+    /// What built the plugin, each word once: "Swift 6.3.1, NekoPlugin 0.1.0",
+    /// "C" (a descriptor whose SDK says "c"), or the SDK it names.
+    static func builtWith(_ check: PluginCheck) -> String {
+        if let swift = check.swiftVersion { return "Swift \(swift), \(check.sdk)" }
+        return check.sdk.lowercased() == "c" || check.sdk.isEmpty ? "C" : check.sdk
     }
 
     /// The folder `plugin` names: itself when it holds a plugin.toml, else the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Logging
 import NekoCore
 import NekoLoader
 import NekoServe
@@ -23,9 +24,15 @@ struct HostOptionsGroup: ParsableArguments {
         Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// A host over the roots, with logging set up.
-    func makeHost() -> PluginHost {
-        Terminal.bootstrapLogging(verbose: verbose)
+    /// A host over the roots, with logging set up: only errors (`-v`: what
+    /// the host does), or `logging`'s choice for a long-running host.
+    /// `hostLevel` bounds the host's own lines apart (`nekoctl dev`).
+    func makeHost(logging: LogOptionsGroup? = nil, hostLevel: Logger.Level? = nil) -> PluginHost {
+        if let logging {
+            Terminal.bootstrapLogging(level: logging.level(verbose: verbose), format: logging.format, hostLevel: hostLevel)
+        } else {
+            Terminal.bootstrapLogging(level: verbose ? .info : .error)
+        }
         var options = HostOptions(roots: resolvedRoots)
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
         options.isolateAll = isolate

@@ -7,7 +7,7 @@ import NekoCore
 struct Nekoctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nekoctl",
-        abstract: "Lists, describes, checks, calls and scaffolds Neko plugins.",
+        abstract: "Lists, describes, checks, calls, scaffolds and serves Neko plugins, and runs a plugin's edit-build-reload loop.",
         discussion: """
             Plugins are folders holding a plugin.toml and the library it names, under the plugin \
             roots: --dir DIR (repeatable), else $NEKO_PLUGIN_PATH (colon-separated), else ./plugins.
@@ -15,7 +15,7 @@ struct Nekoctl: AsyncParsableCommand {
         version: BuildStamp.nekoVersion,
         subcommands: [
             List.self, Info.self, Call.self, Settings.self, Check.self, New.self,
-            Serve.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
+            Serve.self, Dev.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
         ])
 
     /// Runs the command line. Exit codes: 0 success, 1 an error result or a

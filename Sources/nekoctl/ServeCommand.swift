@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Logging
 import NekoCore
 import NekoLoader
 import NekoServe
@@ -16,6 +17,8 @@ struct Serve: AsyncParsableCommand {
             Loads every plugin under the roots, then answers newline-delimited JSON requests on the \
             control socket (mode 0600, in a 0700 folder; only our own uid may connect). While it runs, \
             list, info, call and settings go to it, and status, load, unload and reload act on it. \
+            Logs loads, reloads, failures, crashes, restarts and the plugins' own lines to standard \
+            error (-q: only warnings and errors; -v: also each state change; --log-format json). \
             SIGINT or SIGTERM: stop accepting, let requests in progress finish (at most 5 s), shut the \
             plugins down, remove the socket file, exit 0.
             """)
@@ -24,40 +27,47 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptionsGroup
 
-    @Flag(help: "Watch the plugin roots: reload a plugin when its library is rebuilt, load new folders.")
+    @OptionGroup var logging: LogOptionsGroup
+
+    @Flag(help: "Watch every plugin folder (those under the roots and those added with 'load PATH'): reload a plugin when its library is rebuilt, load new folders.")
     var watch = false
+
+    func validate() throws {
+        if host.verbose && logging.quiet { throw ValidationError("-v and -q cannot go together") }
+    }
 
     func run() async throws {
         // A client that goes away mid-reply must not kill the host.
         signal(SIGPIPE, SIG_IGN)
-        let (stopRequests, signalSources) = Self.stopSignals()
+        let (stopRequests, signalSources) = StopSignals.make()
         defer { signalSources.forEach { $0.cancel() } }
         let path = server.path
-        let plugins = host.makeHost()
+        let plugins = host.makeHost(logging: logging)
+        let log = Logger(label: "nekoctl")
+        // Each failure is logged by the host as it happens (a warning).
         let report = plugins.loadAll()
-        for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
-        for (id, failure) in report.failed { Terminal.error("warning: \(id) did not load: \(failure)") }
+        for problem in plugins.rootProblems { log.warning("\(problem)") }
         guard report.fatal.isEmpty else {
-            Terminal.error("error: startup_failure = \"fail\" and failed to load: \(report.fatal.joined(separator: ", "))")
+            log.error("startup_failure = \"fail\" and failed to load: \(report.fatal.joined(separator: ", "))")
             plugins.shutdown()
             throw ExitCode(1)
         }
         let control = ControlServer(host: plugins, path: path)
         do { try control.start() } catch {
-            Terminal.error("error: \(error)")
+            log.error("\(error)")
             plugins.shutdown()
             throw ExitCode(1)
         }
         let messages = Task {
             for await message in plugins.messages {
-                Terminal.error("message from \(message.plugin): \(message.topic) \(message.payload.description)")
+                log.info("message from \(message.plugin): \(message.topic) \(message.payload.description)", metadata: ["plugin": "\(message.plugin)"])
             }
         }
         var watcher: PluginWatcher?
         if watch {
             let started = PluginWatcher(host: plugins, roots: host.resolvedRoots)
             do { try started.start() } catch {
-                Terminal.error("error: --watch: cannot watch the plugin roots: \(error)")
+                log.error("--watch: cannot watch the plugin folders: \(error)")
                 control.stop(drainingAtMost: .zero)
                 plugins.shutdown()
                 control.removeSocketFile()
@@ -65,27 +75,30 @@ struct Serve: AsyncParsableCommand {
             }
             watcher = started
         }
-        Terminal.error("nekoctl serve: listening on \(path) (pid \(getpid())); \(report.loaded.count) plugins loaded from \(host.resolvedRoots.joined(separator: ":")); stop with SIGINT or SIGTERM")
+        log.notice("nekoctl serve: listening on \(path) (pid \(getpid())); \(report.loaded.count) plugins loaded from \(host.resolvedRoots.joined(separator: ":"))\(watch ? ", watched" : ""); stop with SIGINT or SIGTERM")
 
         var received: Int32 = 0
         for await signal in stopRequests {
             received = signal
             break
         }
-        Terminal.error("nekoctl serve: \(received == SIGINT ? "SIGINT" : "SIGTERM"): stopping (requests in progress get at most 5 s)")
+        log.notice("nekoctl serve: \(received == SIGINT ? "SIGINT" : "SIGTERM"): stopping (requests in progress get at most 5 s)")
         watcher?.stop()
         if !control.stop(drainingAtMost: .seconds(5)) {
-            Terminal.error("warning: requests were still in progress at \(path) after 5 s; shutting down anyway")
+            log.warning("requests were still in progress at \(path) after 5 s; shutting down anyway")
         }
         plugins.shutdown()
         control.removeSocketFile()
         await messages.value
-        Terminal.error("nekoctl serve: stopped")
+        log.notice("nekoctl serve: stopped")
     }
+}
 
+/// SIGINT and SIGTERM for a long-running command.
+enum StopSignals {
     /// SIGINT and SIGTERM, as they arrive (their default action is turned
     /// off), and the sources that watch them: keep those until the end.
-    private static func stopSignals() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
+    static func make() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)

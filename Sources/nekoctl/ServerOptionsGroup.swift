@@ -38,11 +38,18 @@ struct ServerOptionsGroup: ParsableArguments {
 
     /// The running server, for commands that need one (status, unload, reload).
     /// - Throws: `ExitCode(1)` after saying that no server answers at the path.
-    func requireServer(for command: String) throws -> RunningServer {
+    /// With `json`, the error goes to standard output as
+    /// `{"error": {"code": "unavailable", "message": ...}}`, for a program that reads it.
+    func requireServer(for command: String, json: Bool = false) throws -> RunningServer {
         let path = self.path
         let client: ControlClient
         do { client = try ControlClient(path: path) } catch {
-            Terminal.error("error: unavailable: '\(command)' needs a running 'nekoctl serve', and none answers at \(path) (\(error.message))")
+            let message = "'\(command)' needs a running 'nekoctl serve', and none answers at \(path) (\(error.message))"
+            if json {
+                Terminal.out(JSON.object(["error": ["code": "unavailable", "message": .string(message)]]).prettyPrinted())
+            } else {
+                Terminal.error("error: unavailable: \(message)")
+            }
             throw ExitCode(1)
         }
         let server = RunningServer(client: client, path: path, roots: [])

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import NekoServe
 
 /// Where nekoctl writes: results to standard output, everything else to
 /// standard error.
@@ -29,14 +30,16 @@ enum Terminal {
         }
     }
 
-    /// Sends logs to standard error, at `NEKO_LOG` (trace ... critical) or
-    /// else `error`, so that only what went wrong interrupts the output.
-    static func bootstrapLogging(verbose: Bool) {
+    /// Sends logs to standard error as `LogLines` (text unless `format`
+    /// says json), at `NEKO_LOG` (trace ... critical) if set, else `level`.
+    /// `hostLevel`, when given, bounds the host's own lines (see `LogLines`).
+    static func bootstrapLogging(level: Logger.Level, format: LogFormat = .text, hostLevel: Logger.Level? = nil) {
         let configured = getenv("NEKO_LOG").flatMap { Logger.Level(rawValue: String(cString: $0)) }
-        let level = configured ?? (verbose ? .info : .error)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+        let chosen = configured ?? level
+        let host = configured == nil ? hostLevel : nil
+        LoggingSystem.bootstrap { _ in
+            var handler = LogLines(format: format, level: chosen)
+            handler.hostLevel = host
             return handler
         }
     }

@@ -253,151 +253,6 @@ import Testing
     }
 }
 
-/// A `nekoctl serve` child over a workspace, killed at the end if still running.
-/// Its output (standard output and error) is read as it comes: the tests
-/// wait for the lines it prints (ready, a watcher's action) and for its exit.
-private final class ServeProcess {
-    let workspace: Workspace
-    let base: String
-    let socket: String
-    let process = Process()
-    private let output = ServeOutput()
-
-    init(workspace: Workspace? = nil, socket: String? = nil, extra: [String] = []) throws {
-        if let workspace {
-            self.workspace = workspace
-        } else {
-            self.workspace = try Workspace()
-            try self.workspace.install("cgreet")
-            try self.workspace.install("hello")
-        }
-        base = (self.workspace.root as NSString).deletingLastPathComponent
-        self.socket = socket ?? "\(base)/run/nekoctl.sock"
-        // A pipe of our own, close-on-exec: no other child inherits its write
-        // end (which would keep the end of the output from coming).
-        guard let ends = Posix.wakePipe() else { throw ServeTestFailure(message: "pipe failed: errno \(errno)") }
-        let writer = FileHandle(fileDescriptor: ends.write, closeOnDealloc: true)
-        process.executableURL = URL(fileURLWithPath: Workspace.nekoctl)
-        process.arguments = ["serve", "--dir", self.workspace.root, "--socket", self.socket] + extra
-        process.environment = ProcessInfo.processInfo.environment.merging(["NEKO_CACHE_DIR": self.workspace.cache]) { $1 }
-        process.standardOutput = writer
-        process.standardError = writer
-        process.standardInput = FileHandle.nullDevice
-        let output = self.output
-        process.terminationHandler = { _ in output.exited() }
-        do {
-            try process.run()
-        } catch {
-            close(ends.read)
-            throw error
-        }
-        try? writer.close()  // the child has its copies
-        // To the end of the output: when the server and its workers are gone.
-        let reader = ends.read
-        DetachedThread.start { output.read(reader) }
-        // Printed once the socket listens (and the watcher runs); or the server exited.
-        let ready = "nekoctl serve: listening on "
-        guard output.wait(limit: .seconds(60), until: { $0.text.contains(ready) || $0.exited }) else {
-            Issue.record("timed out waiting for nekoctl serve to print \"\(ready)\": \(logText)")
-            throw ServeTestFailure(message: "nekoctl serve did not start")
-        }
-        guard !output.hasExited else {
-            Issue.record("nekoctl serve exited with \(process.terminationStatus): \(logText)")
-            throw ServeTestFailure(message: "nekoctl serve did not start")
-        }
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    /// What the server wrote to standard error and output, so far.
-    var logText: String {
-        output.text
-    }
-
-    /// Waits until the server has printed `text` (bounded: only a hang runs out).
-    func waitForOutput(_ text: String) throws {
-        guard output.wait(limit: .seconds(60), until: { $0.text.contains(text) || $0.ended }), logText.contains(text) else {
-            Issue.record("timed out waiting for nekoctl serve to print \"\(text)\": \(logText)")
-            throw ServeTestFailure(message: "nekoctl serve never printed \"\(text)\"")
-        }
-    }
-
-    /// Runs nekoctl (not the server) with the workspace's cache.
-    func nekoctl(_ arguments: String..., environment: [String: String] = [:]) throws -> Shell.Output {
-        try Shell.run(Workspace.nekoctl, arguments, environment: ["NEKO_CACHE_DIR": workspace.cache].merging(environment) { $1 })
-    }
-
-    /// Sends SIGTERM and waits (bounded) for the exit and the end of its
-    /// output (its workers have ended too). - Returns: the exit status.
-    func terminate() throws -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        guard output.wait(limit: .seconds(60), until: { $0.exited && $0.ended }) else {
-            Issue.record("timed out waiting for nekoctl serve to exit after SIGTERM: \(logText)")
-            throw ServeTestFailure(message: "nekoctl serve did not exit after SIGTERM")
-        }
-        return process.terminationStatus
-    }
-}
-
-/// The output of a `nekoctl serve` child, read on a thread of its own, and
-/// whether it exited: what `ServeProcess` waits on.
-private final class ServeOutput: Sendable {
-    struct Seen {
-        var text = ""
-        /// The output reached its end.
-        var ended = false
-        /// The process exited.
-        var exited = false
-    }
-
-    private let seen = Mutex(Seen())
-    private let changed = LockAndCondition()
-
-    var text: String {
-        seen.withLock { $0.text }
-    }
-
-    var hasExited: Bool {
-        seen.withLock { $0.exited }
-    }
-
-    /// Reads `descriptor` to its end (blocking this thread), then closes it.
-    func read(_ descriptor: Int32) {
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[..<count]
-            let text = String(decoding: bytes, as: UTF8.self)
-            update { $0.text = text }
-        }
-        update { $0.ended = true }
-    }
-
-    /// The process exited (Process's termination handler).
-    func exited() {
-        update { $0.exited = true }
-    }
-
-    /// Blocks until `condition` holds, or `limit` passes. - Returns: whether it held.
-    func wait(limit: Duration, until condition: (Seen) -> Bool) -> Bool {
-        changed.wait(until: .now + limit) { condition(seen.withLock { $0 }) }
-    }
-
-    private func update(_ change: (inout Seen) -> Void) {
-        seen.withLock { change(&$0) }
-        changed.notifyAll()
-    }
-}
-
 /// A request sent on its own connection from a thread of its own.
 private final class BackgroundRequest: Sendable {
     private let group = DispatchGroup()
@@ -429,22 +284,17 @@ private final class BackgroundRequest: Sendable {
     /// (hello's `sleep` reports as it starts), so the server counts it in flight.
     func waitUntilStarted(sourceLocation: SourceLocation = #_sourceLocation) throws {
         guard progress.wait("the call's first progress report", sourceLocation: sourceLocation) else {
-            throw ServeTestFailure(message: "the call never started")
+            throw ChildFailure(message: "the call never started")
         }
     }
 
     /// The response, waiting (bounded) for it.
     func wait() throws -> Result<JSON, ControlError> {
         guard group.wait(timeout: .now() + 90) == .success, let result = outcome.withLock({ $0 }) else {
-            throw ServeTestFailure(message: "a background request never finished")
+            throw ChildFailure(message: "a background request never finished")
         }
         return result
     }
-}
-
-private struct ServeTestFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 extension Result where Success == JSON, Failure == ControlError {

@@ -186,6 +186,77 @@ import Testing
         #expect(watcher.events.first?.id == "hello")
     }
 
+    @Test func aFolderAddedWithLoadFolderIsWatchedToo() throws {
+        let version2 = try build(2)
+        let host = workspace.host()
+        defer { host.shutdown() }
+        let watcher = PluginWatcher(host: host, roots: [workspace.root])
+        try watcher.start()
+        defer { watcher.stop() }
+        // Outside the root: a folder added from anywhere (`nekoctl load PATH`).
+        let elsewhere = "\(workspace.root)/../elsewhere/versioned"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try "[plugin]\nid = \"versioned\"\nname = \"versioned\"\nversion = \"1.0.0\"\n".write(toFile: "\(elsewhere)/plugin.toml", atomically: true, encoding: .utf8)
+        try workspace.compile("versioned", source: source, flags: ["-DVERSION=1"], output: "\(elsewhere)/libversioned.so")
+        caughtUp(watcher, with: "the builds")
+        #expect(watcher.events.isEmpty, "nothing under the root is a plugin: \(watcher.events)")
+        #expect(try host.load(folder: elsewhere).get() == "versioned")
+        #expect(try hit(host).version == 1)
+
+        // `load(folder:)` returned once the folder was watched: a build renamed in now reloads it.
+        try FileManager.default.copyItem(atPath: version2, toPath: "\(elsewhere)/libversioned.so.tmp")
+        #expect(rename("\(elsewhere)/libversioned.so.tmp", "\(elsewhere)/libversioned.so") == 0)
+        caughtUp(watcher, with: "the library renamed into the outside folder")
+        #expect(watcher.events.map(\.kind).last == .reloaded, "\(watcher.events)")
+        #expect(try hit(host).version == 2)
+    }
+
+    @Test func aLibraryAlreadyReloadedIsNotReloadedAgain() throws {
+        let version2 = try build(2)
+        try workspace.fixture("versioned", as: "versioned")
+        let host = workspace.host()
+        defer { host.shutdown() }
+        #expect(host.loadAll().failed.isEmpty)
+        // A long debounce: the reload below (as `nekoctl dev` makes it) comes before the watcher acts.
+        let watcher = PluginWatcher(host: host, roots: [workspace.root], debounce: .seconds(3))
+        try watcher.start()
+        defer { watcher.stop() }
+        try workspace.replaceLibrary(of: "versioned", with: version2)
+        #expect(throws: Never.self) { try host.reload("versioned").get() }
+        caughtUp(watcher, with: "the library someone reloaded already")
+        #expect(watcher.events.isEmpty, "\(watcher.events)")
+        #expect(host.plugin("versioned")?.generation == 2, "one reload, not two")
+        #expect(try hit(host).version == 2)
+    }
+
+    @Test func theSourceWatcherReportsSavesOfSourcesOnly() throws {
+        let folder = "\(workspace.root)/src"
+        try FileManager.default.createDirectory(atPath: "\(folder)/Sources/Inner", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(folder)/.build", withIntermediateDirectories: true)
+        let sources = try SourceWatcher(folder: folder)
+        let changes = Happenings<SourceChange>()
+        let ended = Happenings<Bool>()
+        Thread.detachNewThread {
+            while let change = sources.nextChange() { changes.record(change) }
+            ended.record(true)
+        }
+        // Not sources: a build's output, data, a hidden build folder. Then one source, in a sub-folder.
+        for path in ["libsrc.so", "libsrc.so.tmp", "data.db", ".build/x.swift", "config.json"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: "\(folder)/\(path)"))
+        }
+        try Data("int x;".utf8).write(to: URL(fileURLWithPath: "\(folder)/Sources/Inner/plugin.c"))
+        #expect(changes.wait(for: 1, "a change"))
+        #expect(changes.all.first?.files == ["Sources/Inner/plugin.c"], "\(changes.all)")
+        // A folder made after the start is watched too.
+        try FileManager.default.createDirectory(atPath: "\(folder)/Later", withIntermediateDirectories: true)
+        try Data("let x = 1".utf8).write(to: URL(fileURLWithPath: "\(folder)/Later/New.swift"))
+        #expect(changes.wait(for: 2, "a change in a new folder"))
+        #expect(changes.all.last?.files == ["Later/New.swift"], "\(changes.all)")
+        sources.stop()
+        #expect(ended.wait(for: 1, "the end of nextChange"))
+        #expect(throws: WatchError.self) { try SourceWatcher(folder: "\(workspace.root)/missing") }
+    }
+
     @Test func aRootThatCannotBeWatchedIsNamed() throws {
         let missing = "\(workspace.root)/nowhere"
         let watcher = PluginWatcher(host: workspace.host(), roots: [workspace.root, missing])

@@ -51,7 +51,7 @@ extension PluginHost {
             }
             return
         }
-        logger.warning("\(id) crashed (\(exit)); restarting in \(restart.delay)", metadata: ["plugin": "\(id)"])
+        logger.warning("\(id) crashed (\(exit)); restarting in \(restart.delay.millisecondsText)", metadata: ["plugin": "\(id)"])
         // A thread of its own, not Dispatch's pool, which grows only about once
         // a second when its threads block: a busy host would restart late.
         // It waits on a condition that `shutdown` signals, not in a sleep: a

@@ -159,7 +159,11 @@ extension PluginHost {
             }
             watchWorker(id, plugin)
             plugin.timers.startAutomatic()
-            logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration)", metadata: ["plugin": "\(id)"])
+            if record.state == .restarting {
+                logger.info("restarted \(id) after its crash in \(plugin.loadDuration.millisecondsText)", metadata: ["plugin": "\(id)"])
+            } else {
+                logger.info("loaded \(id) \(manifest.version) in \(plugin.loadDuration.millisecondsText)", metadata: ["plugin": "\(id)"])
+            }
             return .success(())
         } catch {
             library?.discard("its plugin failed to load")

@@ -91,6 +91,7 @@ extension PluginHost {
             }
         }
         if let added { return .failure(added) }
+        announce(folder: manifest.folder)
         return load(id).map { id }
     }
 
@@ -187,7 +188,7 @@ extension PluginHost {
         old.stopAndDestroy(drain: .zero)
         watchWorker(id, new)
         new.timers.startAutomatic()
-        logger.info("reloaded \(id): generation \(report.generation) in \(report.duration)", metadata: ["plugin": "\(id)"])
+        logger.info("reloaded \(id): generation \(report.generation) in \(report.duration.millisecondsText)", metadata: ["plugin": "\(id)"])
         return .success(report)
     }
 

@@ -45,6 +45,8 @@ public final class PluginHost: Sendable {
     let closing = LockAndCondition()
     /// How long a blocking caller of an async entry spins for its answer (adaptive).
     let answerSpin: SpinBudget
+    /// Who is told of folders added with `load(folder:)` (a watcher), by token.
+    let folderObservers = Mutex(FolderObservers())
 
     /// Makes a host; nothing is read until `discover()` or `loadAll()`.
     public init(options: HostOptions) {

@@ -89,7 +89,8 @@ private let hostLog: @convention(c) (UnsafePointer<neko_host>?, neko_log_level, 
     case Int32(NEKO_LOG_WARNING): .warning
     default: .error
     }
-    core.logger.log(level: swiftLevel, "\(text)", metadata: ["plugin": "\(binding.pluginID)"])
+    // The source is the plugin's id: its lines are told from the host's own (whose source is a module).
+    core.logger.log(level: swiftLevel, "\(text)", metadata: ["plugin": "\(binding.pluginID)"], source: binding.pluginID)
 }
 
 private let hostEmit: @convention(c) (UnsafePointer<neko_host>?, UnsafePointer<CChar>?, UnsafePointer<UInt8>?, Int) -> neko_status = {

@@ -5,7 +5,8 @@ import Synchronization
 import NekoCore
 import NekoLoader
 
-/// Watches the plugin roots and keeps a host in step with them.
+/// Watches the plugin roots, and every plugin folder the host has, and keeps
+/// the host in step with them.
 ///
 /// ```swift
 /// let watcher = PluginWatcher(host: host, roots: host.options.roots)
@@ -23,6 +24,10 @@ import NekoLoader
 ///   loaded (``PluginHost/load(folder:)``), as is a folder whose plugin had
 ///   failed and whose files changed since;
 /// - a removed folder's plugin is unloaded (``PluginHost/unload(_:)``).
+///
+/// Folders outside the roots are watched too: those the host had when the
+/// watcher started and those added later with ``PluginHost/load(folder:)``
+/// (`nekoctl load PATH`), which returns once the watch is in place.
 ///
 /// Events on one plugin are debounced: the action runs `debounce` after the
 /// last of a burst, and only once the library's size and times are the same
@@ -53,6 +58,8 @@ public final class PluginWatcher: Sendable {
         /// The write end of the pipe that wakes the thread to stop.
         var wakeWriter: Int32 = -1
         var wakeReader: Int32 = -1
+        /// The host's token for the observer of added folders.
+        var observer: Int?
     }
 
     /// Makes a watcher; nothing is watched before ``start()``.
@@ -132,7 +139,17 @@ public final class PluginWatcher: Sendable {
         try control.withLock { (control: inout Control) throws(WatchError) in
             guard control.thread == nil else { return }
             control = try launch()
+            control.observer = host.addFolderObserver { [weak self] folder in self?.added(folder) }
         }
+    }
+
+    /// The host added a plugin folder: it is watched before the host loads
+    /// it, unless this is the watcher's own thread (the watcher loading a
+    /// new folder under a root), which watches it after its action.
+    private func added(_ folder: String) {
+        core.added.withLock { $0.append(folder) }
+        guard core.thread.load(ordering: .acquiring) != UInt(pthread_self()) else { return }
+        _ = waitUntilCaughtUp(timeout: .seconds(10))
     }
 
     /// Opens the watches and starts the thread.
@@ -159,6 +176,7 @@ public final class PluginWatcher: Sendable {
         let context = Unmanaged.passRetained(ThreadStart(core: core, loop: loop)).toOpaque()
         let created = pthread_create(&thread, nil, { context in
             let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
+            start.core.thread.store(UInt(pthread_self()), ordering: .releasing)
             start.loop.run(start.core)
             start.core.finish()
             return nil
@@ -176,6 +194,7 @@ public final class PluginWatcher: Sendable {
     public func stop() {
         control.withLock { control in
             guard let thread = control.thread else { return }
+            if let observer = control.observer { host.removeFolderObserver(observer) }
             core.stopping.store(true, ordering: .releasing)
             var byte: UInt8 = 1
             _ = write(control.wakeWriter, &byte, 1)
@@ -217,6 +236,10 @@ final class WatchCore: Sendable {
     let ended = Atomic<Bool>(false)
     /// Broadcast when `answered` or `ended` changes.
     let progress = LockAndCondition()
+    /// Folders the host added (`load(folder:)`) that the thread has not watched yet.
+    let added = Mutex<[String]>([])
+    /// The watcher thread's `pthread_self()`, once it runs.
+    let thread = Atomic<UInt>(0)
 
     init(host: PluginHost, debounce: Duration) {
         self.host = host
@@ -237,16 +260,18 @@ final class WatchCore: Sendable {
         progress.notifyAll()
     }
 
-    /// Records an event (and logs it).
+    /// Records an event, and logs it: at debug level when the host logged
+    /// the action already (loads, reloads, unloads and their failures), as a
+    /// warning otherwise.
     func record(_ event: WatchEvent) {
         events.withLock { events in
             events.append(event)
             if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
         }
-        if event.kind == .failed {
+        if event.kind == .failed && event.phase == nil {
             host.logger.warning("watch: \(event)", metadata: ["plugin": "\(event.id)"])
         } else {
-            host.logger.info("watch: \(event)", metadata: ["plugin": "\(event.id)"])
+            host.logger.debug("watch: \(event)", metadata: ["plugin": "\(event.id)"])
         }
     }
 }

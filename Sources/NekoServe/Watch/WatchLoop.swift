@@ -35,6 +35,8 @@ final class WatchLoop {
     /// Folders that appeared (created or moved in) and were not loaded since:
     /// they load even if the host had unloaded a plugin of that id.
     private var fresh: Set<String> = []
+    /// Plugin folders outside the roots (added with `load(folder:)`), watched too.
+    private var outside: Set<String> = []
 
     /// Opens inotify and watches `roots` and the folders in them.
     /// - Throws: naming the first root that cannot be watched.
@@ -64,6 +66,7 @@ final class WatchLoop {
                 seen[folder] = signature(of: folder)
             }
         }
+        for status in host.plugins { watchOutside(status.folder) }
     }
 
     deinit {
@@ -99,8 +102,10 @@ final class WatchLoop {
             }
             let ticket = core.requested.load(ordering: .acquiring)
             let asked = ticket > core.answered.load(ordering: .relaxed)
+            watchAdded(core)
             if asked || (ready > 0 && descriptors[0].revents != 0) { readEvents(&buffer) }
             runDue(core)
+            watchAdded(core)  // folders the actions themselves added
             if asked && pending.isEmpty { core.caughtUp(to: ticket) }
         }
     }
@@ -182,9 +187,34 @@ final class WatchLoop {
                 schedule(folder, appeared: !known)
             }
         }
+        for folder in outside where watchOfFolder[folder] == nil {
+            watchFolder(folder)
+            present.insert(folder)
+            schedule(folder)
+        }
         for folder in watchOfFolder.keys where !present.contains(folder) {
             schedule(folder)
         }
+    }
+
+    /// Watches the folders the host added since the last look.
+    private func watchAdded(_ core: WatchCore) {
+        let added = core.added.withLock { added in
+            defer { added = [] }
+            return added
+        }
+        for folder in added { watchOutside(folder) }
+    }
+
+    /// Watches a plugin folder the host has, when no root holds it and it is
+    /// not watched yet: its library and manifest are then watched as those
+    /// of a folder under a root.
+    private func watchOutside(_ folder: String) {
+        let folder = Discovery.absolutePath(folder)
+        guard watchOfFolder[folder] == nil, !roots.values.contains(where: { Discovery.join($0, Discovery.lastComponent(folder)) == folder }) else { return }
+        outside.insert(folder)
+        watchFolder(folder)
+        seen[folder] = signature(of: folder)
     }
 
     private func runDue(_ core: WatchCore) {
@@ -209,6 +239,7 @@ final class WatchLoop {
         case .error: return  // cannot tell (eg permissions): leave the plugin as it is
         case .missing, .regularFile, .other:
             forget(folder)
+            outside.remove(folder)
             guard let status = host.plugin(id), status.state == .loaded, Discovery.absolutePath(status.folder) == folder else { return }
             do {
                 try host.unload(id)
@@ -234,16 +265,19 @@ final class WatchLoop {
             return
         }
         let now = Signature(library: second, manifest: firstManifest)
-        guard appeared || seen[folder] != now else { return }
+        let before = seen[folder]
+        guard appeared || before != now else { return }
         seen[folder] = now
         fresh.remove(folder)
 
         let status = host.plugin(id)
         let ours = status.map { Discovery.absolutePath($0.folder) == folder } ?? false
         if let status, ours, status.state == .loaded {
+            // Someone reloaded it already (`nekoctl dev`, a `reload` request): no second reload.
+            if before?.manifest == now.manifest, host.runsCurrentLibrary(id) { return }
             switch host.reload(id) {
             case .success(let report):
-                core.record(WatchEvent(id: id, kind: .reloaded, message: "generation \(report.generation) in \(report.duration), \(report.stateBytes) bytes of state handed over"))
+                core.record(WatchEvent(id: id, kind: .reloaded, message: "generation \(report.generation) in \(report.duration.millisecondsText), \(report.stateBytes) bytes of state handed over"))
             case .failure(let failure):
                 core.record(WatchEvent(id: id, kind: .failed, message: "reload failed at \(failure.phase): \(failure.message); the running generation goes on", phase: failure.phase))
             }
