@@ -13,7 +13,7 @@ PLUGINS    ?= plugins
 # The configuration the tests are built in, and where their plugins go.
 TEST_CONFIG ?= debug
 TEST_PLUGINS = .build/$(TEST_CONFIG)/plugins
-ABI_INCLUDE := Sources/NekoABI/include
+ABI_INCLUDE := SDK/Sources/NekoABI/include
 CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
 
 SWIFT_EXAMPLES := hello async_fetch thread_safe reliable configurable persistent crashy

@@ -2,13 +2,13 @@ import NekoABI
 
 /// What a Neko binary records about how it was built, so that a host can
 /// refuse a plugin that cannot work with it.
-package enum BuildStamp {
+@_spi(Neko) public enum BuildStamp {
     /// The Swift compiler that built this module, eg `"6.3.1"`.
     ///
     /// Swift promises no ABI stability on Linux, so a host refuses a Swift
     /// plugin whose stamp differs from its own. Both sides compile this same
     /// file, so the comparison is exact to the patch release.
-    package static let swiftCompiler: String = {
+    @_spi(Neko) public static let swiftCompiler: String = {
         #if compiler(>=7.0)
         return "7+"
         #elseif compiler(>=6.4)
@@ -29,8 +29,8 @@ package enum BuildStamp {
     }()
 
     /// The ABI version this binary speaks (`NEKO_ABI_VERSION_MAJOR.MINOR`).
-    package static let abi = neko_abi_version(major: UInt32(NEKO_ABI_VERSION_MAJOR), minor: UInt32(NEKO_ABI_VERSION_MINOR))
+    @_spi(Neko) public static let abi = neko_abi_version(major: UInt32(NEKO_ABI_VERSION_MAJOR), minor: UInt32(NEKO_ABI_VERSION_MINOR))
 
     /// The product version of Neko (not the ABI version).
-    package static let nekoVersion = "0.1.0"
+    @_spi(Neko) public static let nekoVersion = "0.1.0"
 }

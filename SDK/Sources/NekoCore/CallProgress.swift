@@ -33,25 +33,25 @@ public struct CallProgress: Sendable, Equatable {
 /// Listeners are registered by number (`ProgressListeners`) rather than held
 /// by the call's memory: a plugin that reports after its call completed (a
 /// bug the ABI tolerates) then finds no listener, never a released one.
-package final class ProgressListener: Sendable {
+@_spi(Neko) public final class ProgressListener: Sendable {
     /// Receives each report, on the plugin's thread: keep it short.
-    package let receive: @Sendable (CallProgress) -> Void
+    @_spi(Neko) public let receive: @Sendable (CallProgress) -> Void
 
     /// A listener calling `receive` with each report.
-    package init(_ receive: @escaping @Sendable (CallProgress) -> Void) {
+    @_spi(Neko) public init(_ receive: @escaping @Sendable (CallProgress) -> Void) {
         self.receive = receive
     }
 }
 
 /// The listeners of calls in flight, by number; numbers are never reused.
-package final class ProgressListeners: Sendable {
+@_spi(Neko) public final class ProgressListeners: Sendable {
     /// The process's registry.
-    package static let shared = ProgressListeners()
+    @_spi(Neko) public static let shared = ProgressListeners()
     private let table = Mutex<(next: UInt64, listeners: [UInt64: ProgressListener])>((1, [:]))
 
     /// Registers `listener` for one call. - Returns: its number, for
     /// `CallSlot.listener`; `remove` it when the call is over.
-    package func add(_ listener: ProgressListener) -> UInt64 {
+    @_spi(Neko) public func add(_ listener: ProgressListener) -> UInt64 {
         table.withLock { table in
             let number = table.next
             table.next += 1
@@ -61,13 +61,13 @@ package final class ProgressListeners: Sendable {
     }
 
     /// Forgets listener `number` (0 is ignored).
-    package func remove(_ number: UInt64) {
+    @_spi(Neko) public func remove(_ number: UInt64) {
         guard number != 0 else { return }
         _ = table.withLock { $0.listeners.removeValue(forKey: number) }
     }
 
     /// The listener numbered `number`, while registered.
-    package func listener(_ number: UInt64) -> ProgressListener? {
+    @_spi(Neko) public func listener(_ number: UInt64) -> ProgressListener? {
         table.withLock { $0.listeners[number] }
     }
 }

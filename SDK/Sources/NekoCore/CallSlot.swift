@@ -15,9 +15,9 @@ import Synchronization
 /// a completion of a slot already completed, or idle again, is `.repeated`
 /// (a plugin bug, for the owner to report); a completion of a slot whose
 /// caller gave up at its deadline is `.late`, and frees the slot.
-package final class CallSlot: @unchecked Sendable {
+@_spi(Neko) public final class CallSlot: @unchecked Sendable {
     /// Where a slot's call stands.
-    package enum Phase: UInt8, Sendable {
+    @_spi(Neko) public enum Phase: UInt8, Sendable {
         /// Not handed to a plugin: free for reuse.
         case idle
         /// Handed to a plugin, not completed yet.
@@ -31,7 +31,7 @@ package final class CallSlot: @unchecked Sendable {
     }
 
     /// What a completion of this slot is.
-    package enum Claim: Sendable {
+    @_spi(Neko) public enum Claim: Sendable {
         /// The first completion of the call: it owns the result.
         case first
         /// A completion after the caller gave up: ignore it (the slot is idle again).
@@ -41,24 +41,24 @@ package final class CallSlot: @unchecked Sendable {
     }
 
     /// The call the plugin receives; lives as long as the process.
-    package let call: UnsafeMutablePointer<neko_call>
+    @_spi(Neko) public let call: UnsafeMutablePointer<neko_call>
     private let phase = Atomic<UInt8>(Phase.idle.rawValue)
     /// Set by a waiting caller before it sleeps: a completion then wakes it.
-    package let hasWaiter = Atomic<Bool>(false)
+    @_spi(Neko) public let hasWaiter = Atomic<Bool>(false)
     /// The owner's: what receives the completion. Written only while the slot
     /// is idle or by the winner of `claim`.
-    package var owner: AnyObject? {
+    @_spi(Neko) public var owner: AnyObject? {
         get { storedOwner }
         set { storedOwner = newValue }
     }
     /// The owner's: who to tell about a repeated completion (an immortal
     /// object's address), and a number for the call in messages.
-    package var reporter: UnsafeRawPointer? {
+    @_spi(Neko) public var reporter: UnsafeRawPointer? {
         get { storedReporter }
         set { storedReporter = newValue }
     }
     /// The owner's: a word of its own (a request id, a call number).
-    package var word: UInt64 {
+    @_spi(Neko) public var word: UInt64 {
         get { storedWord }
         set { storedWord = newValue }
     }
@@ -73,7 +73,7 @@ package final class CallSlot: @unchecked Sendable {
     @exclusivity(unchecked) private nonisolated(unsafe) unowned(unsafe) var storedParent: CallSlot?
 
     /// Makes an idle slot, immortal: it holds itself through its call's context.
-    package init() {
+    @_spi(Neko) public init() {
         call = .allocate(capacity: 1)
         call.initialize(to: neko_call())
         call.pointee.context = Unmanaged.passRetained(self).toOpaque()
@@ -81,7 +81,7 @@ package final class CallSlot: @unchecked Sendable {
 
     /// The slot a completion's `call` belongs to.
     @inline(__always)
-    package static func of(_ call: UnsafePointer<neko_call>) -> CallSlot {
+    @_spi(Neko) public static func of(_ call: UnsafePointer<neko_call>) -> CallSlot {
         Unmanaged<CallSlot>.fromOpaque(call.pointee.context!).takeUnretainedValue()
     }
 
@@ -89,17 +89,17 @@ package final class CallSlot: @unchecked Sendable {
     /// while serving another (for the chain a too-deep call names). Unowned:
     /// slots are immortal, and a plugin that names a finished call as a
     /// parent reads a stale slot, never freed memory.
-    package var parent: CallSlot? {
+    @_spi(Neko) public var parent: CallSlot? {
         get { storedParent }
         set { storedParent = newValue }
     }
     /// Who listens to this call's progress reports (a `ProgressListeners`
     /// number), 0: nobody. Set by the owner before the plugin gets the call.
-    package let listener = Atomic<UInt64>(0)
+    @_spi(Neko) public let listener = Atomic<UInt64>(0)
 
     /// Hands `progress` to the call's listener, if it has one and the call
     /// is still pending; a report after completion is dropped. [any-thread]
-    package func report(_ progress: @autoclosure () -> CallProgress) {
+    @_spi(Neko) public func report(_ progress: @autoclosure () -> CallProgress) {
         let number = listener.load(ordering: .acquiring)
         guard number != 0, current == .pending, let receiver = ProgressListeners.shared.listener(number) else { return }
         receiver.receive(progress())
@@ -109,7 +109,7 @@ package final class CallSlot: @unchecked Sendable {
     /// `deadline` is absolute (`MonotonicClock`, 0: none); `timeoutMilliseconds`
     /// is the same deadline from now, for a 1.0 plugin.
     @inline(__always)
-    package func arm(
+    @_spi(Neko) public func arm(
         entryIndex: UInt32, callID: UInt64, arguments: UnsafeRawBufferPointer, timeoutMilliseconds: UInt32, deadline: UInt64,
         caller: UnsafePointer<CChar>? = nil, depth: UInt32 = 1, complete: neko_complete_fn
     ) {
@@ -132,7 +132,7 @@ package final class CallSlot: @unchecked Sendable {
     /// `parent`, a `progress` report), or nil when that call is not one the
     /// host made with `complete` (a plugin bug: its own call, or garbage
     /// that still points to a call).
-    package static func ofHostCall(_ call: UnsafePointer<neko_call>?, completedBy functions: [neko_complete_fn]) -> CallSlot? {
+    @_spi(Neko) public static func ofHostCall(_ call: UnsafePointer<neko_call>?, completedBy functions: [neko_complete_fn]) -> CallSlot? {
         guard let call, call.isAtLeast1_0, let context = call.pointee.context, let complete = call.pointee.complete else { return nil }
         let address = unsafeBitCast(complete, to: UnsafeRawPointer.self)
         guard functions.contains(where: { unsafeBitCast($0, to: UnsafeRawPointer.self) == address }) else { return nil }
@@ -141,17 +141,17 @@ package final class CallSlot: @unchecked Sendable {
 
     /// Drops the borrowed arguments once the function that took the call returned.
     @inline(__always)
-    package func forgetArguments() {
+    @_spi(Neko) public func forgetArguments() {
         call.pointee.args = nil
         call.pointee.args_len = 0
     }
 
     /// Where the call stands now.
-    package var current: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
+    @_spi(Neko) public var current: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
 
     /// Decides what a completion is; exactly one completion per arming gets `.first`.
     @inline(__always)
-    package func claim() -> Claim {
+    @_spi(Neko) public func claim() -> Claim {
         if phase.compareExchange(expected: Phase.pending.rawValue, desired: Phase.completing.rawValue, ordering: .acquiringAndReleasing).exchanged {
             return .first
         }
@@ -164,20 +164,20 @@ package final class CallSlot: @unchecked Sendable {
     /// Ends the winning completion: the result is stored. Returns whether a
     /// caller may be waiting (then wake it).
     @inline(__always)
-    package func settle() -> Bool {
+    @_spi(Neko) public func settle() -> Bool {
         phase.store(Phase.completed.rawValue, ordering: .sequentiallyConsistent)
         return hasWaiter.load(ordering: .sequentiallyConsistent)
     }
 
     /// Gives up on a pending call (its deadline passed). - Returns: false
     /// when a completion came first (then wait for `completed`).
-    package func abandon() -> Bool {
+    @_spi(Neko) public func abandon() -> Bool {
         phase.compareExchange(expected: Phase.pending.rawValue, desired: Phase.abandoned.rawValue, ordering: .acquiringAndReleasing).exchanged
     }
 
     /// Makes a completed slot idle again, once its owner has taken the result.
     @inline(__always)
-    package func recycle() {
+    @_spi(Neko) public func recycle() {
         parent = nil
         phase.store(Phase.idle.rawValue, ordering: .releasing)
     }
@@ -187,21 +187,21 @@ package final class CallSlot: @unchecked Sendable {
 /// once `quarantine` others are idle: a completion that comes much too late
 /// (a plugin bug) still finds its slot idle, is reported as repeated, and is
 /// not mistaken for the completion of a newer call.
-package final class CallSlotPool: Sendable {
+@_spi(Neko) public final class CallSlotPool: Sendable {
     /// How many idle slots stay unused before the oldest is reused.
-    package static let quarantine = 64
+    @_spi(Neko) public static let quarantine = 64
     private let idle = Mutex(SlotRing())
 
     /// Makes an empty pool.
-    package init() {}
+    @_spi(Neko) public init() {}
 
     /// An idle slot: a reused one, or a new one.
-    package func take() -> CallSlot {
+    @_spi(Neko) public func take() -> CallSlot {
         idle.withLock { $0.count > Self.quarantine ? $0.popFirst() : nil } ?? CallSlot()
     }
 
     /// Returns an idle slot for reuse.
-    package func put(_ slot: CallSlot) {
+    @_spi(Neko) public func put(_ slot: CallSlot) {
         idle.withLock { $0.append(slot) }
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 /// Detached POSIX threads, for loops that block in system calls (`poll`,
 /// `accept`, `read`) and so must not hold a thread of Swift's cooperative
 /// pool or of Dispatch's.
-package enum DetachedThread {
+@_spi(Neko) public enum DetachedThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
@@ -13,7 +13,7 @@ package enum DetachedThread {
 
     /// Starts `body` on a new detached thread. - Returns: false when the system refused.
     @discardableResult
-    package static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+    @_spi(Neko) public static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in

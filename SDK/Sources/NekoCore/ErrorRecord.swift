@@ -2,14 +2,14 @@ import NekoABI
 
 extension neko_error {
     /// An error record as a host hands it to a plugin: `struct_size` set, the rest zeroed.
-    package static var empty: neko_error {
+    @_spi(Neko) public static var empty: neko_error {
         var error = neko_error()
         error.struct_size = UInt32(MemoryLayout<neko_error>.size)
         return error
     }
 
     /// The message written into the record, or a note that there is none.
-    package var text: String {
+    @_spi(Neko) public var text: String {
         let message = withUnsafeBytes(of: self.message) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
@@ -17,7 +17,7 @@ extension neko_error {
     }
 
     /// Sets the status and the message, truncated on a character boundary to fit.
-    package mutating func set(_ code: neko_status, _ message: String) {
+    @_spi(Neko) public mutating func set(_ code: neko_status, _ message: String) {
         status = code
         withUnsafeMutableBytes(of: &self.message) { buffer in
             var utf8 = Array(message.utf8.prefix(buffer.count - 1))
@@ -32,13 +32,13 @@ extension neko_error {
     }
 
     /// The status set, or `internal` when a failing function set none.
-    package var failedStatus: neko_status { status == Int32(NEKO_OK) ? Int32(NEKO_ERR_INTERNAL) : status }
+    @_spi(Neko) public var failedStatus: neko_status { status == Int32(NEKO_OK) ? Int32(NEKO_ERR_INTERNAL) : status }
 }
 
 /// A `neko_sink` that appends what a plugin writes to a byte array.
-package enum ByteSink {
+@_spi(Neko) public enum ByteSink {
     /// Calls `body` with a sink, and returns the bytes written to it.
-    package static func collect(_ body: (UnsafePointer<neko_sink>) -> Void) -> [UInt8] {
+    @_spi(Neko) public static func collect(_ body: (UnsafePointer<neko_sink>) -> Void) -> [UInt8] {
         var bytes: [UInt8] = []
         withUnsafeMutablePointer(to: &bytes) { buffer in
             var sink = neko_sink(struct_size: UInt32(MemoryLayout<neko_sink>.size), context: UnsafeMutableRawPointer(buffer), write: append)

@@ -4,13 +4,13 @@ import Glibc
 
 /// A pthread mutex with a condition variable: for the few places, on either
 /// side of the ABI, where a thread must block until another says so.
-package final class LockAndCondition: @unchecked Sendable {
+@_spi(Neko) public final class LockAndCondition: @unchecked Sendable {
     // pthread objects need stable addresses: allocated once, never moved.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     /// Makes an unlocked mutex and its condition.
-    package init() {
+    @_spi(Neko) public init() {
         pthread_mutex_init(mutex, nil)
         // Timed waits count on the monotonic clock: a change of the wall clock moves no deadline.
         var attributes = pthread_condattr_t()
@@ -28,20 +28,20 @@ package final class LockAndCondition: @unchecked Sendable {
     }
 
     /// Runs `body` with the mutex held.
-    package func locked<T>(_ body: () throws -> T) rethrows -> T {
+    @_spi(Neko) public func locked<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Waits on the condition; call with the mutex held (inside `locked`).
-    package func wait() { pthread_cond_wait(condition, mutex) }
+    @_spi(Neko) public func wait() { pthread_cond_wait(condition, mutex) }
 
     /// Waits on the condition until `deadline` at most (nil: no deadline);
     /// call with the mutex held. - Returns: false when the deadline passed
     /// (a wake-up may still be spurious: check what you wait for again).
     @discardableResult
-    package func wait(until deadline: ContinuousClock.Instant?) -> Bool {
+    @_spi(Neko) public func wait(until deadline: ContinuousClock.Instant?) -> Bool {
         guard let deadline else {
             wait()
             return true
@@ -60,7 +60,7 @@ package final class LockAndCondition: @unchecked Sendable {
 
     /// Blocks until `done()` (checked with the mutex held) is true, or
     /// `deadline` passes. - Returns: whether `done()` became true.
-    package func wait(until deadline: ContinuousClock.Instant, for done: () -> Bool) -> Bool {
+    @_spi(Neko) public func wait(until deadline: ContinuousClock.Instant, for done: () -> Bool) -> Bool {
         locked {
             while !done() {
                 if !wait(until: deadline) && !done() { return false }
@@ -71,13 +71,13 @@ package final class LockAndCondition: @unchecked Sendable {
 
     /// Takes the mutex and wakes every waiter: for a change made elsewhere
     /// (under another lock, or atomically) that a waiter checks.
-    package func notifyAll() {
+    @_spi(Neko) public func notifyAll() {
         locked { broadcast() }
     }
 
     /// Wakes one waiter; call with the mutex held.
-    package func signal() { pthread_cond_signal(condition) }
+    @_spi(Neko) public func signal() { pthread_cond_signal(condition) }
 
     /// Wakes every waiter; call with the mutex held.
-    package func broadcast() { pthread_cond_broadcast(condition) }
+    @_spi(Neko) public func broadcast() { pthread_cond_broadcast(condition) }
 }

@@ -5,18 +5,18 @@ import NekoABI
 
 /// Opening a plugin library and registering its plugin: the same steps for
 /// a host that loads it in-process and for a worker process that runs it.
-package enum PluginImage {
+@_spi(Neko) public enum PluginImage {
     /// Why a library could not be opened or registered.
-    package struct Failure: Error, Sendable {
+    @_spi(Neko) public struct Failure: Error, Sendable {
         /// `open` (dlopen, the register symbol) or `register` (it returned NULL).
-        package let phase: String
+        @_spi(Neko) public let phase: String
         /// What failed and why, without the library's name.
-        package let message: String
+        @_spi(Neko) public let message: String
     }
 
     /// `dlopen`s `path` (never closed) and calls its `neko_plugin_register`.
     /// - Returns: the plugin's descriptor, not yet checked.
-    package static func register(_ path: String, hostName: String) -> Result<UnsafePointer<neko_plugin>, Failure> {
+    @_spi(Neko) public static func register(_ path: String, hostName: String) -> Result<UnsafePointer<neko_plugin>, Failure> {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             return .failure(Failure(phase: "open", message: "cannot open the library: \(reason)"))
@@ -39,7 +39,7 @@ package enum PluginImage {
 
 extension UnsafePointer where Pointee == neko_call {
     /// Completes the call; `data` and `field` are borrowed for the completion only.
-    package func complete(status: neko_status, data: UnsafeRawBufferPointer, field: String? = nil) {
+    @_spi(Neko) public func complete(status: neko_status, data: UnsafeRawBufferPointer, field: String? = nil) {
         func run(_ field: UnsafePointer<CChar>?) {
             var result = neko_result(
                 struct_size: UInt32(MemoryLayout<neko_result>.size), status: status,
@@ -51,7 +51,7 @@ extension UnsafePointer where Pointee == neko_call {
     }
 
     /// Completes the call with an error status and its message.
-    package func complete(status: neko_status, message: String) {
+    @_spi(Neko) public func complete(status: neko_status, message: String) {
         var message = message
         message.withUTF8 { complete(status: status, data: UnsafeRawBufferPointer($0)) }
     }

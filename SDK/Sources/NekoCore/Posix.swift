@@ -3,16 +3,16 @@ import Glibc
 #endif
 
 /// The text of the current `errno`, eg "Permission denied".
-package func errnoText() -> String {
+@_spi(Neko) public func errnoText() -> String {
     String(cString: strerror(errno))
 }
 
 /// Small POSIX pieces the host's threads share.
-package enum Posix {
+@_spi(Neko) public enum Posix {
     /// A pipe whose ends are closed on exec (so no child process inherits
     /// them), for waking a thread that waits in `poll`.
     /// - Returns: (read end, write end), or nil with `errno` set.
-    package static func wakePipe(nonBlocking: Bool = false) -> (read: Int32, write: Int32)? {
+    @_spi(Neko) public static func wakePipe(nonBlocking: Bool = false) -> (read: Int32, write: Int32)? {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return nil }
         for end in ends {

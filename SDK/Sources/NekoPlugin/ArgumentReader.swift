@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Turns the JSON bytes of a call into an entry's typed arguments, checking
 /// them against the entry's schema on the way.

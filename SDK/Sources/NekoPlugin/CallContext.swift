@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The call an entry is serving: its deadline, who made it, how deep in a
 /// chain of calls it is, and a way to report its progress.

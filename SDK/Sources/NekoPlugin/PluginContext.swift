@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Logging
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// What the host gives a plugin: who it is, where its files are, a logger,

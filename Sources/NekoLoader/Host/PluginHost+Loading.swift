@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 extension PluginHost {

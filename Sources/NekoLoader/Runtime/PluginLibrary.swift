@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// A plugin library opened and checked: its descriptor, read and validated
 /// before any of its functions is called.

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// The tasks of an instance's async calls in flight, by call id, so that the

@@ -1,5 +1,5 @@
 import Dispatch
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Runs an async lifecycle hook (`startup`, `shutdown`) to its end on the
 /// host's lifecycle thread, which waits for it.

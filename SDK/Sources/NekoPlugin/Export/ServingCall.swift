@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The incoming call whose `invoke` runs on this thread now, innermost
 /// first: what ``CallContext/current`` reads inside a sync entry.

@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The C functions of the descriptor: each finds the Swift instance behind
 /// `void *instance` and forwards. Nothing thrown crosses the boundary: every
