@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 
 /// Plugins in worker processes: the round trip of a call, how long a worker

@@ -11,7 +11,7 @@
 
 import Foundation
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 
 let pluginsDirectory = CommandLine.arguments.dropFirst().first ?? "plugins"

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// How long ago something happened, short enough for a table column.
 enum Age {

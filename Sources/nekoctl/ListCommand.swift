@@ -1,5 +1,5 @@
 import ArgumentParser
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 import Testing
 
 /// A tiny deterministic generator (SplitMix64), so that the property tests

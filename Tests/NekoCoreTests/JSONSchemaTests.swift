@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 import Testing
 
 enum Mode: String, Codable, CaseIterable {

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 import Testing
 
 /// `nekoctl`, run as a user runs it: output, exit codes, and the scaffolds of

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 import NekoLoader
 import Testing
 

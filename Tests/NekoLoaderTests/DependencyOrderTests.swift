@@ -1,5 +1,5 @@
 import FoundationEssentials
-@_spi(Neko) import NekoCore
+import NekoCore
 import Testing
 @testable import NekoLoader
 

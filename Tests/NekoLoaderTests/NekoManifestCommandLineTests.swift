@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 import Testing
 
 /// A N.E.K.O plugin.toml (Tests/Fixtures/neko/weather) with a real library

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Neko) import NekoCore
+import NekoCore
 @testable import NekoPlugin
 import Synchronization
 import Testing

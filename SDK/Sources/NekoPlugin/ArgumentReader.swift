@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// Turns the JSON bytes of a call into an entry's typed arguments, checking
 /// them against the entry's schema on the way.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// Writes a file so that readers see the old content or the new, never half,
 /// and the new content survives a power cut once `write` returns.

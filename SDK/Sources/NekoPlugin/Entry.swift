@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// One entry of a plugin: what the host calls by id, with a JSON object of
 /// arguments, and what comes back.

@@ -1,5 +1,5 @@
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The host's `neko_host` table, as the SDK holds it.
 ///

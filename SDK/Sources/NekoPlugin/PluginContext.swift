@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Logging
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 import Synchronization
 
 /// What the host gives a plugin: who it is, where its files are, a logger,

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The JSON Schema of an entry's result: declared as JSON text, or derived
 /// from the result type when it is also `Decodable`, or not known.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
-@_spi(Neko) import NekoCore
+import NekoCore
 import Synchronization
 
 /// A plugin's settings: `config.json` beside its `plugin.toml`, typed (the

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// What the host's settings extension needs of a `SettingsFile`, whatever its type.
 protocol SettingsStore: Sendable {

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The result of one conformance check.
 package enum CheckResult: String, Sendable, Equatable {

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The plugin loads (manifest, ABI, descriptor), its entry and timer ids are
 /// unique, every argument and result schema is a valid JSON Schema, and its

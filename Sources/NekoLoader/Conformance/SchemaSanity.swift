@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// Whether an entry's argument schema is a JSON Schema a host and a client
 /// can use, not only JSON: known type names, `properties` an object of

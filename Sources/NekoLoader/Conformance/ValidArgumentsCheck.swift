@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// Each entry, called with arguments made from its schema, answers a JSON
 /// result or an error of its own choosing, never a crash; a result matches

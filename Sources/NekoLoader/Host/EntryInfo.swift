@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// What a plugin says about one of its entries.
 public struct EntryInfo: Sendable, Equatable {

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 extension PluginHost {
     /// How many times the running instance of `plugin` broke the ABI

@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// Where a plugin stands in its host.
 public enum PluginState: Sendable, Equatable, CustomStringConvertible {

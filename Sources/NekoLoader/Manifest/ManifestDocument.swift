@@ -1,4 +1,4 @@
-@_spi(Neko) import NekoCore
+import NekoCore
 import TOMLKit
 
 extension PluginManifest {

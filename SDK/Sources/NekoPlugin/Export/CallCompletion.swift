@@ -1,5 +1,5 @@
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The one way an entry's outcome reaches the host: completes a `neko_call`
 /// exactly once, with a JSON result or an error as data.

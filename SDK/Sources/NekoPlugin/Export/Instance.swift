@@ -1,6 +1,6 @@
 import Synchronization
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// A running plugin as the C thunks see it: the non-generic face of
 /// `Instance<P>`, reached through the `void *instance` of neko_abi.h.

@@ -1,5 +1,5 @@
 import NekoABI
-@_spi(Neko) import NekoCore
+import NekoCore
 
 /// The settings extension, "neko.plugin.config/1" (neko_abi.h; the C names
 /// say config, frozen since ABI 1.0): the host reads and changes a plugin's
