@@ -21,8 +21,16 @@ C_EXAMPLES     := cgreet
 
 BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path)
 NEKOCTL = $(BIN)/nekoctl
+RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: all build plugins demo test bench clean tools
+# Where `make install` puts things: $(PREFIX)/bin/{nekoctl,neko-worker},
+# $(PREFIX)/include/neko_abi.h, $(PREFIX)/share/neko/{SDK,PluginTemplates}.
+PREFIX ?= /usr/local
+# Extra flags for install's `swift build`, eg `--scratch-path DIR`.
+SWIFTFLAGS ?=
+SHARE   = $(PREFIX)/share/neko
+
+.PHONY: all build plugins demo test bench clean tools install
 
 all: plugins demo
 
@@ -75,13 +83,31 @@ test: tools
 	$(SWIFT) build -c $(TEST_CONFIG) --build-tests
 	@# Serial: many tests block a thread of Swift's cooperative pool (2 wide here) while they
 	@# spawn workers and wait; run in parallel they starve the async suites past their time limits.
-	$(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
+	@# NEKO_INSTALL_TEST: also `make install` into a temporary prefix and build a plugin against it (slow).
+	NEKO_INSTALL_TEST=1 $(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
 
 ## Speed figures (release build): prints medians and ratios.
 bench: tools
 	$(MAKE) plugins CONFIG=release PLUGINS=plugins
 	$(SWIFT) build -c release --product neko-bench
 	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
+
+## Installs nekoctl and the worker (release), the C header, the SDK package's
+## sources (what plugins build against: `nekoctl new` plugins find it beside
+## the nekoctl on PATH, or through $$NEKO_SDK) and the plugin templates.
+## Each folder is replaced whole: written beside, then renamed in.
+install: tools
+	$(SWIFT) build -c release $(SWIFTFLAGS) --product nekoctl
+	$(SWIFT) build -c release $(SWIFTFLAGS) --product neko-worker
+	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(SHARE)"
+	install -m 755 "$(RELEASE_BIN)/nekoctl" "$(RELEASE_BIN)/neko-worker" "$(PREFIX)/bin/"
+	install -m 644 $(ABI_INCLUDE)/neko_abi.h "$(PREFIX)/include/"
+	@for part in SDK PluginTemplates; do \
+	  rm -rf "$(SHARE)/$$part.new" && mkdir -p "$(SHARE)/$$part.new" && \
+	  (cd $$part && tar -c --exclude=.build --exclude=.swiftpm --exclude=Package.resolved .) | tar -x -C "$(SHARE)/$$part.new" && \
+	  rm -rf "$(SHARE)/$$part" && mv "$(SHARE)/$$part.new" "$(SHARE)/$$part" || exit 1; \
+	done
+	@echo "installed nekoctl and neko-worker in $(PREFIX)/bin, neko_abi.h in $(PREFIX)/include, the SDK and the templates in $(SHARE)"
 
 clean:
 	rm -rf .build $(PLUGINS)

@@ -31,6 +31,20 @@ import NekoABI
     /// The ABI version this binary speaks (`NEKO_ABI_VERSION_MAJOR.MINOR`).
     @_spi(Neko) public static let abi = neko_abi_version(major: UInt32(NEKO_ABI_VERSION_MAJOR), minor: UInt32(NEKO_ABI_VERSION_MINOR))
 
+    /// The build configuration this module was compiled in: `"debug"` or
+    /// `"release"` (SwiftPM defines `DEBUG` in debug builds). A plugin's SDK
+    /// says it in the descriptor's `sdk` (eg `"NekoPlugin 0.1.0 release"`), and
+    /// a host warns when it differs from its own: such a plugin works (the
+    /// configuration changes no layout), but runs at another speed than the
+    /// host's build promises.
+    @_spi(Neko) public static let configuration: String = {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
+    }()
+
     /// The product version of Neko (not the ABI version).
     @_spi(Neko) public static let nekoVersion = "0.1.0"
 }

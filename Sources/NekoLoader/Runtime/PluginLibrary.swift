@@ -47,6 +47,17 @@ struct PluginLibrary: @unchecked Sendable {
         }
     }
 
+    /// How the plugin's build configuration differs from this host's, eg
+    /// `"built in debug, this host in release: it runs unoptimized; rebuild it with -c release"`;
+    /// nil when they agree, or when the plugin does not say (C, an SDK before 0.2).
+    var configurationMismatch: String? {
+        let words = sdk.split(separator: " ")
+        guard words.count == 3, words[0] == "NekoPlugin", case let built = String(words[2]),
+              ["debug", "release"].contains(built), built != BuildStamp.configuration else { return nil }
+        let speed = built == "debug" ? "it runs unoptimized" : "it cannot be debugged as the host can"
+        return "built in \(built), this host in \(BuildStamp.configuration): \(speed); rebuild it with -c \(BuildStamp.configuration)"
+    }
+
     /// Starts a worker process that opens `path` (a private copy of
     /// `manifest`'s library) and registers the plugin, then checks the
     /// descriptor it reports exactly as `open` checks an in-process one.

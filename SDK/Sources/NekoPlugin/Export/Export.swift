@@ -87,7 +87,7 @@ enum Exported {
             plugin_id: P.id.isEmpty ? nil : permanent(P.id),
             plugin_version: P.version.map(permanent),
             swift_version: permanent(BuildStamp.swiftCompiler),
-            sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion)"),
+            sdk: permanent("NekoPlugin \(BuildStamp.nekoVersion) \(BuildStamp.configuration)"),
             entry_count: UInt32(entries.count), entries: table,
             timer_count: UInt32(timers.count), timers: timerTable,
             create: Thunks.create, start: Thunks.start, invoke: Thunks.invoke, cancel: Thunks.cancel,
