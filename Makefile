@@ -110,4 +110,4 @@ install: tools
 	@echo "installed nekoctl and neko-worker in $(PREFIX)/bin, neko_abi.h in $(PREFIX)/include, the SDK and the templates in $(SHARE)"
 
 clean:
-	rm -rf .build $(PLUGINS)
+	rm -rf .build .build-install $(PLUGINS)
