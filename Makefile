@@ -13,6 +13,8 @@ PLUGINS    ?= plugins
 # The configuration the tests are built in, and where their plugins go.
 TEST_CONFIG ?= debug
 TEST_PLUGINS = .build/$(TEST_CONFIG)/plugins
+# Where `make test` installs Neko for the install test.
+INSTALL_TEST = $(CURDIR)/.build/install-test
 ABI_INCLUDE := SDK/Sources/NekoABI/include
 CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
 
@@ -21,13 +23,11 @@ C_EXAMPLES     := cgreet
 
 BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path)
 NEKOCTL = $(BIN)/nekoctl
-RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
 # Where `make install` puts things: $(PREFIX)/bin/{nekoctl,neko-worker},
 # $(PREFIX)/include/neko_abi.h, $(PREFIX)/share/neko/{SDK,PluginTemplates}.
 PREFIX ?= /usr/local
-# Extra flags for install's `swift build`, eg `--scratch-path DIR`.
-SWIFTFLAGS ?=
 SHARE   = $(PREFIX)/share/neko
 
 .PHONY: all build plugins demo test bench clean tools install
@@ -83,8 +83,11 @@ test: tools
 	$(SWIFT) build -c $(TEST_CONFIG) --build-tests
 	@# Serial: many tests block a thread of Swift's cooperative pool (2 wide here) while they
 	@# spawn workers and wait; run in parallel they starve the async suites past their time limits.
-	@# NEKO_INSTALL_TEST: also `make install` into a temporary prefix and build a plugin against it (slow).
-	NEKO_INSTALL_TEST=1 $(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
+	@# A real install for InstallTests, which builds a plugin against it (slow): before the
+	@# tests, as `swift test` keeps .build locked; `make` then reuses its release build.
+	rm -rf $(INSTALL_TEST)
+	$(MAKE) install PREFIX=$(INSTALL_TEST)
+	NEKO_INSTALLED=$(INSTALL_TEST) $(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
 
 ## Speed figures (release build): prints medians and ratios.
 bench: tools
@@ -97,8 +100,8 @@ bench: tools
 ## the nekoctl on PATH, or through $$NEKO_SDK) and the plugin templates.
 ## Each folder is replaced whole: written beside, then renamed in.
 install: tools
-	$(SWIFT) build -c release $(SWIFTFLAGS) --product nekoctl
-	$(SWIFT) build -c release $(SWIFTFLAGS) --product neko-worker
+	$(SWIFT) build -c release --product nekoctl
+	$(SWIFT) build -c release --product neko-worker
 	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(SHARE)"
 	install -m 755 "$(RELEASE_BIN)/nekoctl" "$(RELEASE_BIN)/neko-worker" "$(PREFIX)/bin/"
 	install -m 644 $(ABI_INCLUDE)/neko_abi.h "$(PREFIX)/include/"
@@ -110,4 +113,4 @@ install: tools
 	@echo "installed nekoctl and neko-worker in $(PREFIX)/bin, neko_abi.h in $(PREFIX)/include, the SDK and the templates in $(SHARE)"
 
 clean:
-	rm -rf .build .build-install $(PLUGINS)
+	rm -rf .build $(PLUGINS)

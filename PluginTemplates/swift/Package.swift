@@ -26,7 +26,7 @@ func nekoSDK() -> String {
     let files = FileManager.default
     if let given = ProcessInfo.processInfo.environment["NEKO_SDK"], !given.isEmpty {
         guard files.fileExists(atPath: "\(given)/Package.swift") else {
-            fatalError("NEKO_SDK=\(given): no Package.swift there; expected Neko's SDK folder, eg /usr/local/share/neko/SDK")
+            fail("NEKO_SDK=\(given): no Package.swift there; expected Neko's SDK folder, eg /usr/local/share/neko/SDK")
         }
         return given
     }
@@ -41,5 +41,11 @@ func nekoSDK() -> String {
             ancestor.deleteLastPathComponent()
         }
     }
-    fatalError("Neko's plugin SDK not found: set NEKO_SDK to its folder (<prefix>/share/neko/SDK after `make install`, or a Neko checkout's SDK), or put nekoctl on PATH")
+    fail("Neko's plugin SDK not found: set NEKO_SDK to its folder (<prefix>/share/neko/SDK after `make install`, or a Neko checkout's SDK), or put nekoctl on PATH")
+}
+
+/// Ends the manifest with `message` on stderr (SwiftPM shows it), without a backtrace.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(1)
 }

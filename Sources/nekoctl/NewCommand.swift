@@ -51,7 +51,11 @@ struct New: ParsableCommand {
         if Scaffold.sdkForPlugins(environment: environment) == nil {
             // The plugin finds the SDK through the environment or the install, never a path written into it.
             let sdk = FileManager.default.fileExists(atPath: "\(root)/SDK/Package.swift") ? "\(Discovery.absolutePath(root))/SDK" : "<prefix>/share/neko/SDK"
-            Terminal.out("note: its build needs Neko's SDK: export NEKO_SDK=\(sdk) (or make install, and nekoctl on PATH)")
+            if let given = environment["NEKO_SDK"], !given.isEmpty {
+                Terminal.out("note: NEKO_SDK=\(given) is not Neko's SDK (no Package.swift there); its build needs NEKO_SDK=\(sdk)")
+            } else {
+                Terminal.out("note: its build needs Neko's SDK: export NEKO_SDK=\(sdk) (or make install, and nekoctl on PATH)")
+            }
         }
         Terminal.out("next: make -C \(target) && nekoctl call \(name) hello name=Ada\(parent == "./plugins" || dir == nil ? "" : " --dir \(parent)")")
     }

@@ -2,24 +2,21 @@ import Foundation
 import NekoCore
 import Testing
 
-/// `make install PREFIX=...` as a user runs it, then a plugin scaffolded by the
-/// installed nekoctl, built against the installed SDK (found beside the
-/// nekoctl on PATH, with no NEKO_SDK and no checkout path), loaded and called.
+/// What `make install PREFIX=...` installed (`make test` installs into
+/// `.build/install-test` before the tests and names it in `NEKO_INSTALLED`),
+/// then a plugin scaffolded by the installed nekoctl, built against the
+/// installed SDK (found beside the nekoctl on PATH, with no NEKO_SDK and no
+/// checkout path), loaded and called.
 ///
-/// Slow (a release build of nekoctl and of the plugin), so `swift test` skips
-/// it; `make test` runs it (`NEKO_INSTALL_TEST=1`).
+/// Slow (a release build of the plugin and its SDK), so `swift test` alone skips it.
 @Suite(.timeLimit(.minutes(30))) struct InstallTests {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["NEKO_INSTALL_TEST"] == "1", "make test runs it"))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["NEKO_INSTALLED"] != nil, "make test installs Neko first"))
     func anInstalledNekoctlScaffoldsAPluginThatBuildsAgainstTheInstalledSDK() throws {
+        let prefix = try #require(ProcessInfo.processInfo.environment["NEKO_INSTALLED"])
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("neko-install-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let prefix = "\(scratch)/prefix", plugins = "\(scratch)/plugins"
-        // Its own build folder: `swift test` keeps the checkout's .build busy.
-        let install = try Shell.run("/usr/bin/env", [
-            "make", "-C", Workspace.repository, "install", "PREFIX=\(prefix)",
-            "SWIFTFLAGS=--scratch-path \(Workspace.repository)/.build-install",
-        ])
-        try #require(install.status == 0, "make install failed:\n\(install.stdout)\(install.stderr)")
+        let plugins = "\(scratch)/plugins"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         for file in ["bin/nekoctl", "bin/neko-worker", "include/neko_abi.h", "share/neko/SDK/Package.swift",
                      "share/neko/SDK/Sources/NekoPlugin/Plugin.swift", "share/neko/PluginTemplates/swift/Package.swift"] {
             #expect(FileManager.default.fileExists(atPath: "\(prefix)/\(file)"), "\(file) is not installed")
@@ -39,6 +36,8 @@ import Testing
 
         let make = try Shell.run("/usr/bin/env", ["make", "-C", folder], in: scratch, environment: environment)
         try #require(make.status == 0, "the plugin did not build against the installed SDK:\n\(make.stdout)\(make.stderr)")
+        let state = try String(contentsOfFile: "\(folder)/.build/workspace-state.json", encoding: .utf8)
+        #expect(state.contains("\(prefix)/share/neko/SDK"), "the SDK it resolved: \(state)")
         let call = try Shell.run(nekoctl, ["call", "installed", "hello", "name=Ada", "--dir", plugins], in: scratch, environment: environment)
         #expect(call.status == 0, "\(call.stderr)")
         #expect(try JSON.parse(call.stdout) == ["greeting": "Hello, Ada!"])

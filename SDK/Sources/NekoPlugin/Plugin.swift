@@ -22,15 +22,16 @@
 /// The host calls entries concurrently, from many threads, so the type must be
 /// `Sendable`: the compiler then proves that entries and timers share state
 /// without data races. Keep shared mutable state in a `Mutex` (from
-/// `Synchronization`) or an actor.
+/// `Synchronization`, which `import NekoPlugin` brings) or an actor.
 public protocol Plugin: Sendable {
     /// The plugin's id, eg `"hello"`; by default `""`: the manifest's id
     /// stands (`[plugin].id` in `plugin.toml`), which is what a plugin
     /// normally wants.
     ///
     /// When set, the SDK writes it into the descriptor and the host refuses
-    /// the library under a manifest with another id. Hosts before Neko 0.2
-    /// require it (they refuse a descriptor without an id).
+    /// the library under a manifest with another id. A host older than the
+    /// manifest-id rule requires it: it refuses a descriptor without an id
+    /// (docs/ABI.md, section 3).
     static var id: String { get }
 
     /// The plugin's version, eg `"1.2.0"`. When set, the host refuses a
