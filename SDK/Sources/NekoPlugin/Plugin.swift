@@ -11,7 +11,7 @@
 ///     func greet(_ who: Who) -> String { "Hello, \(who.name)!" }
 /// }
 ///
-/// @c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
+/// @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 /// ```
 ///
 /// The plugin's id is the manifest's (`[plugin].id` of `plugin.toml`); the

@@ -14,9 +14,11 @@ public typealias Descriptor = UnsafePointer<neko_plugin>?
 /// Exports plugin type `P`: call it from the one C symbol a plugin exports.
 ///
 /// ```swift
-/// @c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
+/// @c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 /// ```
-/// The descriptor is built once and lives as long as the library.
+/// The descriptor is built once and lives as long as the library. The
+/// function must be `public`: a release build keeps no other symbol in the
+/// library's exports, and the host finds nothing to call.
 public func export<P: Plugin>(_ type: P.Type) -> Descriptor {
     Exported.descriptor(for: P.self)
 }
