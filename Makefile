@@ -13,7 +13,9 @@ PLUGINS    ?= plugins
 # The configuration the tests are built in, and where their plugins go.
 TEST_CONFIG ?= debug
 TEST_PLUGINS = .build/$(TEST_CONFIG)/plugins
-ABI_INCLUDE := Sources/NekoABI/include
+# Where `make test` installs Neko for the install test.
+INSTALL_TEST = $(CURDIR)/.build/install-test
+ABI_INCLUDE := SDK/Sources/NekoABI/include
 CFLAGS_PLUGIN := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I $(ABI_INCLUDE)
 
 SWIFT_EXAMPLES := hello async_fetch thread_safe reliable configurable persistent crashy
@@ -21,8 +23,14 @@ C_EXAMPLES     := cgreet
 
 BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path)
 NEKOCTL = $(BIN)/nekoctl
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all build plugins demo test bench clean tools
+# Where `make install` puts things: $(PREFIX)/bin/{nekoctl,neko-worker},
+# $(PREFIX)/include/neko_abi.h, $(PREFIX)/share/neko/{SDK,PluginTemplates}.
+PREFIX ?= /usr/local
+SHARE   = $(PREFIX)/share/neko
+
+.PHONY: all build plugins demo test bench clean tools install
 
 all: plugins demo
 
@@ -75,13 +83,34 @@ test: tools
 	$(SWIFT) build -c $(TEST_CONFIG) --build-tests
 	@# Serial: many tests block a thread of Swift's cooperative pool (2 wide here) while they
 	@# spawn workers and wait; run in parallel they starve the async suites past their time limits.
-	$(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
+	@# A real install for InstallTests, which builds a plugin against it (slow): before the
+	@# tests, as `swift test` keeps .build locked; `make` then reuses its release build.
+	rm -rf $(INSTALL_TEST)
+	$(MAKE) install PREFIX=$(INSTALL_TEST)
+	NEKO_INSTALLED=$(INSTALL_TEST) $(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
 
 ## Speed figures (release build): prints medians and ratios.
 bench: tools
 	$(MAKE) plugins CONFIG=release PLUGINS=plugins
 	$(SWIFT) build -c release --product neko-bench
 	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
+
+## Installs nekoctl and the worker (release), the C header, the SDK package's
+## sources (what plugins build against: `nekoctl new` plugins find it beside
+## the nekoctl on PATH, or through $$NEKO_SDK) and the plugin templates.
+## Each folder is replaced whole: written beside, then renamed in.
+install: tools
+	$(SWIFT) build -c release --product nekoctl
+	$(SWIFT) build -c release --product neko-worker
+	install -d "$(PREFIX)/bin" "$(PREFIX)/include" "$(SHARE)"
+	install -m 755 "$(RELEASE_BIN)/nekoctl" "$(RELEASE_BIN)/neko-worker" "$(PREFIX)/bin/"
+	install -m 644 $(ABI_INCLUDE)/neko_abi.h "$(PREFIX)/include/"
+	@for part in SDK PluginTemplates; do \
+	  rm -rf "$(SHARE)/$$part.new" && mkdir -p "$(SHARE)/$$part.new" && \
+	  (cd $$part && tar -c --exclude=.build --exclude=.swiftpm --exclude=Package.resolved .) | tar -x -C "$(SHARE)/$$part.new" && \
+	  rm -rf "$(SHARE)/$$part" && mv "$(SHARE)/$$part.new" "$(SHARE)/$$part" || exit 1; \
+	done
+	@echo "installed nekoctl and neko-worker in $(PREFIX)/bin, neko_abi.h in $(PREFIX)/include, the SDK and the templates in $(SHARE)"
 
 clean:
 	rm -rf .build $(PLUGINS)

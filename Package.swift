@@ -8,79 +8,68 @@ let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configu
 /// reload tests (Tests/Fixtures/swift/README.md); each builds to `lib<name>.so`.
 let swiftFixtures = ["stateful_v1", "stateful_v2", "stateful_v3", "stateful_v4"]
 
+/// A module of the plugin SDK, the package in SDK/.
+func sdk(_ module: String) -> Target.Dependency { .product(name: module, package: "SDK") }
+
 // Linux only: the only platform that is built and tested (dlopen, epoll-free
 // poll(2) waits, Glibc). No `platforms:` entry claims another.
 let package = Package(
     name: "Neko",
     products: [
         .library(name: "NekoLoader", targets: ["NekoLoader"]),
-        .library(name: "NekoPlugin", targets: ["NekoPlugin"]),
-        .library(name: "NekoPluginTesting", targets: ["NekoPluginTesting"]),
         .executable(name: "nekoctl", targets: ["nekoctl"]),
         .executable(name: "neko-worker", targets: ["neko-worker"]),
     ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) }
       + swiftFixtures.map { .library(name: $0, type: .dynamic, targets: ["Fixture_\($0)"]) },
     dependencies: [
+        // The plugin SDK (NekoABI, NekoCore, NekoSQLite, NekoPlugin): a package of its own, so
+        // that a plugin's build resolves swift-log alone, not the dependencies of the CLI.
+        .package(path: "SDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // The C ABI: the only thing that crosses the `.so` boundary.
-        .target(name: "NekoABI"),
-        // Swift conveniences shared by both sides of the ABI: JSON, error codes, the build stamp.
-        .target(name: "NekoCore", dependencies: ["NekoABI"]),
-        // The system SQLite (Debian's libsqlite3-dev), and a thin Swift layer over it.
-        .systemLibrary(name: "CSQLite"),
-        .target(name: "NekoSQLite", dependencies: ["CSQLite"]),
-        // The plugin-side SDK.
-        .target(name: "NekoPlugin", dependencies: [
-            "NekoABI", "NekoCore", "NekoSQLite", .product(name: "Logging", package: "swift-log"),
-        ]),
-        // The SDK's test harness: hosts a plugin inside a unit test, through its C descriptor.
-        .target(name: "NekoPluginTesting", dependencies: [
-            "NekoPlugin", "NekoABI", "NekoCore", .product(name: "Logging", package: "swift-log"),
-        ]),
         // The frames a host and a plugin's worker process exchange.
-        .target(name: "NekoWire", dependencies: ["NekoABI", "NekoCore"]),
+        .target(name: "NekoWire", dependencies: [sdk("NekoABI"), sdk("NekoCore")]),
         // The worker process that runs one isolated plugin (`isolation = "process"`).
-        .executableTarget(name: "neko-worker", dependencies: ["NekoABI", "NekoCore", "NekoWire"]),
+        .executableTarget(name: "neko-worker", dependencies: [sdk("NekoABI"), sdk("NekoCore"), "NekoWire"]),
         // The host side: discovery, manifests, loading, calling.
         .target(name: "NekoLoader", dependencies: [
-            "NekoABI", "NekoCore", "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),
+            sdk("NekoABI"), sdk("NekoCore"), "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),
         ]),
         // A long-running host: the control socket (`nekoctl serve`) and the folder watcher (hot reload).
         // Apart from the loader, so that an application embedding plugins links no server.
         .target(name: "NekoServe", dependencies: [
-            "NekoLoader", "NekoCore", .product(name: "Logging", package: "swift-log"),
+            "NekoLoader", sdk("NekoCore"), .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "nekoctl", dependencies: [
             "NekoLoader", "NekoServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
-        .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore", "NekoWire"]),
-        .testTarget(name: "NekoSQLiteTests", dependencies: ["NekoSQLite"]),
+        .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", sdk("NekoCore"), sdk("NekoSQLite")], path: "Benchmarks/neko-bench"),
+        .testTarget(name: "NekoCoreTests", dependencies: [sdk("NekoCore"), "NekoWire"]),
+        .testTarget(name: "NekoSQLiteTests", dependencies: [sdk("NekoSQLite")]),
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),
-        .testTarget(name: "NekoPluginTests", dependencies: ["NekoPlugin", "NekoTestSupport"]),
+        .testTarget(name: "NekoPluginTests", dependencies: [sdk("NekoPlugin"), "NekoTestSupport"]),
         // The harness, tried on the example plugins, linked into the test. Each example
         // defines the one C symbol a plugin exports; the harness never calls it by name,
         // so the linker may keep any one of them.
         .testTarget(
             name: "NekoPluginTestingTests",
-            dependencies: ["NekoPluginTesting"] + ["hello", "thread_safe", "configurable", "persistent"].map { .target(name: "Example_\($0)") },
+            dependencies: [sdk("NekoPluginTesting")] + ["hello", "thread_safe", "configurable", "persistent"].map { .target(name: "Example_\($0)") },
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         // docs/SDK.md's examples, compiled (and run) here; a test checks that each swift block of the guide is in these files.
         .testTarget(
-            name: "SDKDocTests", dependencies: ["NekoPlugin", "NekoPluginTesting"], path: "Tests/SDKDocExamples",
+            name: "SDKDocTests", dependencies: [sdk("NekoPlugin"), sdk("NekoPluginTesting")], path: "Tests/SDKDocExamples",
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "NekoLoaderTests", dependencies: [
-            "NekoLoader", "NekoServe", "NekoCore", "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
+            "NekoLoader", "NekoServe", sdk("NekoCore"), "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
     ] + swiftExamples.map {
-        .target(name: "Example_\($0)", dependencies: ["NekoPlugin"], path: "Examples/\($0)", exclude: ["plugin.toml"])
+        .target(name: "Example_\($0)", dependencies: [sdk("NekoPlugin")], path: "Examples/\($0)", exclude: ["plugin.toml"])
     } + swiftFixtures.map {
-        .target(name: "Fixture_\($0)", dependencies: ["NekoPlugin"], path: "Tests/Fixtures/swift/\($0)")
+        .target(name: "Fixture_\($0)", dependencies: [sdk("NekoPlugin")], path: "Tests/Fixtures/swift/\($0)")
     },
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 // Not a package target: build it with the JSON sources, optimized, and run it:
 //
 //     swiftc -O -parse-as-library -module-name JSONBench \
-//         Sources/NekoCore/JSON/*.swift Benchmarks/json-bench/main.swift -o /tmp/json-bench
+//         SDK/Sources/NekoCore/JSON/*.swift Benchmarks/json-bench/main.swift -o /tmp/json-bench
 //     /tmp/json-bench
 //
 // Each figure is the median over 5 rounds of 100,000 iterations, in nanoseconds

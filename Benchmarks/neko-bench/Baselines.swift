@@ -39,7 +39,7 @@ enum HundredPlugins {
         let root = "\(folder)/plugins"
         let source = try! String(contentsOfFile: template, encoding: .utf8)
         let include = URL(fileURLWithPath: template).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/NekoABI/include").path
+            .deletingLastPathComponent().appendingPathComponent("SDK/Sources/NekoABI/include").path
         for index in 0..<100 {
             let id = String(format: "p%03d", index)
             let dir = "\(root)/\(id)"

@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// One busy loop per CPU, as child processes (`sh -c 'while :; do :; done'`),

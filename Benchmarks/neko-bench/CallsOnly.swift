@@ -1,6 +1,6 @@
 import Foundation
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// `neko-bench --calls`: the no-op ABI call next to a plain function-pointer

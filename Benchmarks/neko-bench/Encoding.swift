@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The two encoders of NekoCore side by side: `NekoJSONEncoder.encode`,
 /// which writes bytes as the value encodes itself (JSONByteEncoding), against

@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// Plugins in worker processes: the round trip of a call, how long a worker

@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoSQLite
 
 /// Key-value store throughput: the SDK's `context.store()` is a

@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Host-side argument validation: what checking a call's arguments against a
 /// compiled JSON Schema costs, next to parsing and decoding them (what a

@@ -12,7 +12,7 @@
 
 import Foundation
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 let pluginsDirectory = CommandLine.arguments.dropFirst().first ?? "plugins"

@@ -19,4 +19,4 @@ struct AsyncFetch: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(AsyncFetch.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(AsyncFetch.self) }

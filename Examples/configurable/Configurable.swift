@@ -24,4 +24,4 @@ struct Configurable: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Configurable.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Configurable.self) }

@@ -72,4 +72,4 @@ final class Crashy: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Crashy.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Crashy.self) }

@@ -166,4 +166,4 @@ final class Hello: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Hello.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Hello.self) }

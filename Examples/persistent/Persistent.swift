@@ -43,4 +43,4 @@ struct Persistent: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Persistent.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Persistent.self) }

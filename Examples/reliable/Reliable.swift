@@ -35,4 +35,4 @@ struct Reliable: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Reliable.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Reliable.self) }

@@ -23,4 +23,4 @@ final class ThreadSafe: StatefulPlugin {
     func restoreState(_ state: State) { shared.withLock { $0 = state } }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(ThreadSafe.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(ThreadSafe.self) }

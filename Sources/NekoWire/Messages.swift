@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The plugin's descriptor as the worker read it: the payload of `hello`.
 /// The host checks it exactly as it checks an in-process descriptor.

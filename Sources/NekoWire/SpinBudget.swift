@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// How long a thread that waits for its peer's answer may spin (poll

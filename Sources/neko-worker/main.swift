@@ -10,7 +10,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 
 let arguments = WorkerArguments.parse(CommandLine.arguments)

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// How long ago something happened, short enough for a table column.
 enum Age {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// How `nekoctl dev` builds a plugin folder: a SwiftPM package (it holds a

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// `nekoctl`: lists, describes, checks, calls and scaffolds Neko plugins.
 @main

@@ -22,7 +22,7 @@ struct New: ParsableCommand {
     @Option(help: ArgumentHelp("The plugin root to create it under (default: the first plugin root, ./plugins).", valueName: "dir"))
     var dir: String?
 
-    @Option(help: ArgumentHelp("The Neko checkout whose PluginTemplates and SDK to use (default: found from nekoctl's location, or $NEKO_ROOT).", valueName: "path"))
+    @Option(help: ArgumentHelp("The folder whose PluginTemplates to use: a Neko checkout, or <prefix>/share/neko (default: $NEKO_ROOT, else found from nekoctl's location).", valueName: "path"))
     var nekoRoot: String?
 
     func validate() throws {
@@ -33,8 +33,8 @@ struct New: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let root = nekoRoot ?? environment["NEKO_ROOT"] ?? Scaffold.findNekoRoot() else {
-            Terminal.error("error: cannot find PluginTemplates/: pass --neko-root PATH (a Neko checkout) or set NEKO_ROOT")
+        guard let root = nekoRoot ?? environment["NEKO_ROOT"].flatMap({ $0.isEmpty ? nil : $0 }) ?? Scaffold.findNekoRoot() else {
+            Terminal.error("error: cannot find PluginTemplates/: pass --neko-root PATH (a Neko checkout, or <prefix>/share/neko after make install) or set NEKO_ROOT")
             throw ExitCode(1)
         }
         let parent = dir ?? Discovery.roots(explicit: [], environment: environment)[0]
@@ -42,12 +42,21 @@ struct New: ParsableCommand {
         do {
             try Scaffold.copy(
                 from: "\(root)/PluginTemplates/\(lang.rawValue)", to: target,
-                replacing: Scaffold.placeholders(id: name, nekoRoot: Discovery.absolutePath(root)))
+                replacing: Scaffold.placeholders(id: name))
         } catch let error as Scaffold.Failure {
             Terminal.error("error: \(error.message)")
             throw ExitCode(1)
         }
         Terminal.out("created \(target) (\(lang.rawValue))")
+        if Scaffold.sdkForPlugins(environment: environment) == nil {
+            // The plugin finds the SDK through the environment or the install, never a path written into it.
+            let sdk = FileManager.default.fileExists(atPath: "\(root)/SDK/Package.swift") ? "\(Discovery.absolutePath(root))/SDK" : "<prefix>/share/neko/SDK"
+            if let given = environment["NEKO_SDK"], !given.isEmpty {
+                Terminal.out("note: NEKO_SDK=\(given) is not Neko's SDK (no Package.swift there); its build needs NEKO_SDK=\(sdk)")
+            } else {
+                Terminal.out("note: its build needs Neko's SDK: export NEKO_SDK=\(sdk) (or make install, and nekoctl on PATH)")
+            }
+        }
         Terminal.out("next: make -C \(target) && nekoctl call \(name) hello name=Ada\(parent == "./plugins" || dir == nil ? "" : " --dir \(parent)")")
     }
 }

@@ -19,9 +19,8 @@ enum Scaffold {
     }
 
     /// The placeholders of PluginTemplates/README.md, for plugin `id`.
-    static func placeholders(id: String, nekoRoot: String) -> [(String, String)] {
-        [("__ID__", id), ("__TYPE__", typeName(id)), ("__NEKO_ROOT__", nekoRoot),
-         ("__NEKO_PACKAGE__", nekoRoot.split(separator: "/").last.map(String.init) ?? "neko")]
+    static func placeholders(id: String) -> [(String, String)] {
+        [("__ID__", id), ("__TYPE__", typeName(id))]
     }
 
     /// A Swift type name from an id: "my-plugin_2" -> "MyPlugin2"; one that
@@ -32,8 +31,10 @@ enum Scaffold {
         return name.first?.isNumber ?? true ? "Plugin" + name : name
     }
 
-    /// The Neko checkout nekoctl was built from: the first ancestor of the
-    /// executable's folder that holds PluginTemplates/.
+    /// Where nekoctl's templates are: the folder that holds `PluginTemplates/`
+    /// (and `SDK/`). For an installed nekoctl (`make install`), `<prefix>/share/neko`
+    /// beside its `bin/`; for one built in a checkout, the checkout. Searched
+    /// from the executable's folder up.
     static func findNekoRoot() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
@@ -42,7 +43,31 @@ enum Scaffold {
         for _ in 0..<6 {
             folder = String(folder[..<(folder.lastIndex(of: "/") ?? folder.startIndex)])
             if folder.isEmpty { return nil }
-            if FileManager.default.fileExists(atPath: "\(folder)/PluginTemplates/swift/plugin.toml") { return folder }
+            for root in ["\(folder)/share/neko", folder] where FileManager.default.fileExists(atPath: "\(root)/PluginTemplates/swift/plugin.toml") {
+                return root
+            }
+        }
+        return nil
+    }
+
+    /// The SDK a scaffolded plugin will build against, found as its
+    /// Package.swift finds it ($NEKO_SDK, else beside the `nekoctl` on PATH);
+    /// nil when it will not find one.
+    static func sdkForPlugins(environment: [String: String]) -> String? {
+        let files = FileManager.default
+        if let given = environment["NEKO_SDK"], !given.isEmpty {
+            return files.fileExists(atPath: "\(given)/Package.swift") ? given : nil
+        }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") {
+            let nekoctl = URL(fileURLWithPath: "\(folder)/nekoctl")
+            guard files.isExecutableFile(atPath: nekoctl.path) else { continue }
+            var ancestor = nekoctl.resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<6 {
+                for candidate in ["share/neko/SDK", "SDK"] where files.fileExists(atPath: ancestor.appendingPathComponent("\(candidate)/Package.swift").path) {
+                    return ancestor.appendingPathComponent(candidate).path
+                }
+                ancestor.deleteLastPathComponent()
+            }
         }
         return nil
     }

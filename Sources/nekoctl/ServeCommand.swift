@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 

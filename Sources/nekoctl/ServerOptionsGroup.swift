@@ -1,6 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Runs a program to its end, its standard output and error read together:
 /// what `nekoctl dev` runs its builds with.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 import Testing
 

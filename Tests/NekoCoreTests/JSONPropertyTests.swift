@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 
 /// A tiny deterministic generator (SplitMix64), so that the property tests

@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 
 /// The one way every reader reads a peer's struct: by its `struct_size`, and

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import NekoCore
+@_spi(Neko) import NekoCore
 @testable import NekoLoader
 import Testing
 

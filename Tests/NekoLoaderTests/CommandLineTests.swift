@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 
 /// `nekoctl`, run as a user runs it: output, exit codes, and the scaffolds of
@@ -135,7 +135,7 @@ import Testing
         let created = try nekoctl("new", "tiny-c", "--lang", "c")
         #expect(created.status == 0, "\(created.stderr)")
         let folder = "\(workspace.root)/tiny-c"
-        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder])
+        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder], environment: ["NEKO_SDK": "\(Workspace.repository)/SDK"])
         #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
         let call = try nekoctl("call", "tiny-c", "hello")
         #expect(call.status == 0, "\(call.stderr)")
@@ -149,13 +149,18 @@ import Testing
         let created = try nekoctl("new", "tiny-swift")
         #expect(created.status == 0, "\(created.stderr)")
         let folder = "\(workspace.root)/tiny-swift"
-        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder, "CONFIG=debug"])
+        let package = try String(contentsOfFile: "\(folder)/Package.swift", encoding: .utf8)
+        #expect(!package.contains(Workspace.repository), "no path of this checkout is written into the plugin")
+        // The SDK package alone: its build resolves swift-log, not the CLI's dependencies.
+        let make = try Shell.run("/usr/bin/env", ["make", "-C", folder, "CONFIG=debug"], environment: ["NEKO_SDK": "\(Workspace.repository)/SDK"])
         #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
         let call = try nekoctl("call", "tiny-swift", "hello", "name=Ada")
         #expect(call.status == 0, "\(call.stderr)")
         #expect(try JSON.parse(call.stdout) == ["greeting": "Hello, Ada!"])
         let count = try nekoctl("call", "tiny-swift", "count")
         #expect(try JSON.parse(count.stdout) == ["greeted": 0], "each nekoctl call is a fresh host")
+        let resolved = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/.build/checkouts")
+        #expect(resolved == ["swift-log"], "the plugin's build resolved \(resolved)")
         // Its own tests pass as scaffolded (NekoPluginTesting hosts it inside the test),
         // built on the debug build above: one more build, of the test target alone.
         let test = try Shell.run("/usr/bin/env", ["make", "-C", folder, "test"])

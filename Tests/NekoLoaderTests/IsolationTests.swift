@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import Synchronization
 import Testing
@@ -209,7 +209,7 @@ import Testing
     func buildGarbageWorker() throws -> String {
         let output = "\(workspace.root)/../garbage-worker"
         let result = try Shell.run("/usr/bin/env", [
-            "cc", "-std=c11", "-O1", "-I", "\(Workspace.repository)/Sources/NekoABI/include",
+            "cc", "-std=c11", "-O1", "-I", "\(Workspace.repository)/SDK/Sources/NekoABI/include",
             "\(Workspace.repository)/Tests/Fixtures/c/garbage_worker.c", "-o", output,
         ])
         #expect(result.status == 0, "cc failed: \(result.stderr)")

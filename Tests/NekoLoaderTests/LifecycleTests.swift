@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import Testing
 

@@ -1,5 +1,5 @@
 import FoundationEssentials
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 @testable import NekoLoader
 

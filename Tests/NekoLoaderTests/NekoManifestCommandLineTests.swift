@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 
 /// A N.E.K.O plugin.toml (Tests/Fixtures/neko/weather) with a real library

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 import NekoServe
 import Synchronization

@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 @testable import NekoPlugin
 import Synchronization
 import Testing

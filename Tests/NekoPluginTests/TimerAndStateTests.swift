@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 @testable import NekoPlugin
 import Synchronization
 import Testing

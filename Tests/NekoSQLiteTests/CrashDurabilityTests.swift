@@ -102,7 +102,7 @@ enum WriterBuild {
             "swiftc", "-swift-version", "6", "-Onone",
             "\(repository)/Tests/Fixtures/sqlite/crash_writer.swift",
             "-I", "\(buildFolder)/Modules",
-            "-Xcc", "-fmodule-map-file=\(repository)/Sources/CSQLite/module.modulemap",
+            "-Xcc", "-fmodule-map-file=\(repository)/SDK/Sources/CSQLite/module.modulemap",
             "-lsqlite3", "-o", executable,
         ] + objects
         let errors = Pipe()

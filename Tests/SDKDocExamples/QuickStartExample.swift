@@ -17,7 +17,7 @@ struct Greeter: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(Greeter.self) }
 
 @Suite struct QuickStartExample {
     @Test func greeterGreets() async throws {

@@ -46,4 +46,4 @@ final class __TYPE__: Plugin {
     }
 }
 
-@c(neko_plugin_register) func register(_ host: HostInfo) -> Descriptor { export(__TYPE__.self) }
+@c(neko_plugin_register) public func register(_ host: HostInfo) -> Descriptor { export(__TYPE__.self) }

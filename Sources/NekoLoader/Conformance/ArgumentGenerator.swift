@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Arguments made from an entry's JSON Schema: a valid object, and the
 /// common ways to get one wrong. Covers the keywords real schemas use for

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// An async call canceled while it runs ends (canceled, or its result if it
 /// was too late), without a crash, and the plugin goes on answering.

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Every call is completed exactly once: never twice, and a sync one before
 /// `invoke` returns. The host counts each breach (`contractViolations`); this

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// Eight threads call every entry at once, several times each: every call

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// One check of `nekoctl check --exercise`: a promise of neko_abi.h, tried
 /// on a running plugin.

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The result of one conformance check.
 package enum CheckResult: String, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Each entry called with a 1 ms deadline ends promptly (its result, or
 /// `timeout`), and the plugin goes on answering: a call that overruns must

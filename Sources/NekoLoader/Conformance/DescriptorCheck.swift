@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The plugin loads (manifest, ABI, descriptor), its entry and timer ids are
 /// unique, every argument and result schema is a valid JSON Schema, and its

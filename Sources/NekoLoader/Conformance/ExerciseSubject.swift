@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The plugin a conformance run exercises: its folder, and fresh hosts that
 /// run it in a worker process (so a crash is a finding, never the checker's

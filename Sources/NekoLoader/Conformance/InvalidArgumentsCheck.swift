@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Each entry refuses arguments that break its schema, a missing required
 /// property or one of the wrong type, with invalid_argument naming the

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// start, stop, start: the plugin stops cleanly (every call completed), and
 /// a new instance starts and answers.

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Whether an entry's argument schema is a JSON Schema a host and a client
 /// can use, not only JSON: known type names, `properties` an object of

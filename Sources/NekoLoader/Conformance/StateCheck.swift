@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// A plugin that keeps state (`save_state`) hands it over: a reload saves
 /// it, restores it into a new instance, which then answers.

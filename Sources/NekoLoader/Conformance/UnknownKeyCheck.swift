@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Each entry survives an argument its schema does not declare: refused with
 /// invalid_argument naming it when the schema says `additionalProperties:

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Each entry, called with arguments made from its schema, answers a JSON
 /// result or an error of its own choosing, never a crash; a result matches

@@ -1,6 +1,6 @@
 import Dispatch
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 
 /// One entry of one loaded plugin, resolved once and called many times:

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// What a plugin says about one of its entries.
 public struct EntryInfo: Sendable, Equatable {

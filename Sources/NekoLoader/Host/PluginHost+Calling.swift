@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 extension PluginHost {
     /// Resolves `plugin:entry` once, for calls without a lookup each time.

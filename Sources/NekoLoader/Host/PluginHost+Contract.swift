@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 extension PluginHost {
     /// How many times the running instance of `plugin` broke the ABI

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Dispatch
-import NekoCore
+@_spi(Neko) import NekoCore
 
 extension PluginHost {
     /// The manifest as this host runs it: `isolateAll` makes every plugin isolated.

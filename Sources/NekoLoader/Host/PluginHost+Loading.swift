@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 extension PluginHost {
@@ -228,11 +228,16 @@ extension PluginHost {
 
     /// Opens a library in this process, or in a worker process of its own
     /// when the plugin is isolated.
+    /// A plugin built in another configuration than the host loads (it
+    /// works), with a warning that says so.
     func openLibrary(_ copy: String, for manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
-        if manifest.runtime.isolation == .process {
-            return try PluginLibrary.openIsolated(copy, for: manifest, options: options)
+        let library = manifest.runtime.isolation == .process
+            ? try PluginLibrary.openIsolated(copy, for: manifest, options: options)
+            : try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
+        if let mismatch = library.configurationMismatch {
+            logger.warning("\(manifest.id): \(manifest.libraryPath): \(mismatch)", metadata: ["plugin": "\(manifest.id)"])
         }
-        return try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
+        return library
     }
 
     private func setState(_ id: String, _ state: PluginState, loaded: LoadedPlugin?, library: PluginLibrary?) {

@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// A plugin's settings: its `config.json`, which the plugin and the host both
 /// change at run time, through the plugin's settings extension

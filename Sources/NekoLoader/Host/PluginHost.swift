@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 import Synchronization
 

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Where a plugin stands in its host.
 public enum PluginState: Sendable, Equatable, CustomStringConvertible {

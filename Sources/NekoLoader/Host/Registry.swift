@@ -1,5 +1,5 @@
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// What the host knows, under its registry lock.
 struct Registry {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 
 /// A `neko_plugin` made in the host for a plugin that runs in a worker

@@ -49,4 +49,4 @@ final class ReplySlot: Sendable {
     }
 }
 
-import NekoCore
+@_spi(Neko) import NekoCore

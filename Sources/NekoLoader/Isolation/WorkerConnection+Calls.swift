@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 
 /// Calls of entries: sync ones over the fast lane when it is free (else the

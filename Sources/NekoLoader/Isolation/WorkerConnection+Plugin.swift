@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 
 /// The functions of a plugin instance, carried out by the worker: what the

@@ -4,7 +4,7 @@ import Glibc
 import Dispatch
 import Logging
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 import Synchronization
 

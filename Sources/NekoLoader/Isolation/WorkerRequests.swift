@@ -1,6 +1,6 @@
 import Dispatch
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoWire
 import Synchronization
 

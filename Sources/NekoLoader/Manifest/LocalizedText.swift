@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 extension PluginManifest {
     /// A plugin's name and descriptions in one language, read from N.E.K.O's

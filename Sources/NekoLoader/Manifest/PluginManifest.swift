@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import TOMLKit
 
 /// A plugin's `plugin.toml`, read and validated, with its paths resolved.

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The versions of something a plugin accepts, N.E.K.O's four keys:
 /// `[plugin.sdk]` (the host's SDK) and each `[[plugin.dependency]]` (another plugin).

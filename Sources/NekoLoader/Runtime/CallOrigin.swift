@@ -1,5 +1,5 @@
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Who makes a call, and on behalf of which call: the part of a call's
 /// context (ABI 1.1, `neko_call.caller/depth/parent`) that the host writes

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Folder creation for the host's cache and the plugins' data folders.
 enum Folders {

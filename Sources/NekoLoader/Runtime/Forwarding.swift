@@ -1,6 +1,6 @@
 import Dispatch
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// Plugin-to-plugin calls: the host receives a caller's `neko_call`, calls the

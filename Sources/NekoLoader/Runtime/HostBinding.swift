@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Logging
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The `neko_host` table one plugin instance receives, and the C functions
 /// in it, which route the plugin's logs, messages and calls to its host.

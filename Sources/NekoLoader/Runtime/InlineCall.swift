@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// The fast path of a call to a sync entry: no allocation and no lock per

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// Makes the private copy of a plugin library that the host opens.
 ///

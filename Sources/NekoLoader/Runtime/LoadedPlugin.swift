@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// A plugin instance that is up: its library, its instance pointer and its

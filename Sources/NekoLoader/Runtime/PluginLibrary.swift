@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// A plugin library opened and checked: its descriptor, read and validated
 /// before any of its functions is called.
@@ -45,6 +45,17 @@ struct PluginLibrary: @unchecked Sendable {
         case .failure(let failure):
             throw LoadFailure(failure.phase == "register" ? .register : .open, "\(manifest.libraryPath): \(failure.message)")
         }
+    }
+
+    /// How the plugin's build configuration differs from this host's, eg
+    /// `"built in debug, this host in release: it runs unoptimized; rebuild it with -c release"`;
+    /// nil when they agree, or when the plugin does not say (C, an SDK before 0.2).
+    var configurationMismatch: String? {
+        let words = sdk.split(separator: " ")
+        guard words.count == 3, words[0] == "NekoPlugin", case let built = String(words[2]),
+              ["debug", "release"].contains(built), built != BuildStamp.configuration else { return nil }
+        let speed = built == "debug" ? "it runs unoptimized" : "it cannot be debugged as the host can"
+        return "built in \(built), this host in \(BuildStamp.configuration): \(speed); rebuild it with -c \(BuildStamp.configuration)"
     }
 
     /// Starts a worker process that opens `path` (a private copy of

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// The threads that run sync entries for async callers, so that a sync
 /// entry (which may block for as long as it likes) never runs on Swift's

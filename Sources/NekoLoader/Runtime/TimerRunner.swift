@@ -1,6 +1,6 @@
 import Dispatch
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// Runs a plugin instance's interval timers: each on a serial Dispatch queue

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 
 /// How a ``LogLines`` handler writes each record.
 public enum LogFormat: String, Sendable, CaseIterable {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// A connection to the control socket of `nekoctl serve`: sends a request,

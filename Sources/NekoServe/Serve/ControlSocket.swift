@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// Where the control socket of `nekoctl serve` lives, and the POSIX plumbing

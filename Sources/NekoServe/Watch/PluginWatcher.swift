@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Synchronization
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// Watches the plugin roots, and every plugin folder the host has, and keeps

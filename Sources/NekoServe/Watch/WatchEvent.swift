@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 /// One thing a ``PluginWatcher`` did, or tried to do, about a plugin.
 public struct WatchEvent: Sendable, Equatable, CustomStringConvertible {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Synchronization
-import NekoCore
+@_spi(Neko) import NekoCore
 import NekoLoader
 
 /// The inotify side of a ``PluginWatcher``: made by `start()`, then owned by

@@ -1,5 +1,5 @@
 import Logging
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 
 /// A log handler that keeps every line, for tests that check what the host

@@ -1,4 +1,4 @@
-import NekoCore
+@_spi(Neko) import NekoCore
 import Synchronization
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import NekoCore
+@_spi(Neko) import NekoCore
 import Testing
 
 /// A `nekoctl serve` child over a workspace, killed at the end if still

@@ -114,7 +114,7 @@ final class Workspace {
 
     /// Compiles C source into `<root>/<id>/lib<id>.so`, or into `output`,
     /// against `include` (by default today's neko_abi.h).
-    func compile(_ id: String, source: String, flags: [String] = [], output: String? = nil, include: String = "\(Workspace.repository)/Sources/NekoABI/include") throws {
+    func compile(_ id: String, source: String, flags: [String] = [], output: String? = nil, include: String = "\(Workspace.repository)/SDK/Sources/NekoABI/include") throws {
         let folder = "\(root)/\(id)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let result = try Shell.run("/usr/bin/env", [

@@ -1,6 +1,6 @@
 import Foundation
 import NekoABI
-import NekoCore
+@_spi(Neko) import NekoCore
 @testable import NekoPlugin
 import Synchronization
 
