@@ -43,6 +43,11 @@ struct Dev: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        // The builds find the SDK of this nekoctl (its checkout's, or its install's)
+        // unless NEKO_SDK names another: the plugin is built for the host that loads it.
+        if (getenv("NEKO_SDK").map { String(cString: $0).isEmpty } ?? true), let root = Scaffold.findNekoRoot() {
+            setenv("NEKO_SDK", "\(root)/SDK", 1)
+        }
         let build: DevBuild
         switch DevBuild.make(folder: folder, configuration: configuration ?? DevBuild.hostConfiguration) {
         case .success(let made): build = made

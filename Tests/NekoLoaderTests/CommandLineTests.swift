@@ -163,7 +163,7 @@ import Testing
         #expect(resolved == ["swift-log"], "the plugin's build resolved \(resolved)")
         // Its own tests pass as scaffolded (NekoPluginTesting hosts it inside the test),
         // built on the debug build above: one more build, of the test target alone.
-        let test = try Shell.run("/usr/bin/env", ["make", "-C", folder, "test"])
+        let test = try Shell.run("/usr/bin/env", ["make", "-C", folder, "test"], environment: ["NEKO_SDK": "\(Workspace.repository)/SDK"])
         #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
         #expect((test.stdout + test.stderr).contains("helloGreetsByNameAndCounts"), "the scaffold's tests ran: \(test.stdout)")
     }

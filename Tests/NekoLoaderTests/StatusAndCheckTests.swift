@@ -12,7 +12,7 @@ import Testing
         #expect(c.stdout.hasPrefix("ok: cgreet 1.0.0: 5 entries (C, ABI 1.0)\n"), "\(c.stdout)")
         let swift = try Shell.run(Workspace.nekoctl, ["check", "\(Workspace.builtPlugins)/hello"])
         #expect(swift.status == 0, "\(swift.stderr)")
-        #expect(swift.stdout.contains("entries (Swift \(BuildStamp.swiftCompiler), NekoPlugin \(BuildStamp.nekoVersion), ABI 1.0)"), "\(swift.stdout)")
+        #expect(swift.stdout.contains("entries (Swift \(BuildStamp.swiftCompiler), NekoPlugin \(BuildStamp.nekoVersion) \(BuildStamp.configuration), ABI 1.0)"), "\(swift.stdout)")
     }
 
     @Test func statusJSONWithoutAServerIsAJSONError() throws {
