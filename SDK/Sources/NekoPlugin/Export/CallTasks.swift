@@ -4,8 +4,8 @@ import Synchronization
 /// The tasks of an instance's async calls in flight, by call id, so that the
 /// host's `cancel` can reach them and `stop` can wait for none.
 ///
-/// A call's task starts immediately (`PluginExecutor.startHere`): it runs on
-/// the invoking thread until its first suspension, so an async entry that
+/// A call's task starts immediately (`Task.immediate`): it runs on the
+/// invoking thread until its first suspension, so an async entry that
 /// answers without suspending costs no thread hop and no wake-up; after a
 /// suspension it runs on `PluginExecutor` (Dispatch), never on the host's
 /// cooperative pool.
@@ -23,7 +23,7 @@ final class CallTasks: Sendable {
     /// Starts `body` as the task of call `id`.
     ///
     /// The call is registered before its task starts (the task may end
-    /// before `startHere` returns); the token keeps a finished call
+    /// before `Task.immediate` returns); the token keeps a finished call
     /// from unregistering a later call with the same id.
     func start(_ id: UInt64, _ body: sending @escaping () async -> Void) {
         let token = running.withLock { state in
@@ -31,7 +31,7 @@ final class CallTasks: Sendable {
             state.tasks[id] = (state.next, nil, false)
             return state.next
         }
-        let task = PluginExecutor.startHere {
+        let task = Task.immediate(executorPreference: PluginExecutor.shared) {
             await body()
             self.finished(id, token)
         }
