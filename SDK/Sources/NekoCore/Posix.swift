@@ -21,4 +21,26 @@ import Glibc
         }
         return (ends[0], ends[1])
     }
+
+    /// Runs `body` with what every child the host spawns starts from: spawn
+    /// attributes under which no signal is blocked and every signal is at its
+    /// default, whatever the spawning thread had (`nekoctl serve` blocks
+    /// SIGTERM), and `arguments` as a NULL-terminated `argv`. Both are freed
+    /// when `body` returns.
+    @_spi(Neko) public static func withSpawnSetup<T>(
+        arguments: [String], _ body: (UnsafePointer<posix_spawnattr_t>, [UnsafeMutablePointer<CChar>?]) -> T
+    ) -> T {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        return body(&attributes, argv)
+    }
 }

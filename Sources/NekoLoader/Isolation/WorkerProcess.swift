@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+@_spi(Neko) import NekoCore
 
 /// Starting a worker process: finding `neko-worker` and spawning it with
 /// its two lanes as descriptors 3 and 4.
@@ -39,24 +40,10 @@ enum WorkerProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fastEnd, 3)
         posix_spawn_file_actions_adddup2(&actions, mainEnd, 4)
-        // The worker starts with no signal blocked and every signal at its
-        // default, whatever the spawning thread had (serve blocks SIGTERM).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        // The worker starts with no signal blocked and every signal at its default.
         var pid: pid_t = 0
-        var status: Int32
-        if extra.isEmpty {
-            status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        } else {
+        let status = Posix.withSpawnSetup(arguments: [executable] + arguments) { attributes, argv -> Int32 in
+            if extra.isEmpty { return posix_spawn(&pid, executable, &actions, attributes, argv, environ) }
             var inherited: [String] = []
             var cursor = environ
             while let entry = cursor.pointee {
@@ -66,7 +53,7 @@ enum WorkerProcess {
             }
             let envp: [UnsafeMutablePointer<CChar>?] = (inherited + extra.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
             defer { envp.forEach { free($0) } }
-            status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            return posix_spawn(&pid, executable, &actions, attributes, argv, envp)
         }
         guard status == 0 else {
             return .failure(LoadFailure(.open, "\(executable): cannot start the worker process: \(String(cString: strerror(status)))"))
