@@ -32,8 +32,11 @@ let package = Package(
     targets: [
         // The frames a host and a plugin's worker process exchange.
         .target(name: "NekoWire", dependencies: [sdk("NekoABI"), sdk("NekoCore")]),
-        // The worker process that runs one isolated plugin (`isolation = "process"`).
-        .executableTarget(name: "neko-worker", dependencies: [sdk("NekoABI"), sdk("NekoCore"), "NekoWire"]),
+        // The worker process that runs one isolated plugin (`isolation = "process"` or `"sandbox"`).
+        // The kernel calls of a sandboxed worker (`isolation = "sandbox"`): Landlock, seccomp
+        // (libseccomp: Debian's libseccomp-dev, which `make tools` installs), namespaces.
+        .target(name: "CSandbox", linkerSettings: [.linkedLibrary("seccomp")]),
+        .executableTarget(name: "neko-worker", dependencies: [sdk("NekoABI"), sdk("NekoCore"), "NekoWire", "CSandbox"]),
         // The host side: discovery, manifests, loading, calling.
         .target(name: "NekoLoader", dependencies: [
             sdk("NekoABI"), sdk("NekoCore"), "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),

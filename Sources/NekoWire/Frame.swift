@@ -48,6 +48,9 @@ package enum FrameKind: UInt8, Sendable, CaseIterable {
     /// the frame's id (`neko_host.cancel`); no payload, no reply. The call
     /// still gets its reply (`canceled`, or its result when too late).
     case cancelCall = 38
+    /// What the sandbox of a worker with `isolation = "sandbox"` enforces: a
+    /// `SandboxReport`, sent before `hello` (or `refused`); no reply.
+    case sandbox = 39
     /// The plugin broke the ABI contract (eg it completed a call twice):
     /// a `ViolationMessage`; no reply.
     case violation = 40

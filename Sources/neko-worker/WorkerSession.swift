@@ -351,7 +351,7 @@ final class WorkerSession: @unchecked Sendable {
             let bytes = Array(try SmallFrame.bytes(frame.payload, "\(frame.kind).data"))
             let kind = frame.kind
             lifecycle.async { [self] in runLifecycle(kind, id: id, bytes: bytes) }
-        case .hello, .refused, .log, .emit, .call, .violation, .progress, .cancelCall:
+        case .hello, .refused, .sandbox, .log, .emit, .call, .violation, .progress, .cancelCall:
             throw .malformed("a host does not send \(frame.kind) frames")
         }
     }

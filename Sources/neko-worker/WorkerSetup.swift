@@ -13,6 +13,8 @@ struct WorkerArguments {
     var spinFixed = false
     var memoryLimitMiB: UInt64?
     var openFiles: UInt64?
+    /// `--sandbox` and what follows it: nil for a plain isolated worker.
+    var sandbox: WorkerSandbox?
 
     /// Reads `argv`; a bad command line ends the process (only a host starts it).
     static func parse(_ argv: [String]) -> WorkerArguments {
@@ -31,6 +33,15 @@ struct WorkerArguments {
             case "--spin-fixed": parsed.spinFixed = true
             case "--memory-limit-mib": parsed.memoryLimitMiB = UInt64(value())
             case "--open-files": parsed.openFiles = UInt64(value())
+            case "--sandbox": parsed.sandbox = parsed.sandbox ?? WorkerSandbox()
+            case "--network": parsed.sandbox?.network = value()
+            case "--read": parsed.sandbox?.read.append(value())
+            case "--write": parsed.sandbox?.write.append(value())
+            case "--exec": parsed.sandbox?.exec.append(value())
+            case "--connect-port":
+                guard let port = UInt16(value()) else { usage("--connect-port needs a port number") }
+                parsed.sandbox?.connectPorts.append(port)
+            case "--require-sandbox": parsed.sandbox?.required = true
             default: usage("unknown argument '\(argv[index])'")
             }
             index += 1

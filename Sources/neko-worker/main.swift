@@ -6,6 +6,8 @@
 //
 //   neko-worker --library PATH --host-name NAME [--spin-us N [--spin-fixed]]
 //               [--memory-limit-mib N] [--open-files N]
+//               [--sandbox [--network none|loopback|any|ports] [--read PATH]...
+//                [--write PATH]... [--exec PATH]... [--connect-port N]... [--require-sandbox]]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +16,8 @@ import NekoABI
 import NekoWire
 
 let arguments = WorkerArguments.parse(CommandLine.arguments)
+// While the process has one thread: a user namespace cannot be entered later.
+let namespaceProblem = arguments.sandbox?.enterNetworkNamespace()
 WorkerSetup.closeInheritedDescriptors(keeping: [0, 1, 2, 3, 4])
 // The lanes must not leak into a program the plugin runs: it would keep them
 // open after this process died, and the host would never see the end.
@@ -23,6 +27,16 @@ let main = FrameChannel(descriptor: 4)
 if let problem = WorkerSetup.applyLimits(arguments) {
     try? main.send(RefusedMessage(phase: "open", message: problem).frame())
     _exit(2)
+}
+if let sandbox = arguments.sandbox {
+    // Before dlopen: the library's constructors are plugin code.
+    let report = sandbox.apply(library: arguments.library, namespaceProblem: namespaceProblem)
+    if sandbox.required, !report.problems.isEmpty {
+        let message = "the sandbox cannot be enforced, and it is required: " + report.problems.joined(separator: "; ")
+        try? main.send(RefusedMessage(phase: "sandbox", message: message).frame())
+        _exit(2)
+    }
+    do { try main.send(report.frame()) } catch { _exit(0) }
 }
 let descriptor: UnsafePointer<neko_plugin>
 switch PluginImage.register(arguments.library, hostName: arguments.hostName) {

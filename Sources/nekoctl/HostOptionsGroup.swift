@@ -16,6 +16,9 @@ struct HostOptionsGroup: ParsableArguments {
     @Flag(help: "Run every plugin in a worker process of its own, whatever its plugin.toml says (isolation = \"process\").")
     var isolate = false
 
+    @Flag(help: "Refuse to start a sandboxed plugin whose permissions the kernel cannot all enforce (as require_sandbox = true).")
+    var requireSandbox = false
+
     @Flag(help: "Refuse a plugin.toml with an unknown key instead of warning about it.")
     var strict = false
 
@@ -37,6 +40,7 @@ struct HostOptionsGroup: ParsableArguments {
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
         options.isolateAll = isolate
         options.strictManifests = strict
+        options.requireSandbox = requireSandbox
         return PluginHost(options: options)
     }
 }

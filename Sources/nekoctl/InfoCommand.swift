@@ -103,6 +103,9 @@ struct Info: AsyncParsableCommand {
         if !keywords.isEmpty { facts.append(("keywords", keywords.joined(separator: ", "))) }
         if let locale = text("locale") { facts.append(("locale", locale)) }
         if let config = info["config"], case .object(let tables) = config, !tables.isEmpty { facts.append(("config", config.description)) }
+        if let isolation = text("isolation"), isolation != "none" { facts.append(("isolation", isolation)) }
+        if let permissions = info["permissions"], !permissions.isNull { facts.append(("permissions", permissions.description)) }
+        if let sandbox = info["sandbox"], !sandbox.isNull { facts.append(("enforced", sandbox["summary"]?.stringValue ?? "-")) }
         for (key, value) in facts { Terminal.out("  \((key + ":").padding(to: 12)) \(value)") }
         guard let entries = info["entries"]?.arrayValue else { return }
         Terminal.out("")

@@ -27,6 +27,10 @@ public struct HostOptions: Sendable {
     /// Runs every plugin in a worker process of its own, whatever its
     /// manifest says (`nekoctl serve --isolate`).
     public var isolateAll = false
+    /// Refuses to start a sandboxed plugin (`isolation = "sandbox"`) whose
+    /// permissions the kernel cannot all enforce, as if each plugin.toml said
+    /// `require_sandbox = true` (`nekoctl serve --require-sandbox`).
+    public var requireSandbox = false
     /// Refuses a `plugin.toml` with an unknown key instead of listing it
     /// with a warning (`nekoctl --strict`).
     public var strictManifests = false
@@ -59,6 +63,14 @@ public struct HostOptions: Sendable {
     /// `unavailable` naming the chain (a plugin calling itself for ever
     /// would otherwise exhaust threads or a stack).
     public var maxCallDepth: UInt32 = 16
+
+    /// Where plugin `manifest` keeps its data: `<dataRoot>/<id>`; without a
+    /// data root, its own folder, or `<folder>/data` for a sandboxed plugin
+    /// (which must not be able to rewrite its plugin.toml or library).
+    public func dataFolder(of manifest: PluginManifest) -> String {
+        if let dataRoot { return "\(dataRoot)/\(manifest.id)" }
+        return manifest.runtime.isolation == .sandbox ? "\(manifest.folder)/data" : manifest.folder
+    }
 
     /// Options for these roots, with defaults for the rest.
     public init(roots: [String]) {

@@ -8,8 +8,12 @@ public struct PluginCheck: Sendable {
     public let swiftVersion: String?
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     public let sdk: String
-    /// What the user should know that did not stop it (the manifest's ``PluginManifest/warnings``).
-    public var warnings: [String] { manifest.warnings }
+    /// What the user should know that did not stop it: the manifest's
+    /// ``PluginManifest/warnings``, and each broad permission it declares
+    /// (``PluginManifest/Permissions/broadGrants``).
+    public var warnings: [String] {
+        manifest.warnings + (manifest.permissions?.broadGrants.map { "\(manifest.manifestPath): [plugin.permissions] \($0)" } ?? [])
+    }
 
     /// Checks a plugin folder the way a host would load it, short of running
     /// it: the manifest, the ABI range, the library file, its symbol, its

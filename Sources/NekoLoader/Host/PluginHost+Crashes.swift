@@ -5,9 +5,10 @@ import Dispatch
 @_spi(Neko) import NekoCore
 
 extension PluginHost {
-    /// The manifest as this host runs it: `isolateAll` makes every plugin isolated.
+    /// The manifest as this host runs it: `isolateAll` makes every plugin
+    /// isolated (a sandboxed one stays sandboxed).
     func applyingHostPolicy(_ manifest: PluginManifest) -> PluginManifest {
-        guard options.isolateAll else { return manifest }
+        guard options.isolateAll, manifest.runtime.isolation == .none else { return manifest }
         var isolated = manifest
         isolated.runtime.isolation = .process
         return isolated

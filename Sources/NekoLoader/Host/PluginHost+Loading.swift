@@ -178,7 +178,7 @@ extension PluginHost {
     /// Makes the data folder, creates the instance, hands it `state` (a
     /// reload), and runs `start`, bounded by the manifest's startup timeout.
     func bringUp(_ manifest: PluginManifest, _ library: PluginLibrary, since start: ContinuousClock.Instant, restoring state: [UInt8]? = nil) throws(LoadFailure) -> LoadedPlugin {
-        let dataFolder = options.dataRoot.map { "\($0)/\(manifest.id)" } ?? manifest.folder
+        let dataFolder = options.dataFolder(of: manifest)
         if let problem = Folders.make(dataFolder) {
             throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
         }
@@ -231,9 +231,12 @@ extension PluginHost {
     /// A plugin built in another configuration than the host loads (it
     /// works), with a warning that says so.
     func openLibrary(_ copy: String, for manifest: PluginManifest) throws(LoadFailure) -> PluginLibrary {
-        let library = manifest.runtime.isolation == .process
+        let library = manifest.runtime.isolation.usesWorker
             ? try PluginLibrary.openIsolated(copy, for: manifest, options: options)
             : try PluginLibrary.open(copy, for: manifest, hostName: options.hostName)
+        if let problems = library.worker?.sandbox?.problems, !problems.isEmpty {
+            logger.warning("\(manifest.id): sandbox: started without enforcing: \(problems.joined(separator: "; ")) (set require_sandbox = true in [plugin.permissions] to refuse instead)", metadata: ["plugin": "\(manifest.id)"])
+        }
         if let mismatch = library.configurationMismatch {
             logger.warning("\(manifest.id): \(manifest.libraryPath): \(mismatch)", metadata: ["plugin": "\(manifest.id)"])
         }

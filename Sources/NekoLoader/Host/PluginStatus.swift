@@ -100,6 +100,9 @@ public struct PluginStatus: Sendable {
     /// How many times the running instance broke the ABI contract (eg
     /// completed a call twice); each is logged once per entry as a plugin bug.
     public let contractViolations: Int
+    /// What the kernel enforces for a running sandboxed plugin; nil for any other.
+    /// Its ``SandboxStatus/problems`` are in ``warnings`` too.
+    public internal(set) var sandbox: SandboxStatus? = nil
 }
 
 /// What happened at a plugin's last reload.

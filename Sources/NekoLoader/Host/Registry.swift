@@ -55,13 +55,15 @@ struct Registry {
 
         var status: PluginStatus {
             let manifest = try? discovered.manifest.get()
+            let sandbox = loaded?.library.worker?.sandbox.map(SandboxStatus.init)
             return PluginStatus(
                 id: manifest?.id ?? discovered.id, folder: discovered.folder, manifest: manifest, state: state, stateSince: since,
                 entries: library?.entries, timers: library?.timers, swiftVersion: library?.swiftVersion, sdk: library?.sdk,
                 loadDuration: loaded?.loadDuration, generation: generation, lastReload: lastReload,
                 isolation: manifest?.runtime.isolation ?? .none, workerPID: loaded?.library.worker?.livePID,
-                restarts: restarts, lastCrash: lastCrash, warnings: (manifest?.warnings ?? []) + dependencyWarnings,
-                contractViolations: loaded?.binding.ledger.violations ?? 0)
+                restarts: restarts, lastCrash: lastCrash,
+                warnings: (manifest?.warnings ?? []) + dependencyWarnings + (sandbox?.problems.map { "sandbox: not enforced: \($0)" } ?? []),
+                contractViolations: loaded?.binding.ledger.violations ?? 0, sandbox: sandbox)
         }
     }
 

@@ -66,6 +66,8 @@ final class WorkerConnection: @unchecked Sendable {
         /// dropped at the end): where the plugin's requests go. Held here so
         /// that it outlives any request still being served.
         var binding: HostBinding?
+        /// What its sandbox enforces (`isolation = "sandbox"`), from its `sandbox` frame.
+        var sandbox: SandboxReport?
     }
 
     /// What waits for a reply of the worker: a thread (with the host's call
@@ -120,7 +122,18 @@ final class WorkerConnection: @unchecked Sendable {
         var arguments = ["--library", path, "--host-name", options.hostName, "--spin-us", "\(options.answerSpin.clampedNanoseconds / 1000)"] + (options.adaptiveSpin ? [] : ["--spin-fixed"])
         if let limit = manifest.runtime.memoryLimitMiB { arguments += ["--memory-limit-mib", "\(limit)"] }
         if let limit = manifest.runtime.openFiles { arguments += ["--open-files", "\(limit)"] }
-        let spawned = WorkerProcess.spawn(executable, arguments: arguments, environment: options.workerEnvironment, fast: fastPair.1, main: mainPair.1)
+        var inheriting: Set<String>?
+        if manifest.runtime.isolation == .sandbox {
+            // Landlock grants a folder that exists: the data folder is made first.
+            let dataFolder = options.dataFolder(of: manifest)
+            if let problem = Folders.make(dataFolder) {
+                close(fastPair.0); close(fastPair.1); close(mainPair.0); close(mainPair.1)
+                throw LoadFailure(.startup, "\(dataFolder): cannot create the data folder: \(problem)")
+            }
+            arguments += SandboxLaunch.arguments(manifest, dataFolder: dataFolder, options: options)
+            inheriting = SandboxLaunch.inheritedVariables(manifest)
+        }
+        let spawned = WorkerProcess.spawn(executable, arguments: arguments, environment: options.workerEnvironment, inheriting: inheriting, fast: fastPair.1, main: mainPair.1)
         close(fastPair.1)
         close(mainPair.1)
         let fast = FrameChannel(descriptor: fastPair.0)
@@ -140,12 +153,23 @@ final class WorkerConnection: @unchecked Sendable {
         return (connection, descriptor)
     }
 
-    /// Reads the worker's first frame: the descriptor, or why it refused.
+    /// What the worker's sandbox enforces; nil for a worker without one.
+    var sandbox: SandboxReport? { state.withLock { $0.sandbox } }
+
+    /// Reads the worker's first frame: the descriptor, or why it refused
+    /// (after the report of its sandbox, for a sandboxed one).
     private func awaitHello(_ manifest: PluginManifest) -> Result<DescriptorMessage, LoadFailure> {
         let library = manifest.libraryPath
         let limit = manifest.runtime.startupTimeout
+        let deadline = ContinuousClock.now + limit
         do throws(WireError) {
-            guard let frame = try main.receive(until: ContinuousClock.now + limit) else {
+            var received = try main.receive(until: deadline)
+            if let frame = received, frame.kind == .sandbox, manifest.runtime.isolation == .sandbox {
+                let report = try SandboxReport(decoding: frame.payload)
+                state.withLock { $0.sandbox = report }
+                received = try main.receive(until: deadline)
+            }
+            guard let frame = received else {
                 killAndReap("it did not open the library within \(limit)")
                 return .failure(LoadFailure(.open, "\(library): the worker process did not open the library within \(limit) ([plugin_runtime].timeout in \(manifest.manifestPath))"))
             }
@@ -155,6 +179,9 @@ final class WorkerConnection: @unchecked Sendable {
             case .refused:
                 let refused = try RefusedMessage(decoding: frame.payload)
                 killAndReap("it refused the library")
+                if refused.phase == "sandbox" {
+                    return .failure(LoadFailure(.open, "\(refused.message) ([plugin.permissions].require_sandbox in \(manifest.manifestPath), or the host's --require-sandbox)"))
+                }
                 return .failure(LoadFailure(refused.phase == "register" ? .register : .open, "\(library): \(refused.message) (in the worker process)"))
             default:
                 throw .malformed("expected hello, got \(frame.kind)")

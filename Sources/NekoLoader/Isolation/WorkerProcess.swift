@@ -26,8 +26,10 @@ enum WorkerProcess {
     }
 
     /// Spawns `executable` with `arguments`; `fast` and `main` become its
-    /// descriptors 3 and 4. - Returns: its pid, or why it could not start.
-    static func spawn(_ executable: String, arguments: [String], environment extra: [String: String], fast: Int32, main: Int32) -> Result<pid_t, LoadFailure> {
+    /// descriptors 3 and 4. Its environment is this process's (only the
+    /// variables in `inheriting`, when given) with `extra` added.
+    /// - Returns: its pid, or why it could not start.
+    static func spawn(_ executable: String, arguments: [String], environment extra: [String: String], inheriting: Set<String>? = nil, fast: Int32, main: Int32) -> Result<pid_t, LoadFailure> {
         // dup2 onto itself would keep close-on-exec: move the ends above 4 first.
         let fastEnd = fcntl(fast, F_DUPFD_CLOEXEC, 10)
         let mainEnd = fcntl(main, F_DUPFD_CLOEXEC, 10)
@@ -43,12 +45,13 @@ enum WorkerProcess {
         // The worker starts with no signal blocked and every signal at its default.
         var pid: pid_t = 0
         let status = Posix.withSpawnSetup(arguments: [executable] + arguments) { attributes, argv -> Int32 in
-            if extra.isEmpty { return posix_spawn(&pid, executable, &actions, attributes, argv, environ) }
+            if extra.isEmpty, inheriting == nil { return posix_spawn(&pid, executable, &actions, attributes, argv, environ) }
             var inherited: [String] = []
             var cursor = environ
             while let entry = cursor.pointee {
                 let text = String(cString: entry)
-                if let equals = text.firstIndex(of: "="), extra[String(text[..<equals])] == nil { inherited.append(text) }
+                if let equals = text.firstIndex(of: "="), extra[String(text[..<equals])] == nil,
+                   inheriting?.contains(String(text[..<equals])) ?? true { inherited.append(text) }
                 cursor += 1
             }
             let envp: [UnsafeMutablePointer<CChar>?] = (inherited + extra.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]

@@ -78,7 +78,7 @@ extension PluginManifest {
         }
         let isolationText = try runtime.optional("isolation", "a string") { $0.string } ?? "none"
         guard let isolation = Isolation(rawValue: isolationText) else {
-            throw runtime.invalid("isolation", "expected \"none\" (in the host's process) or \"process\" (a worker process of its own)")
+            throw runtime.invalid("isolation", "expected \"none\" (in the host's process), \"process\" (a worker process of its own) or \"sandbox\" (a worker process the kernel confines to [plugin.permissions])")
         }
         let memoryLimit = try runtime.optional("memory_limit", "an integer number of MiB, eg 512") { $0.int }
         if let memoryLimit, !(64...1 << 30).contains(memoryLimit) {

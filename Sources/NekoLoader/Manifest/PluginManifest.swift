@@ -30,7 +30,7 @@ import TOMLKit
 /// timeout = 10                 # startup timeout, seconds
 /// startup_failure = "warn"     # warn | fail | ignore
 /// priority = 0
-/// isolation = "none"           # none | process (a worker process of its own)
+/// isolation = "none"           # none | process (a worker process of its own) | sandbox (a worker the kernel confines)
 /// memory_limit = 512           # MiB of address space, isolated only; default none
 /// open_files = 256             # isolated only; default none
 ///
@@ -104,6 +104,12 @@ public struct PluginManifest: Sendable {
         case none
         /// In a worker process of its own: a crash or a hang fails only its calls, and it restarts.
         case process
+        /// In a worker process of its own whose files, network, programs and system
+        /// calls the kernel limits to ``Permissions`` (docs/SANDBOX.md).
+        case sandbox
+
+        /// Whether the plugin runs in a worker process (`.process` or `.sandbox`).
+        public var usesWorker: Bool { self != .none }
     }
 
     /// `[plugin].id`: the plugin's unique id, equal to its folder name, eg `"hello"`.
@@ -130,6 +136,9 @@ public struct PluginManifest: Sendable {
     public let author: Author
     /// `[plugin_runtime]`.
     public internal(set) var runtime: Runtime
+    /// `[plugin.permissions]`, when present: enforced when ``Runtime/isolation`` is `.sandbox`
+    /// (a sandboxed plugin without the table gets `Permissions()`: nothing but its own files).
+    public internal(set) var permissions: Permissions?
     /// Every other top-level table of `plugin.toml`: the plugin's config, a JSON object
     /// (read-only; not its settings, `config.json`, which `PluginHost.settings(of:)` reads).
     ///
@@ -264,6 +273,10 @@ public struct PluginManifest: Sendable {
         manifest.localization = try readLocalization(plugin, folder: folder, strict: strict, warnings: &warnings)
         manifest.ui = try readUI(plugin, strict: strict, warnings: &warnings)
         manifest.safety = try readSafety(plugin, strict: strict, warnings: &warnings)
+        manifest.permissions = try readPermissions(plugin, folder: folder, strict: strict, warnings: &warnings)
+        if manifest.permissions != nil, runtime.isolation != .sandbox {
+            warnings.append("\(file): [plugin.permissions] is enforced only with [plugin_runtime].isolation = \"sandbox\" (it is \"\(runtime.isolation.rawValue)\")")
+        }
         // N.E.K.O keys Neko accepts and does not use: only their types are checked.
         _ = try plugin.bool("passive")
         _ = try plugin.subtable("host")
@@ -304,6 +317,7 @@ public struct PluginManifest: Sendable {
         // N.E.K.O's
         "short_description", "keywords", "type", "previous_ids", "entry", "sdk", "dependency",
         "store", "database", "i18n", "ui", "safety", "passive", "host", "config_profiles",
+        "permissions",
     ]
     static let runtimeKeys = ["enabled", "auto_start", "timeout", "startup_failure", "priority", "isolation", "memory_limit", "open_files"]
     /// The top-level tables that are the manifest's, not the plugin's configuration.

@@ -21,7 +21,7 @@ extension PluginStatus {
     /// Where it runs, for a table: "host" (in-process), "pid 1234" (its
     /// worker), or "worker" (isolated, no worker running).
     public var runsIn: String {
-        guard isolation == .process else { return "host" }
+        guard isolation.usesWorker else { return "host" }
         return workerPID.map { "pid \($0)" } ?? "worker"
     }
 
@@ -77,6 +77,8 @@ extension PluginStatus {
                 ])
             } ?? .null
         }
+        object["permissions"] = permissionsJSON
+        object["sandbox"] = sandboxJSON
         object["load_ms"] = loadDuration.map { .double($0.fractionalMilliseconds) } ?? .null
         object["entries"] = entries.map { list in
             JSON.array(list.map { entry in
