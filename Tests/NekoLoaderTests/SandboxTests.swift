@@ -106,19 +106,19 @@ import Testing
         expectDenied(try attempt(host, "exec", "/bin/sh"), EACCES, "a program not listed")
     }
 
+    /// The host's own variables (no setenv here: tests run beside each other
+    /// in this process, and posix_spawn reads the environment).
     @Test func theHostsEnvironmentIsNotInherited() throws {
-        setenv("NEKO_SANDBOX_TEST_SECRET", "hunter2", 1)
-        setenv("NEKO_SANDBOX_TEST_LISTED", "visible", 1)
-        defer {
-            unsetenv("NEKO_SANDBOX_TEST_SECRET")
-            unsetenv("NEKO_SANDBOX_TEST_LISTED")
-        }
-        try install("env = [\"NEKO_SANDBOX_TEST_LISTED\"]")
+        let environment = ProcessInfo.processInfo.environment
+        let home = try #require(environment["HOME"], "the test needs $HOME")
+        #expect(environment["PATH"] != nil)
+        try install("env = [\"HOME\"]")
         let host = start()
         defer { host.shutdown() }
-        #expect(try attempt(host, "env", "NEKO_SANDBOX_TEST_SECRET").value == "(unset)")
-        #expect(try attempt(host, "env", "HOME").value == "(unset)")
-        #expect(try attempt(host, "env", "NEKO_SANDBOX_TEST_LISTED").value == "visible")
+        #expect(try attempt(host, "env", "PATH").value == "(unset)", "a variable not listed")
+        #expect(try attempt(host, "env", "HOME").value == home, "a listed variable")
+        // What the host gives every worker (HostOptions.workerEnvironment) is there too.
+        #expect(try attempt(host, "env", "SWIFT_BACKTRACE").value == "enable=no")
     }
 
     /// A listening TCP socket on 127.0.0.1: the test's loopback server.
@@ -225,6 +225,40 @@ import Testing
         #expect(failure.message.contains("system calls: no seccomp filter"), "\(failure.message)")
         #expect(failure.message.contains("network = \"none\": no network namespace"), "\(failure.message)")
         #expect(failure.message.contains("require_sandbox"), "\(failure.message)")
+    }
+
+    @Test func aSwiftPluginKeepsItsSQLiteStoreInItsDataFolder() throws {
+        try workspace.install("persistent")
+        let manifest = "\(workspace.root)/persistent/plugin.toml"
+        try (String(contentsOfFile: manifest, encoding: .utf8) + "\n[plugin_runtime]\nisolation = \"sandbox\"\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        let host = start()
+        defer { host.shutdown() }
+        #expect(host.plugin("persistent")?.sandbox?.seccomp == true)
+        _ = try host.callBlocking("persistent", "save", arguments: Array(#"{"key":"k","value":"sandboxed"}"#.utf8))
+        let got = try host.callBlocking("persistent", "get", arguments: Array(#"{"key":"k"}"#.utf8)).text
+        #expect(got.contains("\"sandboxed\""), "\(got)")
+        #expect(FileManager.default.fileExists(atPath: "\(workspace.root)/persistent/data/data.db"))
+    }
+
+    @Test func aReloadKeepsTheSandbox() throws {
+        try install("")
+        let host = start()
+        defer { host.shutdown() }
+        let before = host.plugin("hostile")?.workerPID
+        guard case .success = host.reload("hostile") else {
+            Issue.record("the reload failed: \(String(describing: host.plugin("hostile")?.lastReload))")
+            return
+        }
+        let after = try #require(host.plugin("hostile"))
+        #expect(after.workerPID != before && after.sandbox?.seccomp == true)
+        expectDenied(try attempt(host, "read", "\(home)/.ssh/id_ed25519"), EACCES, "after the reload")
+    }
+
+    @Test func checkWarnsAboutBroadPermissions() throws {
+        try install("write = [\"/\"]\nnetwork = \"any\"")
+        let check = try PluginCheck.run(folder: "\(workspace.root)/hostile", cacheDirectory: workspace.cache).get()
+        #expect(check.warnings.contains { $0.hasSuffix("plugin.toml: [plugin.permissions] write = [\"/\"]: the plugin may write anywhere under /") }, "\(check.warnings)")
+        #expect(check.warnings.contains { $0.hasSuffix("plugin.toml: [plugin.permissions] network = \"any\": the plugin may connect anywhere") }, "\(check.warnings)")
     }
 
     @Test func aSandboxedPluginRestartsAfterACrashStillSandboxed() throws {
