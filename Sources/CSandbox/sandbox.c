@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -106,7 +110,63 @@ int neko_enter_empty_network(void) {
     return write_file("/proc/self/gid_map", map);
 }
 
-int neko_seccomp_apply(int deny_exec) {
+/* Denied calls, counted by number, when the filter traps them (x86_64 and
+ * aarch64: the SIGSYS handler can set the call's return value there). */
+#define NEKO_MAX_SYSCALL 1024
+static _Atomic uint32_t denied_counts[NEKO_MAX_SYSCALL];
+static int denial_pipe = -1;
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#define NEKO_TRAPS 1
+/* A trapped call returns -EPERM, as SCMP_ACT_ERRNO(EPERM) would, after it is
+ * counted and the reporter woken (write is async-signal-safe). */
+static void on_sigsys(int signal, siginfo_t *info, void *context) {
+    (void)signal;
+    int saved = errno;
+    int number = info->si_syscall;
+    if (number >= 0 && number < NEKO_MAX_SYSCALL) atomic_fetch_add(&denied_counts[number], 1);
+    ucontext_t *state = context;
+#if defined(__x86_64__)
+    state->uc_mcontext.gregs[REG_RAX] = -EPERM;
+#else
+    state->uc_mcontext.regs[0] = (unsigned long long)-EPERM;
+#endif
+    if (denial_pipe >= 0) { char byte = 1; ssize_t ignored = write(denial_pipe, &byte, 1); (void)ignored; }
+    errno = saved;
+}
+#else
+#define NEKO_TRAPS 0
+#endif
+
+uint32_t neko_seccomp_denials(int number) {
+    return number >= 0 && number < NEKO_MAX_SYSCALL ? atomic_load(&denied_counts[number]) : 0;
+}
+
+int neko_seccomp_max_syscall(void) { return NEKO_MAX_SYSCALL; }
+
+int neko_seccomp_syscall_name(int number, char *out, size_t size) {
+    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, number);
+    if (name == NULL) return snprintf(out, size, "system call %d", number) < 0 ? -EINVAL : 0;
+    snprintf(out, size, "%s", name);
+    free(name);
+    return 0;
+}
+
+int neko_seccomp_apply(int deny_exec, int report_fd) {
+    uint32_t deny = SCMP_ACT_ERRNO(EPERM);
+#if NEKO_TRAPS
+    if (report_fd >= 0) {
+        denial_pipe = report_fd;
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_sigaction = on_sigsys;
+        action.sa_flags = SA_SIGINFO;
+        sigemptyset(&action.sa_mask);
+        if (sigaction(SIGSYS, &action, NULL) == 0) deny = SCMP_ACT_TRAP;
+    }
+#else
+    (void)report_fd;
+#endif
     static const char *const denied[] = {
         "ptrace", "mount", "umount2", "kexec_load", "kexec_file_load", "bpf", "keyctl", "add_key",
         "request_key", "personality", "init_module", "finit_module", "delete_module", "reboot",
@@ -120,20 +180,22 @@ int neko_seccomp_apply(int deny_exec) {
     for (size_t index = 0; index < sizeof denied / sizeof *denied && status == 0; index++) {
         int number = seccomp_syscall_resolve_name(denied[index]);
         if (number == __NR_SCMP_ERROR) continue; /* not on this architecture */
-        status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), number, 0);
+        status = seccomp_rule_add(filter, deny, number, 0);
     }
     /* New namespaces through clone: one rule per flag (the flags are arg 0 on
      * every architecture Swift runs on); clone3 passes them in memory, which a
      * filter cannot read, so it answers ENOSYS and libc falls back to clone. */
     static const unsigned long namespaces[] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP};
     for (size_t index = 0; index < sizeof namespaces / sizeof *namespaces && status == 0; index++) {
-        status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, namespaces[index], namespaces[index]));
+        status = seccomp_rule_add(filter, deny, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, namespaces[index], namespaces[index]));
     }
     if (status == 0) status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* A named Unix socket is reached by path, which neither Landlock (through
      * ABI 7) nor a network namespace confines: the host's control socket is
      * one. The worker's own lanes exist already; socketpair stays allowed. */
-    if (status == 0) status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+    if (status == 0) status = seccomp_rule_add(filter, deny, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+    /* exec fails with EPERM, uncounted: posix_spawn's child resets SIGSYS to
+     * its default before exec, so a trap would kill it instead. */
     if (status == 0 && deny_exec) {
         status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execve), 0);
         if (status == 0) status = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execveat), 0);

@@ -48,7 +48,7 @@ struct WorkerSandbox {
         if Self.simulatedMissing.contains("seccomp") {
             problems.append("system calls: no seccomp filter (simulated for a test)")
         } else {
-            let status = neko_seccomp_apply(exec.isEmpty ? 1 : 0)
+            let status = neko_seccomp_apply(exec.isEmpty ? 1 : 0, DenialReporter.makePipe())
             if status == 0 { seccomp = true } else { problems.append("system calls: cannot load the seccomp filter (\(Self.text(status)))") }
         }
         return SandboxReport(landlockABI: UInt32(max(abi, 0)), landlockNetwork: landlockNetwork, seccomp: seccomp,

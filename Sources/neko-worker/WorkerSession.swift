@@ -361,6 +361,7 @@ final class WorkerSession: @unchecked Sendable {
     private func create(_ message: CreateMessage, id: UInt64) {
         let table = WorkerHostTable(message)
         self.table = table
+        DenialReporter.start(self, pluginID: message.pluginID)
         var error = neko_error.empty
         guard let made = plugin.pointee.create(table.table, &error) else {
             return send(ReplyMessage.frame(id: id, status: error.failedStatus, text: error.text), on: main)

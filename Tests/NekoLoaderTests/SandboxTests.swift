@@ -97,6 +97,24 @@ import Testing
         #expect(try attempt(host, "datadir").ok, "the plugin still answers after each denial")
     }
 
+    @Test func aDeniedCallIsLoggedOncePerKindWithThePluginsID() throws {
+        try install("")
+        let log = CapturedLog()
+        let host = start { $0.logger = log.logger() }
+        defer { host.shutdown() }
+        for _ in 0..<3 { expectDenied(try attempt(host, "ptrace"), EPERM, "ptrace") }
+        expectDenied(try attempt(host, "mount"), EPERM, "mount")
+        for call in ["ptrace", "mount"] {
+            let line = log.wait(at: .warning, for: "tried \(call)", limit: .seconds(30))
+            #expect(line?.contains("sandbox: hostile tried \(call), denied (EPERM)") == true, "\(String(describing: line))")
+        }
+        // Three ptrace denials, one line (the worker reports the pipe's bytes
+        // in one scan, and each kind once).
+        expectDenied(try attempt(host, "ptrace"), EPERM, "ptrace again")
+        _ = try attempt(host, "datadir")
+        #expect(log.messages(at: .warning).filter { $0.contains("tried ptrace") }.count == 1, "\(log.messages(at: .warning))")
+    }
+
     @Test func listedProgramsRunAndOthersDoNot() throws {
         try install("exec = [\"/bin/true\"]")
         let host = start()

@@ -5,6 +5,7 @@
 #ifndef NEKO_SANDBOX_H
 #define NEKO_SANDBOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Landlock filesystem rights (linux/landlock.h; this machine's header may be older). */
@@ -58,6 +59,17 @@ int neko_enter_empty_network(void);
  *  with EPERM, as does a clone that makes a namespace (clone3: ENOSYS, so that
  *  libc falls back to clone), socket(AF_UNIX) (a named socket is reached by a
  *  path Landlock does not confine), and execve/execveat too when `deny_exec`. 0 or -errno. */
-int neko_seccomp_apply(int deny_exec);
+int neko_seccomp_apply(int deny_exec, int report_fd);
+
+/* Counting denials: on x86_64 and aarch64, with `report_fd` (the write end of
+ * a non-blocking pipe) given, the filter traps the calls it denies (all but
+ * exec): a SIGSYS handler counts each by number, makes it return -EPERM, and
+ * writes a byte to `report_fd`. Elsewhere they fail with EPERM, uncounted. */
+/** How many times system call `number` was denied. */
+uint32_t neko_seccomp_denials(int number);
+/** The numbers below this are counted. */
+int neko_seccomp_max_syscall(void);
+/** The name of system call `number` on this architecture, eg "ptrace", into `out`: 0 or -errno. */
+int neko_seccomp_syscall_name(int number, char *out, size_t size);
 
 #endif
