@@ -77,8 +77,9 @@ struct WorkerSandbox {
         }
         func allow(_ path: String, _ access: UInt64, declared: Bool) {
             let status = neko_landlock_allow_path(ruleset, path, access & rights)
-            // A system path this machine lacks is fine; a declared one is the user's to know.
-            if status != 0, declared { problems.append("\(path): not granted (\(Self.text(status)))") }
+            // A path that does not exist is granted nothing, which denies more,
+            // not less (plugin.toml's check warned about a declared one).
+            if status != 0, status != -ENOENT, declared { problems.append("\(path): not granted (\(Self.text(status)))") }
         }
         for path in Self.systemReadPaths() + [library] { allow(path, readRights, declared: false) }
         if network != "none" { for path in Self.networkFiles { allow(path, readRights, declared: false) } }

@@ -1,6 +1,7 @@
 import Foundation
 @_spi(Neko) import NekoCore
 import NekoLoader
+import NekoServe
 import Testing
 
 /// `isolation = "sandbox"`: a hostile plugin (Tests/Fixtures/c/sandbox_probe.c)
@@ -270,6 +271,27 @@ import Testing
         let after = try #require(host.plugin("hostile"))
         #expect(after.workerPID != before && after.sandbox?.seccomp == true)
         expectDenied(try attempt(host, "read", "\(home)/.ssh/id_ed25519"), EACCES, "after the reload")
+    }
+
+    @Test func infoShowsTheDeclaredPermissionsAndWhatIsEnforced() throws {
+        try install("network = [\"127.0.0.1:8080\"]\nenv = [\"LANG\"]")
+        let host = start()
+        defer { host.shutdown() }
+        let info = try #require(host.plugin("hostile")).infoJSON
+        #expect(info["isolation"] == "sandbox")
+        #expect(info["permissions"]?["network"] == .array(["127.0.0.1:8080"]))
+        #expect(info["permissions"]?["exec"] == false && info["permissions"]?["env"] == .array(["LANG"]))
+        #expect(info["permissions"]?["write"] == .array([]), "the data folder is implied, not listed")
+        #expect(info["sandbox"]?["seccomp"] == true && info["sandbox"]?["landlock_network"] == true)
+        #expect(info["sandbox"]?["network_namespace"] == false, "a list of ports is not network = \"none\"")
+        #expect(info["sandbox"]?["not_enforced"] == .array([]))
+        // And through the command line, which loads it the same way.
+        let output = try Shell.run(Workspace.nekoctl, ["info", "hostile", "--dir", workspace.root],
+                                   environment: ["NEKO_CACHE_DIR": workspace.cache, "NEKO_WORKER": Workspace.worker])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("isolation:   sandbox"), "\(output.stdout)")
+        #expect(output.stdout.contains("enforced:    Landlock ABI"), "\(output.stdout)")
+        #expect(output.stdout.contains("seccomp"), "\(output.stdout)")
     }
 
     @Test func checkWarnsAboutBroadPermissions() throws {
