@@ -5,8 +5,9 @@ import PackageDescription
 /// copies into `plugins/<id>/` beside its `plugin.toml`.
 let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent", "crashy"]
 /// Test fixtures in Swift: builds of one plugin whose state differs, for the
-/// reload tests (Tests/Fixtures/swift/README.md); each builds to `lib<name>.so`.
-let swiftFixtures = ["stateful_v1", "stateful_v2", "stateful_v3", "stateful_v4"]
+/// reload tests, and a hostile plugin for the sandbox tests
+/// (Tests/Fixtures/swift/README.md); each builds to `lib<name>.so`.
+let swiftFixtures = ["stateful_v1", "stateful_v2", "stateful_v3", "stateful_v4", "sandbox_probe"]
 
 /// A module of the plugin SDK, the package in SDK/.
 func sdk(_ module: String) -> Target.Dependency { .product(name: module, package: "SDK") }

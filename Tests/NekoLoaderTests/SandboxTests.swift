@@ -207,6 +207,37 @@ import Testing
         #expect(host.plugin("hostile")?.sandbox?.landlockNetwork == true)
     }
 
+    struct Outcome: Decodable {
+        var errno: Int32
+        var value: String
+    }
+
+    /// The Swift probe (Tests/Fixtures/swift/sandbox_probe): what a Swift
+    /// plugin meets is what a C one does.
+    @Test func aHostileSwiftPluginIsConfinedToo() throws {
+        let server = try LoopbackListener()
+        let other = try LoopbackListener()
+        let bin = ProcessInfo.processInfo.environment["NEKO_BIN"] ?? "\(Workspace.repository)/.build/\(Workspace.configuration)"
+        let library = "\(bin)/libsandbox_probe.so"
+        try #require(FileManager.default.fileExists(atPath: library), "\(library) is missing: run `make test` (swift build builds the fixtures)")
+        try workspace.writeManifest("hostile_swift", rest: "[plugin.permissions]\nnetwork = [\"127.0.0.1:\(server.port)\"]\n\n[plugin_runtime]\nisolation = \"sandbox\"")
+        try workspace.replaceLibrary(of: "hostile_swift", with: library)
+        let host = start()
+        defer { host.shutdown() }
+        func call(_ entry: String, _ arguments: JSON) throws -> Outcome {
+            try NekoJSONDecoder().decode(Outcome.self, from: host.callBlocking("hostile_swift", entry, arguments: Array(arguments.description.utf8)))
+        }
+        #expect(try call("read", ["path": .string("\(home)/.ssh/id_ed25519")]).errno == EACCES)
+        #expect(try call("write", ["path": .string("\(home)/planted")]).errno == EACCES)
+        let data = try NekoJSONDecoder().decode(String.self, from: host.callBlocking("hostile_swift", "data", arguments: []))
+        #expect(try call("write", ["path": .string("\(data)/mine.txt")]).errno == 0)
+        #expect(try call("read", ["path": .string("\(data)/mine.txt")]).value == "from Swift")
+        #expect(try call("connect", ["port": .int(Int64(server.port))]).errno == 0)
+        #expect(server.acceptWaiting())
+        #expect(try call("connect", ["port": .int(Int64(other.port))]).errno == EACCES)
+        #expect(try call("spawn", ["path": "/bin/true"]).errno == EPERM)
+    }
+
     // MARK: - When the kernel lacks a feature
 
     /// Makes the worker act as if the kernel lacked `features` (a test-only
