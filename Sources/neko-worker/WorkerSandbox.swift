@@ -51,6 +51,10 @@ struct WorkerSandbox {
             let status = neko_seccomp_apply(exec.isEmpty ? 1 : 0, DenialReporter.makePipe())
             if status == 0 { seccomp = true } else { problems.append("system calls: cannot load the seccomp filter (\(Self.text(status)))") }
         }
+        if problems.count > Self.maximumProblems {  // the frame carries at most 64
+            let more = problems.count - Self.maximumProblems + 1
+            problems = Array(problems.prefix(Self.maximumProblems - 1)) + ["and \(more) more"]
+        }
         return SandboxReport(landlockABI: UInt32(max(abi, 0)), landlockNetwork: landlockNetwork, seccomp: seccomp,
                              networkNamespace: network == "none" && namespaceProblem == nil, problems: problems)
     }
@@ -116,6 +120,9 @@ struct WorkerSandbox {
         paths += mappedLibraryFolders().filter { !paths.contains($0) }
         return paths
     }
+
+    /// The most problems a `sandbox` frame carries.
+    static let maximumProblems = 64
 
     /// Read when the plugin may use the network: name resolution.
     static let networkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/services"]
