@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Packages (`nekoctl pack/verify/install`): ed25519 signatures and ZIP archives.
+        // Only NekoPackage uses them; the loader and the plugin SDK link neither.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The C ABI: the only thing that crosses the `.so` boundary.
@@ -49,8 +53,16 @@ let package = Package(
         .target(name: "NekoServe", dependencies: [
             "NekoLoader", "NekoCore", .product(name: "Logging", package: "swift-log"),
         ]),
+        // Plugin packages: pack, sign, verify, install (`nekoctl pack`, docs/PACKAGES.md). Only nekoctl links it.
+        .target(name: "NekoPackage", dependencies: [
+            "NekoLoader", "NekoCore", .product(name: "Crypto", package: "swift-crypto"), "ZIPFoundation",
+        ]),
+        // Not "NekoPackageTests": SwiftPM names the package's own test bundle so.
+        .testTarget(name: "PluginPackageTests", dependencies: [
+            "NekoPackage", "NekoLoader", "NekoCore", "ZIPFoundation", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "nekoctl", dependencies: [
-            "NekoLoader", "NekoServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NekoLoader", "NekoServe", "NekoPackage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", "NekoCore", "NekoSQLite"], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: ["NekoCore", "NekoWire"]),

@@ -23,13 +23,14 @@ struct HostOptionsGroup: ParsableArguments {
         Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// A host over the roots, with logging set up.
-    func makeHost() -> PluginHost {
+    /// A host over the roots, with logging set up; `libraryApproval` as in ``HostOptions``.
+    func makeHost(libraryApproval: (@Sendable (PluginManifest) -> String?)? = nil) -> PluginHost {
         Terminal.bootstrapLogging(verbose: verbose)
         var options = HostOptions(roots: resolvedRoots)
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
         options.isolateAll = isolate
         options.strictManifests = strict
+        options.libraryApproval = libraryApproval
         return PluginHost(options: options)
     }
 }

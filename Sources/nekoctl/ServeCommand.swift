@@ -27,13 +27,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Watch the plugin roots: reload a plugin when its library is rebuilt, load new folders.")
     var watch = false
 
+    @Flag(help: "Load only plugins installed from a package signed by a trusted key ('nekoctl install', 'nekoctl trust').")
+    var requireSignature = false
+
     func run() async throws {
         // A client that goes away mid-reply must not kill the host.
         signal(SIGPIPE, SIG_IGN)
         let (stopRequests, signalSources) = Self.stopSignals()
         defer { signalSources.forEach { $0.cancel() } }
         let path = server.path
-        let plugins = host.makeHost()
+        let plugins = host.makeHost(libraryApproval: requireSignature ? Packaging.signaturePolicy() : nil)
         let report = plugins.loadAll()
         for problem in plugins.rootProblems { Terminal.error("warning: \(problem)") }
         for (id, failure) in report.failed { Terminal.error("warning: \(id) did not load: \(failure)") }

@@ -148,6 +148,7 @@ extension PluginHost {
         if record.state != .restarting { setState(id, .loading, loaded: nil, library: nil) }
         do throws(LoadFailure) {
             try PluginManifest.checkABI(manifest)
+            if let refusal = options.libraryApproval?(manifest) { throw LoadFailure(.open, refusal) }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
             let opened = try openLibrary(copy, for: manifest)
             library = opened

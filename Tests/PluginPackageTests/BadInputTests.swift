@@ -1,0 +1,128 @@
+import Foundation
+import NekoPackage
+import Testing
+import ZIPFoundation
+
+/// Packages no one should install: each is refused with a message naming the
+/// problem, and installing it leaves the plugin root byte-identical.
+@Suite struct BadInputTests {
+    /// Installs `path` expecting a refusal containing `expected`; checks the root is untouched.
+    private func refused(_ work: PackageWorkspace, _ path: String, _ expected: String, limits: PackageLimits = PackageLimits(),
+                         sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = work.snapshot()
+        let message = packageError {
+            _ = try Installation(root: work.root).install(package: path, trust: work.trust, limits: limits)
+        }
+        #expect(message.contains(expected), "\(message)", sourceLocation: sourceLocation)
+        #expect(work.snapshot() == before, "the plugin root changed", sourceLocation: sourceLocation)
+        let staging = (try? FileManager.default.contentsOfDirectory(atPath: work.root + "/.neko/staging")) ?? []
+        #expect(staging.isEmpty, "left in staging: \(staging)", sourceLocation: sourceLocation)
+    }
+
+    /// A workspace with cgreet 1.0.0 installed, and a packed 1.1.0 to spoil.
+    private func setUp() throws -> (PackageWorkspace, String) {
+        let work = try PackageWorkspace()
+        _ = try Installation(root: work.root).install(package: try work.pack(try work.plugin(name: "old"), as: "old"), trust: work.trust)
+        return (work, try work.pack(try work.plugin(version: "1.1.0", name: "new"), as: "good"))
+    }
+
+    @Test func aFileChangedAfterPacking() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/bad.nekoplugin") { entries in
+            let index = try #require(entries.firstIndex { $0.path == "libcgreet.so" })
+            entries[index].data[entries[index].data.count / 2] ^= 0xff
+        }
+        refused(work, bad, "'libcgreet.so' does not match the record")
+    }
+
+    @Test func aRecordWhoseHashWasChanged() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/bad.nekoplugin") { entries in
+            let index = try #require(entries.firstIndex { $0.path == ".neko/package.json" })
+            let text = String(decoding: entries[index].data, as: UTF8.self)
+            let hash = try #require(PackageRecord.decode(entries[index].data, source: "x").file("plugin.toml")?.sha256)
+            entries[index].data = Data(text.replacingOccurrences(of: hash, with: String(repeating: "0", count: 64)).utf8)
+        }
+        refused(work, bad, "'plugin.toml' does not match the record")
+    }
+
+    @Test func aTruncatedArchive() throws {
+        let (work, good) = try setUp()
+        let bytes = try #require(FileManager.default.contents(atPath: good))
+        let bad = work.base + "/truncated.nekoplugin"
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: bad))
+        refused(work, bad, "not a readable ZIP archive")
+        try Data().write(to: URL(fileURLWithPath: bad))
+        refused(work, bad, "not a readable ZIP archive")
+    }
+
+    @Test func entriesThatLeaveThePluginFolder() throws {
+        let (work, good) = try setUp()
+        for (path, expected) in [("../evil.so", "a path that leaves the package"), ("/tmp/evil.so", "an absolute path"),
+                                 ("templates/../../evil.so", "a path that leaves the package")] {
+            let bad = try rewrite(good, to: work.base + "/slip.nekoplugin") { $0.append(RawEntry(path: path, data: Data("x".utf8))) }
+            refused(work, bad, "entry '\(path)': \(expected)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: work.base + "/evil.so"))
+    }
+
+    @Test func aSymbolicLinkEntry() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/link.nekoplugin") {
+            $0.append(RawEntry(path: "templates/passwd", data: Data("/etc/passwd".utf8), type: .symlink))
+        }
+        refused(work, bad, "entry 'templates/passwd': a symbolic link")
+    }
+
+    @Test func duplicateEntries() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/twice.nekoplugin") { entries in
+            let library = try #require(entries.first { $0.path == "libcgreet.so" })
+            entries.append(library)
+        }
+        refused(work, bad, "entry 'libcgreet.so' appears twice")
+    }
+
+    @Test func aFileTheRecordDoesNotList() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/extra.nekoplugin") { $0.append(RawEntry(path: "templates/extra.html", data: Data("x".utf8))) }
+        refused(work, bad, "entry 'templates/extra.html' is not in the record")
+    }
+
+    @Test func aDecompressionBomb() throws {
+        let (work, good) = try setUp()
+        // 64 MiB of zeros compress to about 64 KiB: over the ratio cap, and over a small total cap.
+        let bomb = try rewrite(good, to: work.base + "/bomb.nekoplugin") {
+            $0.append(RawEntry(path: "templates/zeros", data: Data(count: 64 << 20)))
+        }
+        refused(work, bomb, "entry 'templates/zeros' grows")
+        var small = PackageLimits()
+        small.totalSize = 10_000
+        refused(work, good, "more than 10000 bytes once decompressed", limits: small)
+    }
+
+    @Test func aManifestWhoseIdDiffersFromTheRecord() throws {
+        let (work, good) = try setUp()
+        let bad = try rewrite(good, to: work.base + "/other-id.nekoplugin") { entries in
+            let index = try #require(entries.firstIndex { $0.path == ".neko/package.json" })
+            let text = String(decoding: entries[index].data, as: UTF8.self)
+            entries[index].data = Data(text.replacingOccurrences(of: #""id" : "cgreet""#, with: #""id" : "hello""#).utf8)
+        }
+        refused(work, bad, "plugin.toml")
+        refused(work, bad, "does not match the folder name \"hello\"")
+        #expect(!FileManager.default.fileExists(atPath: work.root + "/hello"))
+    }
+
+    @Test func aLibraryMissingFromTheArchiveAndARecordThatIsNotJSON() throws {
+        let (work, good) = try setUp()
+        let missing = try rewrite(good, to: work.base + "/missing.nekoplugin") { $0.removeAll { $0.path == "libcgreet.so" } }
+        refused(work, missing, "'libcgreet.so' is in the record but not in the archive")
+        let garbage = try rewrite(good, to: work.base + "/garbage.nekoplugin") { entries in
+            let index = try #require(entries.firstIndex { $0.path == ".neko/package.json" })
+            entries[index].data = Data("{\"format\": 1".utf8)
+        }
+        refused(work, garbage, ".neko/package.json: not a package record")
+        let none = try rewrite(good, to: work.base + "/none.nekoplugin") { $0.removeAll { $0.path == ".neko/package.json" } }
+        refused(work, none, "no .neko/package.json: not a Neko package")
+    }
+}
