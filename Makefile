@@ -31,6 +31,7 @@ tools:
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found: install Swift 6.3.1 (https://swift.org/install)"; exit 1; }
 	@command -v $(CC) >/dev/null || { echo "installing a C compiler (gcc)"; apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
 	@test -f /usr/include/sqlite3.h || { echo "installing SQLite's headers (libsqlite3-dev)"; apt-get update -qq && apt-get install -y -qq libsqlite3-dev >/dev/null; }
+	@test -f /usr/include/zlib.h || { echo "installing zlib's headers (zlib1g-dev, for ZIPFoundation: nekoctl pack)"; apt-get update -qq && apt-get install -y -qq zlib1g-dev >/dev/null; }
 
 ## Builds nekoctl and the example plugins into $(PLUGINS)/<id>/ (plugin.toml beside lib<id>.so).
 build plugins: tools

@@ -59,7 +59,7 @@ let package = Package(
         ]),
         // Not "NekoPackageTests": SwiftPM names the package's own test bundle so.
         .testTarget(name: "PluginPackageTests", dependencies: [
-            "NekoPackage", "NekoLoader", "NekoCore", "ZIPFoundation", .product(name: "Crypto", package: "swift-crypto"),
+            "NekoPackage", "NekoLoader", "NekoServe", "NekoCore", "ZIPFoundation", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "nekoctl", dependencies: [
             "NekoLoader", "NekoServe", "NekoPackage", .product(name: "ArgumentParser", package: "swift-argument-parser"),

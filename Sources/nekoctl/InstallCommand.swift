@@ -112,7 +112,8 @@ extension Packaging {
             : try? running.client.request("load", ["path": .string(folder)], timeout: .seconds(120))
         switch outcome {
         case .success(let result)?:
-            Terminal.out("\(loaded ? "reloaded" : "loaded") \(plugin) in the nekoctl serve at \(running.path) (\(result["state"]?.stringValue ?? "-"))")
+            let detail = result["generation"]?.intValue.map { "generation \($0)" } ?? result["state"]?.stringValue ?? "-"
+            Terminal.out("\(loaded ? "reloaded" : "loaded") \(plugin) in the nekoctl serve at \(running.path) (\(detail))")
         case .failure(let error)?:
             Terminal.error("warning: installed, but the nekoctl serve at \(running.path) did not \(loaded ? "reload" : "load") \(plugin): \(error)")
         case nil:
