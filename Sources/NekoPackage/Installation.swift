@@ -34,11 +34,19 @@ public struct Installation: Sendable {
     public func install(package path: String, trust: TrustStore, requireTrusted: Bool = false, downgrade: Bool = false,
                         limits: PackageLimits = PackageLimits()) throws(PackageError) -> Outcome {
         let staging = try makeStaging()
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        defer { removeStaging(staging) }
         let verification = try PackageVerifier.verify(path: path, trust: trust, requireTrusted: requireTrusted,
                                                       limits: limits, into: staging)
         let record = verification.record
         let fresh = staging + "/" + record.id
+        guard record.target == LibraryTarget.host else {
+            throw PackageError("\(path): \(record.id) is built for \(record.target); this host is \(LibraryTarget.host)")
+        }
+        do {
+            try PluginManifest.checkABI(try PluginManifest.load(folder: fresh))
+        } catch {
+            throw PackageError("\(path): \(error.message)")
+        }
         let current = folder(record.id)
         var replaced: String?
         if let installed = try? PluginManifest.load(folder: current) {
@@ -56,8 +64,8 @@ public struct Installation: Sendable {
                 }
             }
         }
-        let info = InstalledPlugin(packageHash: verification.packageHash, signer: verification.signer)
-        try SafeFile.createNew(fresh + "/" + InstalledPlugin.path, contents: info.encoded(), mode: 0o644)
+        let origin = InstalledPlugin.Origin(packageHash: verification.packageHash, signer: verification.signer)
+        try SafeFile.createNew(fresh + "/" + InstalledPlugin.originPath, contents: origin.encoded(), mode: 0o644)
         SafeFile.syncFolder(fresh)
         try swapIn(fresh, for: record.id, keepPrevious: true)
         return Outcome(verification: verification, replaced: replaced)
@@ -72,7 +80,7 @@ public struct Installation: Sendable {
             throw PackageError("\(id): no previous version to roll back to (\(previous) does not exist)")
         }
         let staging = try makeStaging()
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        defer { removeStaging(staging) }
         let moved = staging + "/" + id
         try move(previous, to: moved)
         do {
@@ -92,7 +100,7 @@ public struct Installation: Sendable {
             throw PackageError("\(id): not installed in \(root) (no \(current)/plugin.toml)")
         }
         let staging = try makeStaging()
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        defer { removeStaging(staging) }
         let trash = staging + "/removed"
         if purge {
             try move(current, to: trash)
@@ -182,6 +190,14 @@ public struct Installation: Sendable {
         guard rename(from, to) == 0 else {
             throw PackageError("cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Removes a staging folder, and `ROOT/.neko/staging` and `ROOT/.neko` if
+    /// that leaves them empty: a refused install leaves a new root as it was.
+    private func removeStaging(_ staging: String) {
+        try? FileManager.default.removeItem(atPath: staging)
+        rmdir(root + "/.neko/staging")
+        rmdir(root + "/.neko")
     }
 
     /// A new empty folder under `ROOT/.neko/staging`, on the root's file system so that renames are atomic.

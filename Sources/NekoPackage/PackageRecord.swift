@@ -91,6 +91,9 @@ public struct PackageRecord: Codable, Sendable, Equatable {
             if let problem = EntryPath.problem(file.path) {
                 throw PackageError("\(source): file '\(file.path)': \(problem)")
             }
+            guard file.path != EntryPath.metadataFolder, !file.path.hasPrefix(EntryPath.metadataFolder + "/") else {
+                throw PackageError("\(source): file '\(file.path)': \(EntryPath.metadataFolder)/ is reserved for the record")
+            }
             guard seen.insert(file.path).inserted else {
                 throw PackageError("\(source): file '\(file.path)' is listed twice")
             }

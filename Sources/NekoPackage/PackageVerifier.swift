@@ -82,8 +82,13 @@ public enum PackageVerifier {
         }
     }
 
-    /// Checks the extracted `plugin.toml` against the record: id, version, library.
+    /// Checks the extracted `plugin.toml` against the record (id, version,
+    /// library) and the library's ELF header against the record's target.
     static func checkManifest(folder: String, record: PackageRecord, source: String) throws(PackageError) {
+        let built = try LibraryTarget.triple(ofLibrary: folder + "/" + record.library)
+        guard built == record.target else {
+            throw PackageError("\(source): '\(record.library)' is built for \(built), the record says \(record.target)")
+        }
         let manifest: PluginManifest
         do {
             manifest = try PluginManifest.load(folder: folder)

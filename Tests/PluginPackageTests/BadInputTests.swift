@@ -1,5 +1,6 @@
 import Foundation
 import NekoPackage
+import Crypto
 import Testing
 import ZIPFoundation
 
@@ -125,4 +126,81 @@ import ZIPFoundation
         let none = try rewrite(good, to: work.base + "/none.nekoplugin") { $0.removeAll { $0.path == ".neko/package.json" } }
         refused(work, none, "no .neko/package.json: not a Neko package")
     }
+}
+
+/// Packages that are well formed but not for this host.
+@Suite struct ForeignPackageTests {
+    /// Rewrites `good` with its library and plugin.toml changed by `change`, and a record that matches them (unsigned).
+    private func repacked(_ work: PackageWorkspace, _ good: String, _ name: String,
+                          library: (inout Data) -> Void = { _ in }, manifest: (String) -> String = { $0 },
+                          target: String? = nil) throws -> String {
+        var entries = try readEntries(good)
+        let recordIndex = try #require(entries.firstIndex { $0.path == ".neko/package.json" })
+        let old = try PackageRecord.decode(entries[recordIndex].data, source: "test")
+        var files: [PackageRecord.File] = []
+        for index in entries.indices where index != recordIndex {
+            if entries[index].path == "libcgreet.so" { library(&entries[index].data) }
+            if entries[index].path == "plugin.toml" {
+                entries[index].data = Data(manifest(String(decoding: entries[index].data, as: UTF8.self)).utf8)
+            }
+            files.append(PackageRecord.File(path: entries[index].path, size: UInt64(entries[index].data.count),
+                                            sha256: hex(SHA256.hash(data: entries[index].data))))
+        }
+        let record = PackageRecord(id: old.id, version: old.version, abi: old.abi, library: old.library, target: target ?? old.target,
+                                   configuration: old.configuration, swiftCompiler: old.swiftCompiler, files: files)
+        entries[recordIndex].data = record.encoded()
+        let path = work.base + "/\(name).nekoplugin"
+        try writeEntries(entries, to: path)
+        return path
+    }
+
+    @Test func aLibraryForAnotherArchitecture() throws {
+        let work = try PackageWorkspace()
+        let good = try work.pack(try work.plugin(), as: "good")
+        let other = try repacked(work, good, "arm", library: { $0[18] = 0xb7; $0[19] = 0 }, target: "aarch64-unknown-linux-gnu")
+        #expect(try PackageVerifier.verify(path: other, trust: work.trust).record.target == "aarch64-unknown-linux-gnu")
+        #if arch(x86_64)
+        let before = work.snapshot()
+        let message = packageError { _ = try Installation(root: work.root).install(package: other, trust: work.trust) }
+        #expect(message.contains("built for aarch64-unknown-linux-gnu; this host is x86_64-unknown-linux-gnu"), "\(message)")
+        #expect(work.snapshot() == before)
+        #endif
+        // A record that lies about the target.
+        let lying = try repacked(work, good, "lying", library: { $0[18] = 0xb7; $0[19] = 0 })
+        let lie = packageError { _ = try PackageVerifier.verify(path: lying, trust: work.trust) }
+        #expect(lie.contains("'libcgreet.so' is built for aarch64-unknown-linux-gnu, the record says x86_64"), "\(lie)")
+    }
+
+    @Test func aPackageForAnABIThisHostRefuses() throws {
+        let work = try PackageWorkspace()
+        let good = try work.pack(try work.plugin(), as: "good")
+        let future = try repacked(work, good, "future", manifest: { $0.replacingOccurrences(of: #"abi = "1.0""#, with: #"abi = "9.0""#) })
+        let before = work.snapshot()
+        let message = packageError { _ = try Installation(root: work.root).install(package: future, trust: work.trust) }
+        #expect(message.contains("9.0"), "\(message)")
+        #expect(work.snapshot() == before)
+    }
+
+    @Test func aRecordThatListsTheReservedFolder() throws {
+        let work = try PackageWorkspace()
+        let good = try work.pack(try work.plugin(), as: "good")
+        let bad = try rewrite(good, to: work.base + "/reserved.nekoplugin") { entries in
+            let index = try #require(entries.firstIndex { $0.path == ".neko/package.json" })
+            let old = try PackageRecord.decode(entries[index].data, source: "test")
+            let forged = PackageRecord.File(path: ".neko/installed.json", size: 2, sha256: String(repeating: "a", count: 64))
+            entries[index].data = PackageRecord(id: old.id, version: old.version, abi: old.abi, library: old.library, target: old.target,
+                                                configuration: old.configuration, swiftCompiler: old.swiftCompiler, files: old.files + [forged]).encoded()
+            entries.append(RawEntry(path: ".neko/installed.json", data: Data("{}".utf8)))
+        }
+        let message = packageError { _ = try PackageReader(path: bad) }
+        #expect(message.contains("file '.neko/installed.json': .neko/ is reserved"), "\(message)")
+    }
+}
+
+/// 64 lower-case hex digits.
+func hex(_ digest: SHA256.Digest) -> String {
+    digest.map { byte in
+        let digits = String(byte, radix: 16)
+        return byte < 16 ? "0" + digits : digits
+    }.joined()
 }

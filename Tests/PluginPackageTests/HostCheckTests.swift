@@ -107,7 +107,7 @@ import Testing
                 ours.update(Array(bytes[index..<end]))
                 index = end
             }
-            let theirs = SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+            let theirs = hex(SHA256.hash(data: Data(bytes)))
             #expect(ours.finalizeHex() == theirs, "length \(length)")
         }
         var empty = SHA256Hasher()

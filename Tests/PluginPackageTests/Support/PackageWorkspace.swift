@@ -126,7 +126,9 @@ struct RawEntry {
 /// Reads every entry of the ZIP at `path`.
 func readEntries(_ path: String) throws -> [RawEntry] {
     let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-    return try archive.map { entry in
+    // The listing first, then the contents (ZIPFoundation's iterator and extract share one file position).
+    let listing = Array(archive)
+    return try listing.map { entry in
         var data = Data()
         _ = try archive.extract(entry) { data.append($0) }
         return RawEntry(path: entry.path, data: data, type: entry.type)
