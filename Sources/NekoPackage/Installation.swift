@@ -33,6 +33,8 @@ public struct Installation: Sendable {
     /// - Throws: on any problem; the root is then as it was.
     public func install(package path: String, trust: TrustStore, requireTrusted: Bool = false, downgrade: Bool = false,
                         limits: PackageLimits = PackageLimits()) throws(PackageError) -> Outcome {
+        let lock = try RootLock(root: root)
+        defer { withExtendedLifetime(lock) {} }
         let staging = try makeStaging()
         defer { removeStaging(staging) }
         let verification = try PackageVerifier.verify(path: path, trust: trust, requireTrusted: requireTrusted,
@@ -79,6 +81,8 @@ public struct Installation: Sendable {
         guard FileManager.default.fileExists(atPath: previous + "/plugin.toml") else {
             throw PackageError("\(id): no previous version to roll back to (\(previous) does not exist)")
         }
+        let lock = try RootLock(root: root)
+        defer { withExtendedLifetime(lock) {} }
         let staging = try makeStaging()
         defer { removeStaging(staging) }
         let moved = staging + "/" + id
@@ -99,6 +103,8 @@ public struct Installation: Sendable {
         guard FileManager.default.fileExists(atPath: current + "/plugin.toml") else {
             throw PackageError("\(id): not installed in \(root) (no \(current)/plugin.toml)")
         }
+        let lock = try RootLock(root: root)
+        defer { withExtendedLifetime(lock) {} }
         let staging = try makeStaging()
         defer { removeStaging(staging) }
         let trash = staging + "/removed"
@@ -200,9 +206,14 @@ public struct Installation: Sendable {
         rmdir(root + "/.neko")
     }
 
-    /// A new empty folder under `ROOT/.neko/staging`, on the root's file system so that renames are atomic.
+    /// A new empty folder under `ROOT/.neko/staging`, on the root's file system
+    /// so that renames are atomic. What an earlier run left there (it crashed:
+    /// the caller holds the root's lock, so no other run is using it) is removed first.
     private func makeStaging() throws(PackageError) -> String {
         let parent = root + "/.neko/staging"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+            try? FileManager.default.removeItem(atPath: parent + "/" + name)
+        }
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {

@@ -137,3 +137,40 @@ import Testing
         #expect(try version(work) == "1.0.0")
     }
 }
+
+/// What a crashed install leaves, and installs that overlap.
+@Suite struct InstallRecoveryTests {
+    @Test func whatACrashedInstallLeftInStagingIsRemovedByTheNext() throws {
+        let work = try PackageWorkspace()
+        let installation = Installation(root: work.root)
+        _ = try installation.install(package: try work.pack(try work.plugin(name: "a"), as: "v1"), trust: work.trust)
+        // As a run killed while extracting leaves it.
+        let left = work.root + "/.neko/staging/AbCdEf/cgreet"
+        try FileManager.default.createDirectory(atPath: left, withIntermediateDirectories: true)
+        try "partial".write(toFile: left + "/libcgreet.so", atomically: false, encoding: .utf8)
+        _ = try installation.install(package: try work.pack(try work.plugin(version: "1.1.0", name: "b"), as: "v2"), trust: work.trust)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: work.root + "/.neko/staging")) ?? []).isEmpty)
+        #expect(try PluginManifest.load(folder: work.root + "/cgreet").version == "1.1.0")
+    }
+
+    @Test func installsThatOverlapTakeTurns() async throws {
+        let work = try PackageWorkspace()
+        let packages = try (0..<4).map { index in
+            try work.pack(try work.plugin(version: "1.0.\(index)", name: "p\(index)"), as: "p\(index)")
+        }
+        let root = work.root
+        let trust = work.trust
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for path in packages {
+                group.addTask { _ = try Installation(root: root).install(package: path, trust: trust, downgrade: true) }
+            }
+            try await group.waitForAll()
+        }
+        // One version is installed, whole, and one kept; nothing else is left.
+        let installation = Installation(root: root)
+        try installation.checkFiles("cgreet")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == [".neko", "cgreet"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.neko/previous") == ["cgreet"])
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: root + "/.neko/staging")) ?? []).isEmpty)
+    }
+}
