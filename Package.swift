@@ -28,23 +28,37 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Packages (`nekoctl pack/verify/install`): ZIP archives. Only NekoPackage
+        // uses it; the loader and the plugin SDK do not. (Hashes and signatures
+        // come from the system's libcrypto: swift-crypto would build BoringSSL.)
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The frames a host and a plugin's worker process exchange.
         .target(name: "NekoWire", dependencies: [sdk("NekoABI"), sdk("NekoCore")]),
         // The worker process that runs one isolated plugin (`isolation = "process"`).
         .executableTarget(name: "neko-worker", dependencies: [sdk("NekoABI"), sdk("NekoCore"), "NekoWire"]),
+        // The system's libcrypto (Debian's libssl-dev): SHA-256 and ed25519.
+        .systemLibrary(name: "CLibcrypto"),
         // The host side: discovery, manifests, loading, calling.
         .target(name: "NekoLoader", dependencies: [
-            sdk("NekoABI"), sdk("NekoCore"), "NekoWire", "TOMLKit", .product(name: "Logging", package: "swift-log"),
+            sdk("NekoABI"), sdk("NekoCore"), "NekoWire", "CLibcrypto", "TOMLKit", .product(name: "Logging", package: "swift-log"),
         ]),
         // A long-running host: the control socket (`nekoctl serve`) and the folder watcher (hot reload).
         // Apart from the loader, so that an application embedding plugins links no server.
         .target(name: "NekoServe", dependencies: [
             "NekoLoader", sdk("NekoCore"), .product(name: "Logging", package: "swift-log"),
         ]),
+        // Plugin packages: pack, sign, verify, install (`nekoctl pack`, docs/PACKAGES.md). Only nekoctl links it.
+        .target(name: "NekoPackage", dependencies: [
+            "NekoLoader", sdk("NekoCore"), "CLibcrypto", "ZIPFoundation",
+        ]),
+        // Not "NekoPackageTests": SwiftPM names the package's own test bundle so.
+        .testTarget(name: "PluginPackageTests", dependencies: [
+            "NekoPackage", "NekoLoader", "NekoServe", sdk("NekoCore"), "ZIPFoundation",
+        ]),
         .executableTarget(name: "nekoctl", dependencies: [
-            "NekoLoader", "NekoServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NekoLoader", "NekoServe", "NekoPackage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", sdk("NekoCore"), sdk("NekoSQLite")], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: [sdk("NekoCore"), "NekoWire"]),
