@@ -64,7 +64,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         // docs/SDK.md's examples, compiled (and run) here; a test checks that each swift block of the guide is in these files.
         .testTarget(
-            name: "SDKDocTests", dependencies: [sdk("NekoPlugin"), sdk("NekoPluginTesting")], path: "Tests/SDKDocExamples",
+            name: "SDKDocTests", dependencies: [sdk("NekoPlugin"), sdk("NekoHTTP"), sdk("NekoPluginTesting"), "NekoTestSupport"], path: "Tests/SDKDocExamples",
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "NekoLoaderTests", dependencies: [
             "NekoLoader", "NekoServe", sdk("NekoCore"), "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
