@@ -7,6 +7,8 @@ let swiftExamples = ["hello", "async_fetch", "thread_safe", "reliable", "configu
 /// Test fixtures in Swift: builds of one plugin whose state differs, for the
 /// reload tests (Tests/Fixtures/swift/README.md); each builds to `lib<name>.so`.
 let swiftFixtures = ["stateful_v1", "stateful_v2", "stateful_v3", "stateful_v4"]
+/// The examples that do HTTP, and so link NekoHTTP besides NekoPlugin.
+let httpExamples: Set = ["async_fetch", "reliable"]
 
 /// A module of the plugin SDK, the package in SDK/.
 func sdk(_ module: String) -> Target.Dependency { .product(name: module, package: "SDK") }
@@ -22,7 +24,7 @@ let package = Package(
     ] + swiftExamples.map { .library(name: $0, type: .dynamic, targets: ["Example_\($0)"]) }
       + swiftFixtures.map { .library(name: $0, type: .dynamic, targets: ["Fixture_\($0)"]) },
     dependencies: [
-        // The plugin SDK (NekoABI, NekoCore, NekoSQLite, NekoPlugin): a package of its own, so
+        // The plugin SDK (NekoABI, NekoCore, NekoSQLite, NekoPlugin, NekoHTTP): a package of its own, so
         // that a plugin's build resolves swift-log alone, not the dependencies of the CLI.
         .package(path: "SDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,22 +68,23 @@ let package = Package(
         // Test helpers shared by the test targets: a loopback HTTP server and client.
         .target(name: "NekoTestSupport", path: "Tests/Support"),
         .testTarget(name: "NekoPluginTests", dependencies: [sdk("NekoPlugin"), "NekoTestSupport"]),
+        .testTarget(name: "NekoHTTPTests", dependencies: [sdk("NekoHTTP"), "NekoTestSupport"]),
         // The harness, tried on the example plugins, linked into the test. Each example
         // defines the one C symbol a plugin exports; the harness never calls it by name,
         // so the linker may keep any one of them.
         .testTarget(
             name: "NekoPluginTestingTests",
-            dependencies: [sdk("NekoPluginTesting")] + ["hello", "thread_safe", "configurable", "persistent"].map { .target(name: "Example_\($0)") },
+            dependencies: [sdk("NekoPluginTesting"), "NekoTestSupport"] + ["hello", "thread_safe", "reliable", "configurable", "persistent"].map { .target(name: "Example_\($0)") },
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         // docs/SDK.md's examples, compiled (and run) here; a test checks that each swift block of the guide is in these files.
         .testTarget(
-            name: "SDKDocTests", dependencies: [sdk("NekoPlugin"), sdk("NekoPluginTesting")], path: "Tests/SDKDocExamples",
+            name: "SDKDocTests", dependencies: [sdk("NekoPlugin"), sdk("NekoHTTP"), sdk("NekoPluginTesting"), "NekoTestSupport"], path: "Tests/SDKDocExamples",
             linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "NekoLoaderTests", dependencies: [
             "NekoLoader", "NekoServe", sdk("NekoCore"), "NekoTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
     ] + swiftExamples.map {
-        .target(name: "Example_\($0)", dependencies: [sdk("NekoPlugin")], path: "Examples/\($0)", exclude: ["plugin.toml"])
+        .target(name: "Example_\($0)", dependencies: [sdk(httpExamples.contains($0) ? "NekoHTTP" : "NekoPlugin")], path: "Examples/\($0)", exclude: ["plugin.toml"])
     } + swiftFixtures.map {
         .target(name: "Fixture_\($0)", dependencies: [sdk("NekoPlugin")], path: "Tests/Fixtures/swift/\($0)")
     },
