@@ -39,6 +39,8 @@ tools:
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found: install Swift 6.3.1 (https://swift.org/install)"; exit 1; }
 	@command -v $(CC) >/dev/null || { echo "installing a C compiler (gcc)"; apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
 	@test -f /usr/include/sqlite3.h || { echo "installing SQLite's headers (libsqlite3-dev)"; apt-get update -qq && apt-get install -y -qq libsqlite3-dev >/dev/null; }
+	@test -f /usr/include/zlib.h || { echo "installing zlib's headers (zlib1g-dev, for ZIPFoundation: nekoctl pack)"; apt-get update -qq && apt-get install -y -qq zlib1g-dev >/dev/null; }
+	@test -f /usr/include/openssl/evp.h || { echo "installing OpenSSL's headers (libssl-dev: SHA-256 and ed25519 for packages)"; apt-get update -qq && apt-get install -y -qq libssl-dev >/dev/null; }
 	@test -f /usr/include/seccomp.h || { echo "installing libseccomp's headers (libseccomp-dev), for the plugin sandbox"; apt-get update -qq && apt-get install -y -qq libseccomp-dev >/dev/null; }
 
 ## Builds nekoctl and the example plugins into $(PLUGINS)/<id>/ (plugin.toml beside lib<id>.so).
@@ -94,7 +96,9 @@ test: tools
 bench: tools
 	$(MAKE) plugins CONFIG=release PLUGINS=plugins
 	$(SWIFT) build -c release --product neko-bench
+	$(SWIFT) build -c release --product nekoctl
 	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
+	python3 Benchmarks/packages/figures.py $(shell $(SWIFT) build -c release --show-bin-path)/nekoctl $(PLUGINS)
 
 ## Installs nekoctl and the worker (release), the C header, the SDK package's
 ## sources (what plugins build against: `nekoctl new` plugins find it beside

@@ -18,6 +18,7 @@ let package = Package(
     products: [.library(name: "__ID__", type: .dynamic, targets: ["__TYPE__"])],
     dependencies: [.package(path: sdk)],
     targets: [
+        // A plugin that does HTTP: "NekoHTTP" in place of "NekoPlugin" (docs/SDK.md, "HTTP").
         .target(name: "__TYPE__", dependencies: [.product(name: "NekoPlugin", package: sdkPackage)], path: "Sources"),
         // The plugin's unit tests: NekoPluginTesting hosts it inside the test, no host needed.
         .testTarget(

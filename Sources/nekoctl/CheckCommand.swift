@@ -39,10 +39,13 @@ struct Check: ParsableCommand {
     @Flag(help: "Refuse a plugin.toml with an unknown key instead of warning about it.")
     var strict = false
 
+    @Flag(help: "Warn about a folder, plugin.toml or library others can write or own, instead of failing: for development only.")
+    var insecurePermissions = false
+
     func run() throws {
         let folder = try resolvedFolder()
         if exercise { return try runExercise(folder) }
-        switch PluginCheck.run(folder: folder, strict: strict) {
+        switch PluginCheck.run(folder: folder, strict: strict, insecurePermissions: insecurePermissions) {
         case .success(let check):
             for warning in check.warnings { Terminal.error("warning: \(warning)") }
             Terminal.out("ok: \(check.manifest.id) \(check.manifest.version): \(check.entries.count) entries (\(Self.builtWith(check)), ABI \(check.manifest.abi))")

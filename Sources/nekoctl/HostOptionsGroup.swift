@@ -22,6 +22,9 @@ struct HostOptionsGroup: ParsableArguments {
     @Flag(help: "Refuse a plugin.toml with an unknown key instead of warning about it.")
     var strict = false
 
+    @Flag(help: "Load a plugin whose folder, plugin.toml or library others can write or own, with a warning: for development only.")
+    var insecurePermissions = false
+
     /// The roots: --dir, else $NEKO_PLUGIN_PATH, else ./plugins.
     var resolvedRoots: [String] {
         Discovery.roots(explicit: roots, environment: ProcessInfo.processInfo.environment)
@@ -29,8 +32,10 @@ struct HostOptionsGroup: ParsableArguments {
 
     /// A host over the roots, with logging set up: only errors (`-v`: what
     /// the host does), or `logging`'s choice for a long-running host.
-    /// `hostLevel` bounds the host's own lines apart (`nekoctl dev`).
-    func makeHost(logging: LogOptionsGroup? = nil, hostLevel: Logger.Level? = nil) -> PluginHost {
+    /// `hostLevel` bounds the host's own lines apart (`nekoctl dev`);
+    /// `libraryApproval` as in ``HostOptions``.
+    func makeHost(logging: LogOptionsGroup? = nil, hostLevel: Logger.Level? = nil,
+                  libraryApproval: (@Sendable (PluginManifest) -> String?)? = nil) -> PluginHost {
         if let logging {
             Terminal.bootstrapLogging(level: logging.level(verbose: verbose), format: logging.format, hostLevel: hostLevel)
         } else {
@@ -40,6 +45,8 @@ struct HostOptionsGroup: ParsableArguments {
         options.hostName = "nekoctl \(BuildStamp.nekoVersion)"
         options.isolateAll = isolate
         options.strictManifests = strict
+        options.libraryApproval = libraryApproval
+        options.insecurePermissions = insecurePermissions
         options.requireSandbox = requireSandbox
         return PluginHost(options: options)
     }

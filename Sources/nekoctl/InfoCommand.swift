@@ -102,6 +102,7 @@ struct Info: AsyncParsableCommand {
         let keywords = info["keywords"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if !keywords.isEmpty { facts.append(("keywords", keywords.joined(separator: ", "))) }
         if let locale = text("locale") { facts.append(("locale", locale)) }
+        if let folder = text("folder"), let package = Packaging.provenance(folder: folder) { facts.append(("package", package)) }
         if let config = info["config"], case .object(let tables) = config, !tables.isEmpty { facts.append(("config", config.description)) }
         if let isolation = text("isolation"), isolation != "none" { facts.append(("isolation", isolation)) }
         if let permissions = info["permissions"], !permissions.isNull { facts.append(("permissions", permissions.description)) }

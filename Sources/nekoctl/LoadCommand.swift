@@ -28,7 +28,7 @@ struct Load: AsyncParsableCommand {
             return
         }
         let check: PluginCheck
-        switch PluginCheck.run(folder: folder, strict: host.strict) {
+        switch PluginCheck.run(folder: folder, strict: host.strict, insecurePermissions: host.insecurePermissions) {
         case .success(let found):
             check = found
             for warning in found.warnings { Terminal.error("warning: \(warning)") }

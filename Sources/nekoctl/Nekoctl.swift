@@ -16,6 +16,7 @@ struct Nekoctl: AsyncParsableCommand {
         subcommands: [
             List.self, Info.self, Call.self, Settings.self, Check.self, New.self,
             Serve.self, Dev.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
+            Pack.self, Keygen.self, Verify.self, Inspect.self, Install.self, Rollback.self, Uninstall.self, Trust.self,
         ])
 
     /// Runs the command line. Exit codes: 0 success, 1 an error result or a

@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Watch every plugin folder (those under the roots and those added with 'load PATH'): reload a plugin when its library is rebuilt, load new folders.")
     var watch = false
 
+    @Flag(help: "Load only plugins installed from a package signed by a trusted key ('nekoctl install', 'nekoctl trust').")
+    var requireSignature = false
+
     func validate() throws {
         if host.verbose && logging.quiet { throw ValidationError("-v and -q cannot go together") }
     }
@@ -42,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         let (stopRequests, signalSources) = StopSignals.make()
         defer { signalSources.forEach { $0.cancel() } }
         let path = server.path
-        let plugins = host.makeHost(logging: logging)
+        let plugins = host.makeHost(logging: logging, libraryApproval: requireSignature ? Packaging.signaturePolicy() : nil)
         let log = Logger(label: "nekoctl")
         // Each failure is logged by the host as it happens (a warning).
         let report = plugins.loadAll()

@@ -42,6 +42,14 @@ import Testing
         #expect(invalid.field == "url")
     }
 
+    @Test(arguments: ["hello", "async_fetch", "thread_safe", "reliable", "configurable", "persistent", "crashy"])
+    func onlyThePluginsThatDoHTTPLinkFoundationNetworking(id: String) throws {
+        // NekoHTTP is a module of its own so that the others do not pay for libcurl.
+        let dynamic = try Shell.run("/usr/bin/env", ["readelf", "--dynamic", "\(Workspace.builtPlugins)/\(id)/lib\(id).so"])
+        try #require(dynamic.status == 0, "readelf: \(dynamic.stderr)")
+        #expect(dynamic.stdout.contains("[libFoundationNetworking.so]") == ["async_fetch", "reliable"].contains(id), "\(dynamic.stdout)")
+    }
+
     @Test(arguments: [false, true]) func updateIsExactUnderConcurrentCallersAndATimer(isolated: Bool) async throws {
         let (_, host) = try host("thread_safe", isolated: isolated)
         let update = try host.entry("thread_safe", "update")

@@ -3,7 +3,7 @@ import Testing
 
 // docs/SDK.md, "Retrying".
 
-struct TransientError: Error {}
+struct BusyError: Error {}
 
 actor Flaky {
     var failures: Int
@@ -12,7 +12,7 @@ actor Flaky {
     func fetch() throws -> String {
         if failures > 0 {
             failures -= 1
-            throw TransientError()
+            throw BusyError()
         }
         return "page"
     }
@@ -30,7 +30,7 @@ struct InstantClock: Clock {
         let flaky = Flaky(failures: 2)
         let policy = Retry(
             attempts: 5, backoff: .exponential(multiplier: .milliseconds(100), max: .seconds(2), jitter: 0.2),
-            retrying: { $0 is TransientError }, clock: InstantClock())
+            retrying: { $0 is BusyError }, clock: InstantClock())
         let page = try await policy
             .onRetry { attempt, error, wait in print("attempt \(attempt) failed: \(error); again in \(wait)") }
             .run { try await flaky.fetch() }
@@ -44,6 +44,16 @@ struct InstantClock: Clock {
         let error = await #expect(throws: RetryError.self) {
             try await Retry(attempts: 2, backoff: .none).run { try await Flaky(failures: 9).fetch() }
         }
-        #expect(error?.attempts == 2 && error?.stop == .attempts && error?.lastError is TransientError)
+        #expect(error?.attempts == 2 && error?.stop == .attempts && error?.lastError is BusyError)
+    }
+
+    @Test func errorsSayWhetherTheyAreTransient() {
+        struct PrinterError: TransientError {
+            var jammed: Bool
+            var isTransient: Bool { !jammed }   // busy: try again; jammed: someone must come
+        }
+        #expect(Retry.transientErrors(PrinterError(jammed: false)))
+        #expect(!Retry.transientErrors(PrinterError(jammed: true)))
+        #expect(!Retry.transientErrors(CallError.invalidArgument("url", "not a URL")))
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import NekoABI
 @_spi(Neko) import NekoCore
 
@@ -90,6 +91,16 @@ public struct CallContext: Sendable {
                 }
             }
         }
+    }
+
+    /// A logger whose lines the host attributes to the plugin serving the
+    /// call, as ``PluginContext/logger``'s; usable for as long as the plugin runs.
+    var pluginLogger: Logger {
+        let host = switch link {
+        case .serving(_, let host): host
+        case .scoped(let scope): scope.host
+        }
+        return Logger(label: "neko.plugin.\(HostTable.string(host.pointer.pointee.plugin_id))") { _ in HostLogHandler(host: host) }
     }
 
     /// Runs `body` with the call, unless it can no longer be used (it was

@@ -44,15 +44,17 @@ public final class PluginContext: Sendable {
     /// Reads the config table `name` of `plugin.toml` (one of the plugin's
     /// own tables) into a `Decodable` type, eg `try context.config("greeting", as: Greeting.self)`.
     ///
-    /// - Throws: a `CallError` naming the table and the field at fault.
+    /// - Throws: a `CallError` naming the table and the key at fault, eg
+    ///   `plugin.toml [retry]: key 'attempts' is invalid: must be at least 1, got 0`
+    ///   with field `[retry].attempts`.
     public func config<Value: Decodable>(_ name: String, as type: Value.Type = Value.self) throws -> Value {
         let table = config[name] ?? .object([:])
         do {
             return try NekoJSONDecoder().decode(Value.self, from: table)
         } catch let error as DecodingError {
-            let problem = ArgumentError(error)
+            let problem = ArgumentError(error, naming: "key")
             let field = problem.field.map { "[\(name)].\($0)" } ?? "[\(name)]"
-            throw CallError(.invalidArgument, "plugin.toml: \(problem.message)", field: field)
+            throw CallError(.invalidArgument, "plugin.toml [\(name)]: \(problem.message)", field: field)
         }
     }
 

@@ -15,18 +15,25 @@ import Glibc
 /// let page = try await Retry(attempts: 3, backoff: .exponential(min: .seconds(4), max: .seconds(10)))
 ///     .run { try await fetch(url) }   // waits 4 s, then 4 s, as tenacity does
 ///
-/// // Only some errors are worth another attempt; log each retry.
+/// // Only some errors are worth another attempt; log each retry your own way.
 /// static let policy = Retry(
 ///     attempts: 5, backoff: .exponential(multiplier: .milliseconds(100), max: .seconds(2), jitter: 0.2),
-///     retrying: { $0 is TransientError })
+///     retrying: { $0 is BusyError })
 /// try await Self.policy
-///     .onRetry { attempt, error, wait in logger.warning("attempt \(attempt) failed: \(error); again in \(wait)") }
+///     .onRetry { attempt, error, wait in logger.notice("attempt \(attempt) failed: \(error); again in \(wait)") }
 ///     .run { try await store.save(record) }
+///
+/// // The policy from plugin.toml's [retry] table (see `init(from:)`).
+/// let retry = try context.config("retry", as: Retry.self)
 /// ```
 ///
+/// By default it retries what ``transientErrors`` says is worth it (an
+/// error that is a ``TransientError`` says so itself: HTTP 503 yes, 404 no)
+/// and logs each retry through the plugin's logger (``logRetries``).
+///
 /// The rules, in the order `run` applies them after an attempt throws:
-/// 1. an error that `retrying` refuses (by default only `CancellationError`)
-///    is rethrown at once, as it is;
+/// 1. an error that `retrying` refuses (by default `CancellationError` and
+///    a ``TransientError`` that is not transient) is rethrown at once, as it is;
 /// 2. if the task is canceled, `run` throws `CancellationError`;
 /// 3. if that was the last attempt, `run` throws a ``RetryError`` carrying
 ///    the number of attempts and the last error;
@@ -71,8 +78,9 @@ public struct Retry: Sendable {
     ///   - backoff: how long to wait after each failed attempt, eg
     ///     `.exponential(min: .seconds(4), max: .seconds(10))`, `.constant(.seconds(1))`, `.none`.
     ///   - retrying: whether an error is worth another attempt, eg
-    ///     `{ $0 is TransientError }`. The default retries every error but
-    ///     `CancellationError`. An error it refuses is rethrown at once.
+    ///     `{ $0 is BusyError }`. The default, ``transientErrors``, retries
+    ///     every error but `CancellationError` and a ``TransientError`` that
+    ///     says it is not transient. An error it refuses is rethrown at once.
     ///   - clock: the clock that waits, and that measures the time left
     ///     before the call's deadline; the default is a `ContinuousClock`.
     ///     Tests pass a clock that records the waits and returns at once. Its
@@ -85,14 +93,16 @@ public struct Retry: Sendable {
     ///   - onRetry: told of each retry, before its wait: the number of the
     ///     attempt that failed (1 for the first), its error, and how long
     ///     `run` will wait before the next attempt. Eg to log. It runs on the
-    ///     task that called `run`, so it should return quickly.
+    ///     task that called `run`, so it should return quickly. The default,
+    ///     ``logRetries``, logs a warning through the plugin's logger; `nil`
+    ///     tells nobody.
     public init(
         attempts: Int,
         backoff: Backoff,
-        retrying: @escaping @Sendable (any Error) -> Bool = { !($0 is CancellationError) },
+        retrying: @escaping @Sendable (any Error) -> Bool = Retry.transientErrors,
         clock: some Clock<Duration> = ContinuousClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        onRetry: (@Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void)? = nil
+        onRetry: (@Sendable (_ attempt: Int, _ error: any Error, _ wait: Duration) -> Void)? = Retry.logRetries
     ) {
         self.attempts = Swift.max(1, attempts)
         self.backoff = backoff

@@ -63,6 +63,17 @@ public struct HostOptions: Sendable {
     /// `unavailable` naming the chain (a plugin calling itself for ever
     /// would otherwise exhaust threads or a stack).
     public var maxCallDepth: UInt32 = 16
+    /// Asked before a plugin's library is copied and opened, on load and on
+    /// reload: returns why the plugin is refused, or nil to go on. `nekoctl
+    /// serve --require-signature` refuses a plugin not installed from a package
+    /// signed by a trusted key (docs/PACKAGES.md). Default nil: no check beyond
+    /// the library hash of an installed package, which is always made.
+    public var libraryApproval: (@Sendable (PluginManifest) -> String?)? = nil
+    /// Loads a plugin whose folder, `plugin.toml` or library is writable by
+    /// group or others, or owned by another user than the host's or root,
+    /// with a warning instead of refusing it (`--insecure-permissions`). Default
+    /// false, as sshd's StrictModes: for development only.
+    public var insecurePermissions = false
 
     /// Where plugin `manifest` keeps its data: `<dataRoot>/<id>`; without a
     /// data root, its own folder, or `<folder>/data` for a sandboxed plugin

@@ -8,11 +8,14 @@ public struct PluginCheck: Sendable {
     public let swiftVersion: String?
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     public let sdk: String
+    /// Files others could change, reported instead of refused (`insecurePermissions`).
+    public var permissionProblems: [String] = []
     /// What the user should know that did not stop it: the manifest's
-    /// ``PluginManifest/warnings``, and each broad permission it declares
-    /// (``PluginManifest/Permissions/broadGrants``).
+    /// ``PluginManifest/warnings``, any ``permissionProblems``, and each broad
+    /// permission of its `[plugin.permissions]` (``PluginManifest/Permissions/broadGrants``).
     public var warnings: [String] {
-        manifest.warnings + (manifest.permissions?.broadGrants.map { "\(manifest.manifestPath): [plugin.permissions] \($0)" } ?? [])
+        manifest.warnings + permissionProblems.map { "insecure permissions: \($0)" }
+            + (manifest.permissions?.broadGrants.map { "\(manifest.manifestPath): [plugin.permissions] \($0)" } ?? [])
     }
 
     /// Checks a plugin folder the way a host would load it, short of running
@@ -24,14 +27,23 @@ public struct PluginCheck: Sendable {
     ///   - folder: The plugin folder.
     ///   - strict: Refuse an unknown manifest key instead of warning (`--strict`).
     ///   - cacheDirectory: Where the private copy of the library goes.
+    ///   - insecurePermissions: Report files others can change as warnings
+    ///     instead of failing (``HostOptions/insecurePermissions``).
     /// - Returns: the findings, or the first failure with its phase.
-    public static func run(folder: String, strict: Bool = false, cacheDirectory: String = HostOptions.defaultCacheDirectory()) -> Result<PluginCheck, LoadFailure> {
+    public static func run(folder: String, strict: Bool = false, cacheDirectory: String = HostOptions.defaultCacheDirectory(),
+                           insecurePermissions: Bool = false) -> Result<PluginCheck, LoadFailure> {
         do throws(LoadFailure) {
             let manifest = try PluginManifest.load(folder: folder, strict: strict)
             try PluginManifest.checkABI(manifest)
+            let problems = FilePermissions.problems(of: manifest)
+            if !problems.isEmpty && !insecurePermissions {
+                throw LoadFailure(.open, problems.joined(separator: "; ") + " (others could run code in the host)")
+            }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: manifest.id, in: cacheDirectory)
             let library = try PluginLibrary.open(copy, for: manifest, hostName: "nekoctl check")
-            return .success(PluginCheck(manifest: manifest, entries: library.entries, swiftVersion: library.swiftVersion, sdk: library.sdk))
+            var check = PluginCheck(manifest: manifest, entries: library.entries, swiftVersion: library.swiftVersion, sdk: library.sdk)
+            check.permissionProblems = problems
+            return .success(check)
         } catch {
             return .failure(error)
         }

@@ -148,6 +148,8 @@ extension PluginHost {
         if record.state != .restarting { setState(id, .loading, loaded: nil, library: nil) }
         do throws(LoadFailure) {
             try PluginManifest.checkABI(manifest)
+            try checkPermissions(manifest)
+            if let refusal = options.libraryApproval?(manifest) { throw LoadFailure(.open, refusal) }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
             let opened = try openLibrary(copy, for: manifest)
             library = opened
@@ -310,5 +312,19 @@ private final class Startup: Sendable {
             state.abandoned = true
             return nil
         }
+    }
+}
+
+extension PluginHost {
+    /// Refuses a plugin whose files others can change (``FilePermissions``),
+    /// or only warns with `insecurePermissions`.
+    func checkPermissions(_ manifest: PluginManifest) throws(LoadFailure) {
+        let problems = FilePermissions.problems(of: manifest)
+        guard !problems.isEmpty else { return }
+        let text = problems.joined(separator: "; ")
+        guard options.insecurePermissions else {
+            throw LoadFailure(.open, "\(text) (others could run code in the host; --insecure-permissions loads it anyway, for development only)")
+        }
+        logger.warning("\(manifest.id): insecure permissions, loaded anyway: \(text)", metadata: ["plugin": "\(manifest.id)"])
     }
 }

@@ -19,17 +19,9 @@ enum Folders {
         return nil
     }
 
-    /// Why the host must not run code from `path`: a folder another user owns,
-    /// or one others may write into. nil when it is safe.
+    /// Why the host must not run code from `path`, a folder it made: one
+    /// another user owns, or others may write into. nil when it is safe.
     static func untrusted(_ path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return "\(path): \(errnoText())" }
-        if info.st_uid != getuid() {
-            return "\(path) is owned by uid \(info.st_uid), not this user (uid \(getuid())): refusing to load code from it"
-        }
-        if info.st_mode & 0o022 != 0 {
-            return "\(path) is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))): refusing to load code from it"
-        }
-        return nil
+        FilePermissions.unsafe(path, rootMayOwn: false).map { "\($0): refusing to load code from it" }
     }
 }

@@ -29,7 +29,10 @@ enum LibraryCopy {
         let name = source.split(separator: "/").last.map(String.init) ?? "lib\(pluginID).so"
         let target = "\(folder)/\(before.key)-\(name)"
         var existing = stat()
-        if stat(target, &existing) == 0, Int64(existing.st_size) == before.size { return target }
+        if stat(target, &existing) == 0, Int64(existing.st_size) == before.size {
+            try PackagedLibraryCheck.check(copy: target, of: source)
+            return target
+        }
         let temporary = "\(target).\(getpid()).tmp"
         try copy(source, to: temporary)
         guard try identity(of: source) == before else {
@@ -41,6 +44,7 @@ enum LibraryCopy {
             unlink(temporary)
             throw LoadFailure(.open, "\(target): cannot move the private copy into place: \(reason)")
         }
+        try PackagedLibraryCheck.check(copy: target, of: source)
         return target
     }
 
