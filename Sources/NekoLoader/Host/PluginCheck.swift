@@ -9,12 +9,12 @@ public struct PluginCheck: Sendable {
     /// What built the descriptor, eg "NekoPlugin 0.1.0" or "c".
     public let sdk: String
     /// Files others could change, reported instead of refused (`insecurePermissions`).
-    public var permissionProblems: [String] = []
+    public var insecureFiles: [String] = []
     /// What the user should know that did not stop it: the manifest's
-    /// ``PluginManifest/warnings``, any ``permissionProblems``, and each broad
+    /// ``PluginManifest/warnings``, any ``insecureFiles``, and each broad
     /// permission of its `[plugin.permissions]` (``PluginManifest/Permissions/broadGrants``).
     public var warnings: [String] {
-        manifest.warnings + permissionProblems.map { "insecure permissions: \($0)" }
+        manifest.warnings + insecureFiles.map { "insecure permissions: \($0)" }
             + (manifest.permissions?.broadGrants.map { "\(manifest.manifestPath): [plugin.permissions] \($0)" } ?? [])
     }
 
@@ -35,14 +35,14 @@ public struct PluginCheck: Sendable {
         do throws(LoadFailure) {
             let manifest = try PluginManifest.load(folder: folder, strict: strict)
             try PluginManifest.checkABI(manifest)
-            let problems = FilePermissions.problems(of: manifest)
+            let problems = StrictModes.problems(of: manifest)
             if !problems.isEmpty && !insecurePermissions {
                 throw LoadFailure(.open, problems.joined(separator: "; ") + " (others could run code in the host)")
             }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: manifest.id, in: cacheDirectory)
             let library = try PluginLibrary.open(copy, for: manifest, hostName: "nekoctl check")
             var check = PluginCheck(manifest: manifest, entries: library.entries, swiftVersion: library.swiftVersion, sdk: library.sdk)
-            check.permissionProblems = problems
+            check.insecureFiles = problems
             return .success(check)
         } catch {
             return .failure(error)

@@ -148,7 +148,7 @@ extension PluginHost {
         if record.state != .restarting { setState(id, .loading, loaded: nil, library: nil) }
         do throws(LoadFailure) {
             try PluginManifest.checkABI(manifest)
-            try checkPermissions(manifest)
+            try checkFileModes(manifest)
             if let refusal = options.libraryApproval?(manifest) { throw LoadFailure(.open, refusal) }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
             let opened = try openLibrary(copy, for: manifest)
@@ -316,10 +316,10 @@ private final class Startup: Sendable {
 }
 
 extension PluginHost {
-    /// Refuses a plugin whose files others can change (``FilePermissions``),
+    /// Refuses a plugin whose files others can change (``StrictModes``),
     /// or only warns with `insecurePermissions`.
-    func checkPermissions(_ manifest: PluginManifest) throws(LoadFailure) {
-        let problems = FilePermissions.problems(of: manifest)
+    func checkFileModes(_ manifest: PluginManifest) throws(LoadFailure) {
+        let problems = StrictModes.problems(of: manifest)
         guard !problems.isEmpty else { return }
         let text = problems.joined(separator: "; ")
         guard options.insecurePermissions else {

@@ -137,7 +137,7 @@ extension PluginHost {
                 throw LoadFailure(.manifest, "\(manifest.manifestPath): [plugin].id is now '\(manifest.id)', was '\(id)'")
             }
             try PluginManifest.checkABI(manifest)
-            try checkPermissions(manifest)
+            try checkFileModes(manifest)
             if let refusal = options.libraryApproval?(manifest) { throw LoadFailure(.open, refusal) }
             let copy = try LibraryCopy.make(of: manifest.libraryPath, pluginID: id, in: options.cacheDirectory)
             library = try openLibrary(copy, for: manifest)

@@ -22,6 +22,6 @@ enum Folders {
     /// Why the host must not run code from `path`, a folder it made: one
     /// another user owns, or others may write into. nil when it is safe.
     static func untrusted(_ path: String) -> String? {
-        FilePermissions.unsafe(path, rootMayOwn: false).map { "\($0): refusing to load code from it" }
+        StrictModes.unsafe(path, rootMayOwn: false).map { "\($0): refusing to load code from it" }
     }
 }

@@ -11,7 +11,7 @@ import Glibc
 /// can write them can run code in the host. The host's own library cache must
 /// be owned by the host's user alone. Each refusal names the path and the
 /// command that fixes it.
-enum FilePermissions {
+enum StrictModes {
     /// What is unsafe about the plugin's folder, manifest and library: one
     /// line per path at fault, empty when all three are safe.
     static func problems(of manifest: PluginManifest) -> [String] {
