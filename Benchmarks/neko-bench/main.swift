@@ -1,6 +1,6 @@
 // neko-bench: the speed figures of `make bench` (a release build).
 // Prints medians over rounds and, where the issue sets a goal, the goal.
-// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls | --loads]
+// Usage: neko-bench PLUGINS_DIR [--profile | --isolation | --storage | --busy | --validation | --encoding | --calls | --loads | --sandbox]
 // --profile: only loop the raw C no-op call for 5 M calls, for `perf record`.
 // --isolation: only the figures of isolated plugins and their peers.
 // --storage: only the key-value store figures (1 vs 4 callers).
@@ -9,6 +9,7 @@
 // --encoding: only the two JSON encoders side by side (no plugins needed).
 // --calls: only the no-op ABI call figures (a quick check of the hot path).
 // --loads: only the loads of further Swift plugins, in fresh hosts.
+// --sandbox: only isolation = "sandbox" against "process" (worker start, round trip).
 
 import Foundation
 import NekoABI
@@ -50,6 +51,10 @@ if CommandLine.arguments.contains("--isolation") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--sandbox") {
+    SandboxBench.report(SandboxBench.run())
+    exit(0)
+}
 if CommandLine.arguments.contains("--loads") {
     LoadsOnly.run(workspace("loads-only", plugins: ["hello"] + LoadsOnly.plugins).options, scratch: scratch)
     exit(0)
@@ -235,6 +240,7 @@ Report.section("Through nekoctl serve's control socket (one client, one connecti
 Report.row("hello.save, request and response over the socket", socket.perCall, note: String(format: "%.0f calls/s", socket.perSecond))
 
 IsolationBench.report(IsolationBench.run(pluginsDirectory: pluginsDirectory, in: "\(scratch)/isolated"), peers: peers)
+SandboxBench.report(SandboxBench.run())
 
 Report.section("Loading")
 Report.row("C plugin (cgreet): copy + dlopen + register + start", Measure.nanoseconds(cLoad))
