@@ -27,7 +27,7 @@ enum SandboxBench {
             let host = PluginHost(options: space.options)
             let report = host.loadAll()
             precondition(report.failed.isEmpty, "\(report.failed)")
-            precondition(host.plugin("hello")?.workerPID != nil, "hello is not in a worker")
+            precondition(host.plugin("hello")?.isolation.rawValue == isolation, "hello does not run with isolation = \"\(isolation)\"")
             return host
         }
         let process = host("process"), sandbox = host("sandbox")
