@@ -19,7 +19,7 @@ enum SandboxBench {
         var figures = Figures()
         let pair = Array(#"{"key":"a","value":"b"}"#.utf8)
         func host(_ isolation: String) -> PluginHost {
-            let space = workspace("sandbox-bench-\(isolation)", plugins: ["hello"])
+            let space = workspace("sandbox-bench-\(isolation)", plugins: ["hello", "cgreet"])  // hello depends on cgreet
             let manifest = "\(space.root)/hello/plugin.toml"
             let text = try! String(contentsOfFile: manifest, encoding: .utf8)
             try! text.replacingOccurrences(of: "[plugin_runtime]\n", with: "[plugin_runtime]\nisolation = \"\(isolation)\"\n")
