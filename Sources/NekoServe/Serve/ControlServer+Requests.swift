@@ -6,7 +6,7 @@ import NekoLoader
 
 extension ControlServer {
     /// The ops a request may name, in the order docs/SERVE.md lists them.
-    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "settings"]
+    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "settings", "watch"]
 
     /// Answers one request line; never throws, never closes anything.
     /// - Returns: the response line, with its newline.
@@ -23,11 +23,13 @@ extension ControlServer {
         if let events { send = { event in events.send(event, id: id) } }
         let eventSender = send
         return Self.response(id: id, Result { () throws(ControlError) -> JSON in
-            try perform(ControlRequest(fields: fields), events: eventSender)
+            try perform(ControlRequest(fields: fields), events: eventSender, lines: events.map { ($0, id) })
         })
     }
 
-    private func perform(_ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?) throws(ControlError) -> JSON {
+    private func perform(
+        _ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?, lines: (ConnectionLines, JSON)?
+    ) throws(ControlError) -> JSON {
         guard let opValue = request.fields["op"] else {
             throw .badRequest("the request has no 'op' (one of: \(Self.operations.joined(separator: ", ")))", field: "op")
         }
@@ -54,6 +56,8 @@ extension ControlServer {
             return ["plugin": .string(plugin), "state": .string(host.plugin(plugin)?.state.name ?? "stopped")]
         case "reload":
             return try reload(request.string("plugin", op: op))
+        case "watch":
+            return watch(lines)
         case "settings", "config":  // "config": its name before 1.1, still answered
             let plugin = try request.string("plugin", op: op)
             let changes = try request.object("changes", op: op) ?? [:]
