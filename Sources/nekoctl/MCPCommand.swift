@@ -40,6 +40,8 @@ struct MCPServe: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptionsGroup
 
+    @OptionGroup var logging: LogOptionsGroup
+
     func validate() throws {
         if let only, only.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) {
             throw ValidationError("--only takes plugin ids separated by commas, eg hello,cgreet; got '\(only)'")
@@ -59,9 +61,9 @@ struct MCPServe: AsyncParsableCommand {
         var ownHost: PluginHost?
         if let running = server.runningServer(for: options), let attached = try? SocketToolSource(path: running.path) {
             source = attached
-            if !list { Terminal.bootstrapLogging(level: options.verbose ? .info : .warning) }
+            if !list { Terminal.bootstrapLogging(level: logging.level(verbose: options.verbose), format: logging.format) }
         } else {
-            let plugins = options.makeHost(logging: list ? nil : LogOptionsGroup())
+            let plugins = options.makeHost(logging: list ? nil : logging)
             plugins.loadAll()
             ownHost = plugins
             source = HostToolSource(host: plugins)
