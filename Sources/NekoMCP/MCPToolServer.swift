@@ -29,9 +29,17 @@ public final class MCPToolServer: Sendable {
     /// The least severe level of the log lines forwarded (`logging/setLevel`); nil: none yet.
     let logLevel = Mutex<LogLevel?>(nil)
 
-    /// A server of `source`'s tools over `transport`.
-    public init(source: any ToolSource, selection: ToolCatalog.Selection, transport: StdioLines, logger: Logger = Logger(label: "neko")) {
+    /// Log lines to forward as `notifications/message`, at the level the client sets.
+    let logSink: MCPLogSink?
+
+    /// A server of `source`'s tools over `transport`; `logSink` brings the
+    /// lines to forward (a host in this process).
+    public init(
+        source: any ToolSource, selection: ToolCatalog.Selection, transport: StdioLines, logSink: MCPLogSink? = nil,
+        logger: Logger = Logger(label: "neko")
+    ) {
         self.source = source
+        self.logSink = logSink
         self.selection = selection
         self.transport = transport
         self.logger = logger
@@ -64,6 +72,10 @@ public final class MCPToolServer: Sendable {
             return Empty()
         }
         try await server.start(transport: transport)
+        logSink?.attach { [self] level, speaker, data in
+            guard let minimum = logLevel.withLock({ $0 }), Self.severity(level) >= Self.severity(minimum) else { return }
+            notify(LogMessageNotification.message(.init(level: level, logger: speaker, data: Value(neko: data))))
+        }
         source.watchChanges { [self] in
             cached.withLock { $0 = nil }
             notify(ToolListChangedNotification.message())
@@ -105,6 +117,11 @@ public final class MCPToolServer: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(message) else { return }
         transport.sendNow(Array(data))
+    }
+
+    /// How severe `level` is: debug 0 ... emergency 7.
+    static func severity(_ level: LogLevel) -> Int {
+        LogLevel.allCases.firstIndex(of: level) ?? 0
     }
 
     /// The SDK's tool for `tool`.

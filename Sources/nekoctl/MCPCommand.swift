@@ -59,17 +59,29 @@ struct MCPServe: AsyncParsableCommand {
         if !list { _ = dup2(2, 1) }
         let source: any ToolSource
         var ownHost: PluginHost?
+        let logSink = MCPLogSink()
         if let running = server.runningServer(for: options), let attached = try? SocketToolSource(path: running.path) {
             source = attached
             if !list { Terminal.bootstrapLogging(level: logging.level(verbose: options.verbose), format: logging.format) }
         } else {
-            let plugins = options.makeHost(logging: list ? nil : logging)
+            var forwarder: (@Sendable () -> any LogHandler)?
+            if !list { forwarder = { @Sendable () -> any LogHandler in MCPLogForwarder(sink: logSink) } }
+            let plugins = options.makeHost(logging: list ? nil : logging, alongside: forwarder)
             plugins.loadAll()
             ownHost = plugins
             source = HostToolSource(host: plugins)
         }
         defer { ownHost?.shutdown() }
-        let mcp = MCPToolServer(source: source, selection: selection, transport: StdioLines(input: 0, output: protocolOutput))
+        let mcp = MCPToolServer(
+            source: source, selection: selection, transport: StdioLines(input: 0, output: protocolOutput), logSink: logSink)
+        if let ownHost, !list {
+            // Messages plugins emit go to the client as log lines (info), as `serve` logs them.
+            Task.detached {
+                for await message in ownHost.messages {
+                    logSink.forward(.info, message.plugin, ["topic": .string(message.topic), "payload": message.payload])
+                }
+            }
+        }
         if list {
             let catalog: ToolCatalog
             do { catalog = try mcp.catalog() } catch {

@@ -54,6 +54,16 @@ class Notifications:
     def __init__(self):
         self.changed = asyncio.Event()
         self.logs = []
+        self.logged = asyncio.Event()
+        self.emitted = asyncio.Event()
+
+    async def log(self, params):
+        self.logs.append(params)
+        data = params.data if isinstance(params.data, dict) else {}
+        if "message" in data:
+            self.logged.set()
+        if data.get("topic") == "cgreet.logged":
+            self.emitted.set()
 
     async def __call__(self, message):
         if isinstance(message, types.ServerNotification):
@@ -135,10 +145,27 @@ async def cancel_check(session, mode):
     call.cancel()
 
 
+async def logging_check(session, notifications, mode):
+    """A plugin's log lines at the level the client sets; its emitted messages as info lines."""
+    await session.set_logging_level("warning")
+    await session.call_tool("cgreet__log", {"marker": "below"})  # an info line: not forwarded
+    await session.set_logging_level("info")
+    notifications.logged.clear()
+    await session.call_tool("cgreet__log", {"marker": "above"})
+    await asyncio.wait_for(notifications.logged.wait(), BOUND)
+    lines = [entry for entry in notifications.logs if isinstance(entry.data, dict) and "message" in entry.data]
+    check(lines[0].logger == "cgreet" and lines[0].level == "info" and "above" in lines[0].data["message"]
+          and not any("below" in entry.data["message"] for entry in lines),
+          f"{mode}: cgreet's log line comes as notifications/message at the level set, not below it: {lines[0].data}")
+    await asyncio.wait_for(notifications.emitted.wait(), BOUND)
+    ok(f"{mode}: cgreet's emitted message comes as notifications/message (topic cgreet.logged)")
+
+
 async def run_session(nekoctl, args, socket, mode, body):
     notifications = Notifications()
     async with stdio_client(server(nekoctl, args, socket)) as (read, write):
-        async with ClientSession(read, write, message_handler=notifications, read_timeout_seconds=timedelta(seconds=BOUND)) as session:
+        async with ClientSession(read, write, message_handler=notifications, logging_callback=notifications.log,
+                                 read_timeout_seconds=timedelta(seconds=BOUND)) as session:
             init = await session.initialize()
             check(init.capabilities.tools is not None and init.capabilities.tools.listChanged is True,
                   f"{mode}: the server says tools.listChanged: true")
@@ -163,6 +190,7 @@ async def in_process(nekoctl, plugins):
     async def body(session, notifications):
         await basic_checks(session, notifications, "in-process")
         await cancel_check(session, "in-process")
+        await logging_check(session, notifications, "in-process")
 
     await run_session(nekoctl, ["mcp", "--dir", plugins], socket, "in-process", body)
     await run_session(nekoctl, ["mcp", "--dir", plugins, "--all", "--only", "hello"], socket, "in-process --all --only hello",
