@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 @_spi(Neko) import NekoCore
 import NekoServe
 import Synchronization
@@ -7,14 +10,15 @@ import Synchronization
 /// flight has a connection of its own (kept for the next call); changes
 /// come from a `watch` request on one more.
 ///
-/// A canceled call stops being waited for, and its connection is dropped;
-/// the call itself runs on in the server to its end or its deadline (the
-/// control protocol has no op to cancel a call).
+/// Each call carries a `cancel_key`; a canceled call stops being waited for
+/// and a `cancel` request (on a connection of its own) cancels it in the
+/// server, as any caller's cancel.
 public final class SocketToolSource: ToolSource {
     /// The socket's path.
     public let path: String
     private let idle = Mutex<[Connection]>([])
     private let stopped = Atomic<Bool>(false)
+    private let calls = Atomic<Int>(0)
 
     /// One connection, handed between threads; used by one at a time.
     struct Connection: @unchecked Sendable {
@@ -52,7 +56,10 @@ public final class SocketToolSource: ToolSource {
     ) async -> Result<JSON, ControlError> {
         let connection: Connection
         do { connection = try take() } catch { return .failure(error) }
-        var fields: JSONObject = ["plugin": .string(plugin), "entry": .string(entry), "args": .object(arguments)]
+        let key = "nekoctl-mcp-\(getpid())-\(calls.add(1, ordering: .relaxed).newValue)"
+        var fields: JSONObject = [
+            "plugin": .string(plugin), "entry": .string(entry), "args": .object(arguments), "cancel_key": .string(key),
+        ]
         if progress != nil { fields["progress"] = true }
         let request = fields
         let answer = OnceAnswer()
@@ -61,6 +68,7 @@ public final class SocketToolSource: ToolSource {
                 answer.set(continuation)
                 let started = DetachedThread.start {
                     let outcome: Result<JSON, ControlError>
+                    var answered = true
                     do {
                         // The server bounds the call by its deadline; this bounds only a server that hangs.
                         outcome = try connection.client.request("call", request, timeout: .seconds(86_400)) { event in
@@ -70,10 +78,12 @@ public final class SocketToolSource: ToolSource {
                                 message: event["message"]?.stringValue ?? ""))
                         }
                     } catch {
+                        answered = false
                         outcome = .failure(ControlError("unavailable", "the nekoctl serve at \(self.path) did not answer: \(error)"))
                     }
-                    // A connection whose answer nobody waited for is dropped: it may hold a late answer.
-                    if answer.resume(outcome) { self.give(connection) }
+                    _ = answer.resume(outcome)
+                    // A connection that failed is dropped; one that answered (even a canceled call) serves again.
+                    if answered { self.give(connection) }
                 }
                 if !started {
                     _ = answer.resume(.failure(ControlError("unavailable", "cannot start a thread for a call to \(self.path)")))
@@ -81,6 +91,11 @@ public final class SocketToolSource: ToolSource {
             }
         } onCancel: {
             _ = answer.resume(.failure(ControlError("canceled", "the MCP client canceled the call of \(plugin):\(entry)")))
+            let path = self.path
+            _ = DetachedThread.start {
+                // On a connection of its own: the call's is busy waiting for the answer.
+                if let canceler = try? Self.connect(path) { _ = try? canceler.client.request("cancel", ["key": .string(key)], timeout: .seconds(10)) }
+            }
         }
     }
 

@@ -209,6 +209,7 @@ async def attached(nekoctl, plugins):
     try:
         async def body(session, notifications):
             await basic_checks(session, notifications, "attached")
+            await cancel_check(session, "attached")
             notifications.changed.clear()
             reload = subprocess.run([nekoctl, "reload", "hello", "--socket", socket], capture_output=True, text=True)
             check(reload.returncode == 0, f"attached: nekoctl reload hello: {reload.stdout.strip()}")

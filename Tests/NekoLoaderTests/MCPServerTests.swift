@@ -76,6 +76,27 @@ import Testing
         #expect(usage.stderr.contains("--only takes plugin ids separated by commas"))
     }
 
+    @Test func cancelOpCancelsTheCallWithThatKey() throws {
+        let serve = try ServeProcess()
+        let caller = try ControlClient(path: serve.socket)
+        let canceler = try ControlClient(path: serve.socket)
+        var canceled: JSON?
+        let call: JSONObject = ["plugin": "hello", "entry": "sleep", "args": ["ms": 600_000], "progress": true, "cancel_key": "k1"]
+        // hello's sleep reports progress 0 as it begins: cancel it then, from another connection.
+        let outcome = try caller.request("call", call) { event in
+            if canceled == nil, event["event"] == "progress" {
+                canceled = try? canceler.request("cancel", ["key": "k1"]).get()
+            }
+        }
+        #expect(canceled == ["canceled": true])
+        #expect(outcome.failureCode == "canceled")
+        // The key is free again; an unknown key cancels nothing; bad keys are named.
+        #expect(try canceler.request("cancel", ["key": "k1"]).get() == ["canceled": false])
+        #expect(canceler.request(unwrapping: "cancel", [:])?.field == "key")
+        #expect(canceler.request(unwrapping: "call", ["plugin": "hello", "entry": "ping", "cancel_key": 5])?.field == "cancel_key")
+        #expect(try caller.request("call", ["plugin": "hello", "entry": "ping", "cancel_key": "k1"]).get() == true)
+    }
+
     @Test func watchOpSendsAnEventAfterEachChange() throws {
         let serve = try ServeProcess(workspace: try workspace())
         let client = try ControlClient(path: serve.socket)
