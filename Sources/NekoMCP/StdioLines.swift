@@ -93,15 +93,32 @@ public actor StdioLines: Transport {
         writer.write(bytes)
     }
 
+    /// The longest message line read (64 MiB); a longer one is dropped to
+    /// its newline and answered as a line that is not JSON (a parse error).
+    public static let maximumLineLength = 64 << 20
+
     private static func readLines(_ input: Int32, into continuation: AsyncThrowingStream<Data, any Error>.Continuation) {
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var dropping = false
         while true {
             let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
-            var start = pending.count
-            pending.append(contentsOf: chunk[0..<count])
+            if dropping {
+                guard let newline = chunk[0..<count].firstIndex(of: UInt8(ascii: "\n")) else { continue }
+                dropping = false
+                pending = Array(chunk[(newline + 1)..<count])
+                continuation.yield(Data("line longer than \(maximumLineLength) bytes".utf8))
+            } else {
+                pending.append(contentsOf: chunk[0..<count])
+            }
+            if pending.count > maximumLineLength && !pending.contains(UInt8(ascii: "\n")) {
+                pending.removeAll()
+                dropping = true
+                continue
+            }
+            var start = 0
             while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = pending[..<newline]
                 if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) {

@@ -55,8 +55,17 @@ struct MCPServe: AsyncParsableCommand {
         let selection = ToolCatalog.Selection(only: only.map { Set($0.split(separator: ",").map(String.init)) }, ignoreOptOuts: all)
         // The protocol's own descriptor; standard output then goes to standard error, so that
         // nothing else (a plugin's print) can write into the protocol.
-        let protocolOutput = list ? 1 : dup(1)
-        if !list { _ = dup2(2, 1) }
+        // Close-on-exec: a worker process never holds the client's pipe open.
+        let protocolOutput = list ? 1 : fcntl(1, F_DUPFD_CLOEXEC, 3)
+        if !list {
+            guard protocolOutput >= 0 else {
+                Terminal.error("error: cannot duplicate standard output: \(String(cString: strerror(errno)))")
+                throw ExitCode(1)
+            }
+            _ = dup2(2, 1)
+            // A client that goes away mid-reply must not kill the host: its writes fail instead.
+            signal(SIGPIPE, SIG_IGN)
+        }
         let source: any ToolSource
         var ownHost: PluginHost?
         let logSink = MCPLogSink()
@@ -92,6 +101,17 @@ struct MCPServe: AsyncParsableCommand {
             return
         }
         Logger(label: "neko").notice("nekoctl mcp: serving the tools of \(source.summary) over stdio")
+        // SIGINT or SIGTERM (a client stopping its server): the host's shutdown hooks run, then exit 0.
+        let (stopRequests, signalSources) = StopSignals.make()
+        defer { signalSources.forEach { $0.cancel() } }
+        let hostToStop = ownHost
+        Task.detached {
+            for await _ in stopRequests {
+                source.stop()
+                hostToStop?.shutdown()
+                Glibc.exit(0)
+            }
+        }
         try await mcp.run()
     }
 
