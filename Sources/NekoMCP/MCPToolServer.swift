@@ -24,8 +24,9 @@ public final class MCPToolServer: Sendable {
     /// The stdio transport.
     public let transport: StdioLines
     let logger: Logger
-    /// The catalog, until the plugins change.
-    private let cached = Mutex<ToolCatalog?>(nil)
+    /// The catalog, until the plugins change; and how many changes came, so
+    /// that a catalog read before a change is never kept after it.
+    private let cached = Mutex<(catalog: ToolCatalog?, changes: Int)>((nil, 0))
     /// The least severe level of the log lines forwarded (`logging/setLevel`); nil: none yet.
     let logLevel = Mutex<LogLevel?>(nil)
 
@@ -48,9 +49,10 @@ public final class MCPToolServer: Sendable {
     /// The tools now.
     /// - Throws: the source's error (a server that no longer answers).
     public func catalog() throws(ControlError) -> ToolCatalog {
-        if let catalog = cached.withLock({ $0 }) { return catalog }
+        let (kept, changes) = cached.withLock { ($0.catalog, $0.changes) }
+        if let kept { return kept }
         let catalog = ToolCatalog(plugins: try source.plugins(), selection: selection)
-        cached.withLock { $0 = catalog }
+        cached.withLock { if $0.changes == changes { $0.catalog = catalog } }
         return catalog
     }
 
@@ -77,7 +79,10 @@ public final class MCPToolServer: Sendable {
             notify(LogMessageNotification.message(.init(level: level, logger: speaker, data: Value(neko: data))))
         }
         source.watchChanges { [self] in
-            cached.withLock { $0 = nil }
+            cached.withLock {
+                $0.catalog = nil
+                $0.changes += 1
+            }
             notify(ToolListChangedNotification.message())
         }
         await server.waitUntilCompleted()
