@@ -13,6 +13,9 @@ PLUGINS    ?= plugins
 # The configuration the tests are built in, and where their plugins go.
 TEST_CONFIG ?= debug
 TEST_PLUGINS = .build/$(TEST_CONFIG)/plugins
+# The official Python MCP client (PyPI `mcp`) that tests `nekoctl mcp`, in a virtual environment.
+MCP_CLIENT  = mcp==1.30.0
+MCP_VENV    = .build/mcp-venv
 # Where `make test` installs Neko for the install test.
 INSTALL_TEST = $(CURDIR)/.build/install-test
 ABI_INCLUDE := SDK/Sources/NekoABI/include
@@ -30,7 +33,7 @@ RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 PREFIX ?= /usr/local
 SHARE   = $(PREFIX)/share/neko
 
-.PHONY: all build plugins demo test bench clean tools install
+.PHONY: all build plugins demo test bench clean tools install mcp-venv
 
 all: plugins demo
 
@@ -81,7 +84,7 @@ demo:
 
 ## The whole test suite: builds the plugins in the tests' configuration, then
 ## runs every test against them.
-test: tools
+test: tools mcp-venv
 	$(MAKE) plugins CONFIG=$(TEST_CONFIG) PLUGINS=$(TEST_PLUGINS)
 	$(SWIFT) build -c $(TEST_CONFIG) --build-tests
 	@# Serial: many tests block a thread of Swift's cooperative pool (2 wide here) while they
@@ -91,6 +94,18 @@ test: tools
 	rm -rf $(INSTALL_TEST)
 	$(MAKE) install PREFIX=$(INSTALL_TEST)
 	NEKO_INSTALLED=$(INSTALL_TEST) $(SWIFT) test -c $(TEST_CONFIG) --skip-build --no-parallel
+
+## The Python MCP client for the tests of `nekoctl mcp` (Tests/MCPClient): a
+## virtual environment in $(MCP_VENV), made once per pinned version.
+mcp-venv: $(MCP_VENV)/.made-$(MCP_CLIENT)
+
+$(MCP_VENV)/.made-$(MCP_CLIENT):
+	@command -v python3 >/dev/null || { echo "installing Python 3 (python3)"; apt-get update -qq && apt-get install -y -qq python3 >/dev/null; }
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "installing python3-venv (python3 -m venv)"; apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+	rm -rf $(MCP_VENV)
+	python3 -m venv $(MCP_VENV)
+	$(MCP_VENV)/bin/pip install -q --disable-pip-version-check '$(MCP_CLIENT)'
+	@touch '$@'
 
 ## Speed figures (release build): prints medians and ratios.
 bench: tools

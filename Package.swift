@@ -35,6 +35,8 @@ let package = Package(
         // uses it; the loader and the plugin SDK do not. (Hashes and signatures
         // come from the system's libcrypto: swift-crypto would build BoringSSL.)
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // `nekoctl mcp` (docs/MCP.md): the official Model Context Protocol SDK. Only NekoMCP uses it.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // The frames a host and a plugin's worker process exchange.
@@ -63,8 +65,14 @@ let package = Package(
         .testTarget(name: "PluginPackageTests", dependencies: [
             "NekoPackage", "NekoLoader", "NekoServe", sdk("NekoCore"), "ZIPFoundation",
         ]),
+        // `nekoctl mcp`: plugins' entries as Model Context Protocol tools (docs/MCP.md). Only nekoctl links it.
+        .target(name: "NekoMCP", dependencies: [
+            "NekoLoader", "NekoServe", sdk("NekoCore"), .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "NekoMCPTests", dependencies: ["NekoMCP", "NekoLoader", "NekoServe", sdk("NekoCore")]),
         .executableTarget(name: "nekoctl", dependencies: [
-            "NekoLoader", "NekoServe", "NekoPackage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NekoLoader", "NekoServe", "NekoPackage", "NekoMCP", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "neko-bench", dependencies: ["NekoLoader", "NekoServe", sdk("NekoCore"), sdk("NekoSQLite")], path: "Benchmarks/neko-bench"),
         .testTarget(name: "NekoCoreTests", dependencies: [sdk("NekoCore"), "NekoWire"]),

@@ -34,10 +34,12 @@ struct HostOptionsGroup: ParsableArguments {
     /// the host does), or `logging`'s choice for a long-running host.
     /// `hostLevel` bounds the host's own lines apart (`nekoctl dev`);
     /// `libraryApproval` as in ``HostOptions``.
+    /// `alongside` as in `Terminal.bootstrapLogging`.
     func makeHost(logging: LogOptionsGroup? = nil, hostLevel: Logger.Level? = nil,
-                  libraryApproval: (@Sendable (PluginManifest) -> String?)? = nil) -> PluginHost {
+                  libraryApproval: (@Sendable (PluginManifest) -> String?)? = nil,
+                  alongside: (@Sendable () -> any LogHandler)? = nil) -> PluginHost {
         if let logging {
-            Terminal.bootstrapLogging(level: logging.level(verbose: verbose), format: logging.format, hostLevel: hostLevel)
+            Terminal.bootstrapLogging(level: logging.level(verbose: verbose), format: logging.format, hostLevel: hostLevel, alongside: alongside)
         } else {
             Terminal.bootstrapLogging(level: verbose ? .info : .error)
         }

@@ -15,7 +15,7 @@ struct Nekoctl: AsyncParsableCommand {
         version: BuildStamp.nekoVersion,
         subcommands: [
             List.self, Info.self, Call.self, Settings.self, Check.self, New.self,
-            Serve.self, Dev.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
+            Serve.self, MCPServe.self, Dev.self, Status.self, Load.self, Unload.self, Reload.self, ConfigAlias.self,
             Pack.self, Keygen.self, Verify.self, Inspect.self, Install.self, Rollback.self, Uninstall.self, Trust.self,
         ])
 

@@ -33,14 +33,20 @@ enum Terminal {
     /// Sends logs to standard error as `LogLines` (text unless `format`
     /// says json), at `NEKO_LOG` (trace ... critical) if set, else `level`.
     /// `hostLevel`, when given, bounds the host's own lines (see `LogLines`).
-    static func bootstrapLogging(level: Logger.Level, format: LogFormat = .text, hostLevel: Logger.Level? = nil) {
+    /// `alongside`, when given, makes a second handler every line also goes
+    /// to (`nekoctl mcp`'s forwarding to its client).
+    static func bootstrapLogging(
+        level: Logger.Level, format: LogFormat = .text, hostLevel: Logger.Level? = nil,
+        alongside: (@Sendable () -> any LogHandler)? = nil
+    ) {
         let configured = getenv("NEKO_LOG").flatMap { Logger.Level(rawValue: String(cString: $0)) }
         let chosen = configured ?? level
         let host = configured == nil ? hostLevel : nil
         LoggingSystem.bootstrap { _ in
             var handler = LogLines(format: format, level: chosen)
             handler.hostLevel = host
-            return handler
+            guard let alongside else { return handler }
+            return MultiplexLogHandler([handler, alongside()])
         }
     }
 }

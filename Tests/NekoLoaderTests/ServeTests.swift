@@ -299,7 +299,7 @@ private final class BackgroundRequest: Sendable {
 
 extension Result where Success == JSON, Failure == ControlError {
     /// The error's code, or nil on success.
-    fileprivate var failureCode: String? {
+    var failureCode: String? {
         if case .failure(let error) = self { return error.code }
         return nil
     }
@@ -307,7 +307,7 @@ extension Result where Success == JSON, Failure == ControlError {
 
 extension ControlClient {
     /// The server's error for this request, or nil when it succeeded or the transport failed.
-    fileprivate func request(unwrapping op: String, _ fields: JSONObject) -> ControlError? {
+    func request(unwrapping op: String, _ fields: JSONObject) -> ControlError? {
         guard case .failure(let error)? = try? request(op, fields) else { return nil }
         return error
     }

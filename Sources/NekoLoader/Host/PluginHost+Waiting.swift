@@ -39,6 +39,23 @@ extension PluginHost {
         }
     }
 
+    /// A number that grows with every state change of a plugin (a load, a
+    /// reload, an unload, a crash and its restart): read it, look at the
+    /// plugins, then ``waitForChange(after:timeout:)`` for the next change.
+    /// Counted for every host of the process together (see `StatusChanges`):
+    /// a change of another host's plugin wakes a waiter too.
+    public var changeCount: UInt64 {
+        StatusChanges.shared.count
+    }
+
+    /// Blocks until ``changeCount`` has moved past `seen`, or `timeout`
+    /// passes. Woken by the change, never by polling (`nekoctl mcp` tells
+    /// its client that the tool list changed).
+    /// - Returns: whether a change came.
+    public func waitForChange(after seen: UInt64, timeout: Duration) -> Bool {
+        StatusChanges.shared.wait(after: seen, until: ContinuousClock.now + timeout)
+    }
+
     /// How many ticks of interval timer `timer` of loaded plugin `plugin`
     /// have ended, in its running instance (a reload or a restart makes a
     /// new instance, which counts from 0).

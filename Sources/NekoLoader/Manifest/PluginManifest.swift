@@ -24,6 +24,10 @@ import TOMLKit
 /// [plugin.author]              # optional
 /// name = "Ada"
 ///
+/// [plugin.mcp]                 # optional: the entries `nekoctl mcp` offers as tools
+/// expose = true                # default true
+/// hide = ["reset"]             # default none
+///
 /// [plugin_runtime]             # optional, these are the defaults
 /// enabled = true
 /// auto_start = true
@@ -185,6 +189,8 @@ public struct PluginManifest: Sendable {
     public internal(set) var ui: UI?
     /// `[plugin.safety]`, when present.
     public internal(set) var safety: Safety?
+    /// `[plugin.mcp]`: which entries `nekoctl mcp` offers as tools (default: all).
+    public internal(set) var mcp: MCP = .exposed
     /// What the user should know that does not stop the plugin, each naming the file:
     /// an unknown key (with the nearest known one), an `untested` or not `recommended` SDK,
     /// a missing `locales_dir`. `nekoctl check`, `list` and `info` print them.
@@ -277,6 +283,7 @@ public struct PluginManifest: Sendable {
         if manifest.permissions != nil, runtime.isolation != .sandbox {
             warnings.append("\(file): [plugin.permissions] is enforced only with [plugin_runtime].isolation = \"sandbox\" (it is \"\(runtime.isolation.rawValue)\")")
         }
+        manifest.mcp = try readMCP(plugin, strict: strict, warnings: &warnings)
         // N.E.K.O keys Neko accepts and does not use: only their types are checked.
         _ = try plugin.bool("passive")
         _ = try plugin.subtable("host")
@@ -317,7 +324,8 @@ public struct PluginManifest: Sendable {
         // N.E.K.O's
         "short_description", "keywords", "type", "previous_ids", "entry", "sdk", "dependency",
         "store", "database", "i18n", "ui", "safety", "passive", "host", "config_profiles",
-        "permissions",
+        // Neko's own
+        "permissions", "mcp",
     ]
     static let runtimeKeys = ["enabled", "auto_start", "timeout", "startup_failure", "priority", "isolation", "memory_limit", "open_files"]
     /// The top-level tables that are the manifest's, not the plugin's configuration.

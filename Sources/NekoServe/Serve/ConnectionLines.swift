@@ -9,7 +9,8 @@ import Synchronization
 /// thread), then the response, which closes the request: an event that
 /// comes later (a plugin reporting after it answered) is dropped.
 final class ConnectionLines: Sendable {
-    private let connection: Int32
+    /// The connection's socket.
+    let connection: Int32
     /// Whether the response was written; guards every write.
     private let finished = Mutex(false)
 

@@ -6,7 +6,7 @@ import NekoLoader
 
 extension ControlServer {
     /// The ops a request may name, in the order docs/SERVE.md lists them.
-    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "settings"]
+    public static let operations = ["ping", "list", "info", "call", "status", "load", "unload", "reload", "settings", "watch", "cancel"]
 
     /// Answers one request line; never throws, never closes anything.
     /// - Returns: the response line, with its newline.
@@ -23,11 +23,13 @@ extension ControlServer {
         if let events { send = { event in events.send(event, id: id) } }
         let eventSender = send
         return Self.response(id: id, Result { () throws(ControlError) -> JSON in
-            try perform(ControlRequest(fields: fields), events: eventSender)
+            try perform(ControlRequest(fields: fields), events: eventSender, lines: events.map { ($0, id) })
         })
     }
 
-    private func perform(_ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?) throws(ControlError) -> JSON {
+    private func perform(
+        _ request: ControlRequest, events: (@Sendable (JSONObject) -> Void)?, lines: (ConnectionLines, JSON)?
+    ) throws(ControlError) -> JSON {
         guard let opValue = request.fields["op"] else {
             throw .badRequest("the request has no 'op' (one of: \(Self.operations.joined(separator: ", ")))", field: "op")
         }
@@ -54,6 +56,13 @@ extension ControlServer {
             return ["plugin": .string(plugin), "state": .string(host.plugin(plugin)?.state.name ?? "stopped")]
         case "reload":
             return try reload(request.string("plugin", op: op))
+        case "watch":
+            return watch(lines)
+        case "cancel":
+            let key = try request.string("key", op: op)
+            let cancel = cancelable.withLock { $0.removeValue(forKey: key) }
+            cancel?()
+            return ["canceled": .bool(cancel != nil)]
         case "settings", "config":  // "config": its name before 1.1, still answered
             let plugin = try request.string("plugin", op: op)
             let changes = try request.object("changes", op: op) ?? [:]
@@ -100,12 +109,21 @@ extension ControlServer {
                 }
             }
         }
+        var cancelKey: String?
+        if let value = request.fields["cancel_key"], !value.isNull {
+            guard case .string(let key) = value, !key.isEmpty else {
+                throw .badRequest("'cancel_key' of op 'call' must be a non-empty string, got \(value)", field: "cancel_key")
+            }
+            cancelKey = key
+        }
         let outcome = Result { () throws(CallError) -> [UInt8] in
             let handle = try host.entry(plugin, entry)
             // Counted from here, so that `calls_in_flight` means "admitted by the plugin, or about to be".
             counters.withLock { $0[plugin, default: PluginCounters()].inFlight += 1 }
             defer { counters.withLock { $0[plugin, default: PluginCounters()].inFlight -= 1 } }
-            return try handle.callBlocking(JSON.object(arguments).serialized(), timeout: timeout, progress: progress)
+            let bytes = JSON.object(arguments).serialized()
+            guard let cancelKey else { return try handle.callBlocking(bytes, timeout: timeout, progress: progress) }
+            return try callCancelable(handle, bytes, timeout: timeout, progress: progress, key: cancelKey)
         }
         counters.withLock { counters in
             switch outcome {

@@ -36,6 +36,8 @@ public final class ControlServer: Sendable {
     /// Signaled when a request, a connection or the accepting thread ends, for `stop`.
     let settled = LockAndCondition()
     let counters = Mutex([String: PluginCounters]())
+    /// The calls in flight that a `cancel` request may cancel, by their `cancel_key`.
+    let cancelable = Mutex([String: @Sendable () -> Void]())
 
     struct State {
         var listening: Int32 = -1

@@ -55,7 +55,7 @@ extension PluginStatus {
 
     /// Everything `nekoctl info --json` and the `info` op show: `json`, and
     /// the manifest (name, description, abi, library, dependencies, author,
-    /// config, short_description, keywords, type, previous_ids, i18n), the load time, the entries with their schemas (arguments and result), hints and whether the host validates their arguments, the timers.
+    /// config, short_description, keywords, type, previous_ids, i18n, mcp), the load time, the entries with their schemas (arguments and result), hints and whether the host validates their arguments, the timers.
     public var infoJSON: JSON {
         guard case .object(var object) = json else { return json }
         if let manifest {
@@ -76,6 +76,7 @@ extension PluginStatus {
                     "locales_dir": localization.localesDirectory.map { .string($0) } ?? .null,
                 ])
             } ?? .null
+            object["mcp"] = ["expose": .bool(manifest.mcp.expose), "hide": .array(manifest.mcp.hidden.map { .string($0) })]
         }
         object["permissions"] = permissionsJSON
         object["sandbox"] = sandboxJSON
