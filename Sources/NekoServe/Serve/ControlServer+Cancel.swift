@@ -10,9 +10,20 @@ extension ControlServer {
     func callCancelable(
         _ handle: EntryHandle, _ arguments: [UInt8], timeout: Duration?, progress: (@Sendable (CallProgress) -> Void)?, key: String
     ) throws(CallError) -> [UInt8] {
+        // The cancel closure is in place before the task starts: a `cancel` that
+        // arrives as soon as the call has begun (after its first progress event)
+        // must not find a no-op. It marks the call canceled, and cancels the task
+        // if it exists yet; the task, once made, is canceled if the mark is set.
+        let state = Mutex<(task: Task<Void, Never>?, canceled: Bool)>((nil, false))
         let admitted = cancelable.withLock { calls -> Bool in
             guard calls[key] == nil else { return false }
-            calls[key] = {}
+            calls[key] = {
+                let task = state.withLock { state -> Task<Void, Never>? in
+                    state.canceled = true
+                    return state.task
+                }
+                task?.cancel()
+            }
             return true
         }
         guard admitted else {
@@ -26,9 +37,11 @@ extension ControlServer {
             outcome.withLock { $0 = result }
             ended.notifyAll()
         }
-        cancelable.withLock { calls in
-            if calls[key] != nil { calls[key] = { task.cancel() } }
+        let canceledAlready = state.withLock { state -> Bool in
+            state.task = task
+            return state.canceled
         }
+        if canceledAlready { task.cancel() }
         // The call's deadline ends it; the bound only guards against a call that never answers.
         _ = ended.wait(until: .now + .seconds(86_400 * 365)) { outcome.withLock { $0 != nil } }
         cancelable.withLock { _ = $0.removeValue(forKey: key) }
