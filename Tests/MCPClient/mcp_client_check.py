@@ -185,7 +185,8 @@ async def attached_logging_check(session, notifications, nekoctl, socket):
 
 
 def serve_dies(nekoctl, plugins):
-    """An attached nekoctl mcp exits (non-zero, naming the socket) when its serve dies."""
+    """An attached nekoctl mcp exits (non-zero, naming the socket) when its serve goes away (SIGTERM:
+    the serve answers the watch request and exits; the mcp waits for nothing else)."""
     socket = os.path.join(tempfile.mkdtemp(), "serve.sock")
     serve = start_serve(nekoctl, plugins, socket)
     process = subprocess.Popen(
@@ -196,12 +197,12 @@ def serve_dies(nekoctl, plugins):
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}) + "\n")
         process.stdin.flush()
         check(json.loads(process.stdout.readline()).get("id") == 1, "serve-dies: initialize answered (attached)")
-        serve.kill()
+        serve.terminate()
         serve.wait()
         status = process.wait(timeout=BOUND)
         stderr = process.stderr.read()
         check(status != 0 and socket in stderr,
-              f"serve-dies: nekoctl mcp exits {status} when its serve dies, naming the socket: {stderr.strip().splitlines()[-1:]}")
+              f"serve-dies: nekoctl mcp exits {status} when its serve goes away, naming the socket: {stderr.strip().splitlines()[-1:]}")
     finally:
         if process.poll() is None:
             process.kill()

@@ -46,7 +46,7 @@ import Testing
         try client("attached")
     }
 
-    @Test func attachedMCPExitsWhenItsServeDies() throws {
+    @Test func attachedMCPExitsWhenItsServeGoesAway() throws {
         try client("serve-dies")
     }
 
