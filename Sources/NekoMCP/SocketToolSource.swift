@@ -30,7 +30,7 @@ public final class SocketToolSource: ToolSource {
 
     /// A source for the server at `path`. `logSink`, when given, receives
     /// the server's log lines and emitted messages (the `watch` request asks
-    /// for them, every level: the MCP client's `logging/setLevel` chooses).
+    /// for every level it streams: the MCP client's `logging/setLevel` chooses).
     /// `ended`, when given, is called with a reason when the `watch` stream
     /// ends before ``stop()`` (the server has gone).
     /// - Throws: a `ControlError` (`unavailable`) when nobody answers there.
@@ -129,7 +129,7 @@ public final class SocketToolSource: ToolSource {
         var request: JSONObject = ["id": "watch", "op": "watch"]
         if logSink != nil {
             request["logs"] = true
-            request["level"] = "trace"
+            request["level"] = "debug"
         }
         do {
             try connection.client.send(JSON.object(request).serialized() + [UInt8(ascii: "\n")])

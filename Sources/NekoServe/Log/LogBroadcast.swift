@@ -54,8 +54,9 @@ public final class LogBroadcast: Sendable {
 /// warnings and errors, to a ``LogBroadcast``; beside `LogLines` in
 /// `nekoctl serve`'s `MultiplexLogHandler`.
 public struct LogBroadcastHandler: LogHandler {
-    /// Lets every level through: each subscriber chooses its own.
-    public var logLevel: Logger.Level = .trace
+    /// Lets info and above through (each subscriber chooses among them):
+    /// a lower level would make every logger of the host do the work of its debug lines.
+    public var logLevel: Logger.Level = .info
     /// Metadata added to every line.
     public var metadata: Logger.Metadata = [:]
     private let broadcast: LogBroadcast
