@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 @_spi(Neko) import NekoCore
 import NekoServe
 import Synchronization
@@ -19,16 +20,24 @@ public final class SocketToolSource: ToolSource {
     private let idle = Mutex<[Connection]>([])
     private let stopped = Atomic<Bool>(false)
     private let calls = Atomic<Int>(0)
+    private let logSink: MCPLogSink?
+    private let ended: (@Sendable (String) -> Void)?
 
     /// One connection, handed between threads; used by one at a time.
     struct Connection: @unchecked Sendable {
         let client: ControlClient
     }
 
-    /// A source for the server at `path`.
+    /// A source for the server at `path`. `logSink`, when given, receives
+    /// the server's log lines and emitted messages (the `watch` request asks
+    /// for every level it streams: the MCP client's `logging/setLevel` chooses).
+    /// `ended`, when given, is called with a reason when the `watch` stream
+    /// ends before ``stop()`` (the server has gone).
     /// - Throws: a `ControlError` (`unavailable`) when nobody answers there.
-    public init(path: String) throws(ControlError) {
+    public init(path: String, logSink: MCPLogSink? = nil, ended: (@Sendable (String) -> Void)? = nil) throws(ControlError) {
         self.path = path
+        self.logSink = logSink
+        self.ended = ended
         let connection = try Self.connect(path)
         idle.withLock { $0.append(connection) }
     }
@@ -99,22 +108,56 @@ public final class SocketToolSource: ToolSource {
         }
     }
 
-    /// A `watch` request on a connection of its own, read on a thread.
+    /// A `watch` request on a connection of its own (with the log lines when
+    /// there is a log sink), read on a thread; calls `ended` when it ends
+    /// before ``stop()``.
     public func watchChanges(_ changed: @escaping @Sendable () -> Void) {
         let path = self.path
         _ = DetachedThread.start { [self] in
-            guard let connection = try? Self.connect(path) else { return }
-            do {
-                try connection.client.send(JSON.object(["id": "watch", "op": "watch"]).serialized() + [UInt8(ascii: "\n")])
-                while !self.stopped.load(ordering: .acquiring) {
-                    let line = try connection.client.receive(timeout: .seconds(86_400))
-                    if line["event"] == "changed" { changed() }
-                    if line["ok"] != nil { return }
-                }
-            } catch {
-                return
+            let reason: String
+            if let connection = try? Self.connect(path) {
+                reason = self.readWatch(connection, changed)
+            } else {
+                reason = "cannot connect to \(path)"
             }
+            if !self.stopped.load(ordering: .acquiring) { self.ended?(reason) }
         }
+    }
+
+    /// Reads the `watch` stream on `connection` until it ends. - Returns: why it ended.
+    private func readWatch(_ connection: Connection, _ changed: @Sendable () -> Void) -> String {
+        var request: JSONObject = ["id": "watch", "op": "watch"]
+        if logSink != nil {
+            request["logs"] = true
+            request["level"] = "debug"
+        }
+        do {
+            try connection.client.send(JSON.object(request).serialized() + [UInt8(ascii: "\n")])
+            while !stopped.load(ordering: .acquiring) {
+                let line = try connection.client.receive(timeout: .seconds(86_400))
+                switch line["event"]?.stringValue {
+                case "changed": changed()
+                case "log": forwardLog(line)
+                case "message":
+                    logSink?.forward(.info, line["plugin"]?.stringValue ?? "neko", [
+                        "topic": line["topic"] ?? .null, "payload": line["payload"] ?? .null,
+                    ])
+                default: break
+                }
+                if line["ok"] != nil { return "the watch request at \(path) was answered: \(line)" }
+            }
+            return "stopped"
+        } catch {
+            return "the connection to \(path) ended: \(error)"
+        }
+    }
+
+    /// Hands a `{"event":"log"}` line to the log sink.
+    private func forwardLog(_ line: JSON) {
+        guard let logSink, let name = line["level"]?.stringValue, let level = Logger.Level(rawValue: name) else { return }
+        logSink.forward(MCPLogForwarder.level(level), line["plugin"]?.stringValue ?? "neko", [
+            "message": line["message"] ?? .null,
+        ])
     }
 
     /// Stops watching, closes the idle connections.

@@ -69,7 +69,14 @@ struct MCPServe: AsyncParsableCommand {
         let source: any ToolSource
         var ownHost: PluginHost?
         let logSink = MCPLogSink()
-        if let running = server.runningServer(for: options), let attached = try? SocketToolSource(path: running.path) {
+        // Attached: when the serve goes away, so does this server (its client restarts it).
+        let ended: @Sendable (String) -> Void = { reason in
+            Terminal.error("nekoctl mcp: the nekoctl serve has gone (\(reason)); exiting")
+            Glibc.exit(1)
+        }
+        if let running = server.runningServer(for: options),
+            let attached = try? SocketToolSource(path: running.path, logSink: list ? nil : logSink, ended: list ? nil : ended)
+        {
             source = attached
             if !list { Terminal.bootstrapLogging(level: logging.level(verbose: options.verbose), format: logging.format) }
         } else {

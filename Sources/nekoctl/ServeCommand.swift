@@ -45,7 +45,11 @@ struct Serve: AsyncParsableCommand {
         let (stopRequests, signalSources) = StopSignals.make()
         defer { signalSources.forEach { $0.cancel() } }
         let path = server.path
-        let plugins = host.makeHost(logging: logging, libraryApproval: requireSignature ? Packaging.signaturePolicy() : nil)
+        // Log lines and emitted messages also go to the `watch` requests that ask for them (`nekoctl mcp`).
+        let broadcast = LogBroadcast()
+        let plugins = host.makeHost(
+            logging: logging, libraryApproval: requireSignature ? Packaging.signaturePolicy() : nil,
+            alongside: { @Sendable () -> any LogHandler in LogBroadcastHandler(broadcast: broadcast) })
         let log = Logger(label: "nekoctl")
         // Each failure is logged by the host as it happens (a warning).
         let report = plugins.loadAll()
@@ -55,7 +59,7 @@ struct Serve: AsyncParsableCommand {
             plugins.shutdown()
             throw ExitCode(1)
         }
-        let control = ControlServer(host: plugins, path: path)
+        let control = ControlServer(host: plugins, path: path, logs: broadcast)
         do { try control.start() } catch {
             log.error("\(error)")
             plugins.shutdown()
@@ -63,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         }
         let messages = Task {
             for await message in plugins.messages {
+                broadcast.publishMessage(plugin: message.plugin, topic: message.topic, payload: message.payload)
                 log.info("message from \(message.plugin): \(message.topic) \(message.payload.description)", metadata: ["plugin": "\(message.plugin)"])
             }
         }

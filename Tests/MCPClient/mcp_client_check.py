@@ -5,6 +5,7 @@ environment's python (.build/mcp-venv, made by `make mcp-venv`):
 
     python mcp_client_check.py NEKOCTL PLUGINS in-process
     python mcp_client_check.py NEKOCTL PLUGINS attached
+    python mcp_client_check.py NEKOCTL PLUGINS serve-dies
     python mcp_client_check.py NEKOCTL PLUGINS raw
     python mcp_client_check.py NEKOCTL PLUGINS figures [N]
 
@@ -161,6 +162,54 @@ async def logging_check(session, notifications, mode):
     ok(f"{mode}: cgreet's emitted message comes as notifications/message (topic cgreet.logged)")
 
 
+async def attached_logging_check(session, notifications, nekoctl, socket):
+    """As logging_check, through the serve's watch stream; a reload's list_changed (the same stream,
+    later) shows the line below the level was handled before the level goes down."""
+    await session.set_logging_level("warning")
+    await session.call_tool("cgreet__log", {"marker": "below"})  # an info line: not forwarded
+    notifications.changed.clear()
+    reload = subprocess.run([nekoctl, "reload", "hello", "--socket", socket], capture_output=True, text=True)
+    check(reload.returncode == 0, f"attached: nekoctl reload hello: {reload.stdout.strip()}")
+    await asyncio.wait_for(notifications.changed.wait(), BOUND)
+    await session.set_logging_level("info")
+    notifications.logged.clear()
+    await session.call_tool("cgreet__log", {"marker": "above"})
+    await asyncio.wait_for(notifications.logged.wait(), BOUND)
+    lines = [entry for entry in notifications.logs if isinstance(entry.data, dict) and "message" in entry.data
+             and entry.logger == "cgreet"]
+    check(lines and lines[0].level == "info" and "above" in lines[0].data["message"]
+          and not any("below" in entry.data["message"] for entry in lines),
+          f"attached: cgreet's log line comes as notifications/message at the level set, not below it: {lines[:1]}")
+    await asyncio.wait_for(notifications.emitted.wait(), BOUND)
+    ok("attached: cgreet's emitted message comes as notifications/message (topic cgreet.logged)")
+
+
+def serve_dies(nekoctl, plugins):
+    """An attached nekoctl mcp exits (non-zero, naming the socket) when its serve goes away (SIGTERM:
+    the serve answers the watch request and exits; the mcp waits for nothing else)."""
+    socket = os.path.join(tempfile.mkdtemp(), "serve.sock")
+    serve = start_serve(nekoctl, plugins, socket)
+    process = subprocess.Popen(
+        [nekoctl, "mcp", "--socket", socket], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=dict(os.environ, NEKO_SOCKET=socket, SWIFT_BACKTRACE="enable=no"), text=True, bufsize=1)
+    try:
+        process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}) + "\n")
+        process.stdin.flush()
+        check(json.loads(process.stdout.readline()).get("id") == 1, "serve-dies: initialize answered (attached)")
+        serve.terminate()
+        serve.wait()
+        status = process.wait(timeout=BOUND)
+        stderr = process.stderr.read()
+        check(status != 0 and socket in stderr,
+              f"serve-dies: nekoctl mcp exits {status} when its serve goes away, naming the socket: {stderr.strip().splitlines()[-1:]}")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if serve.poll() is None:
+            serve.kill()
+
+
 async def run_session(nekoctl, args, socket, mode, body):
     notifications = Notifications()
     async with stdio_client(server(nekoctl, args, socket)) as (read, write):
@@ -217,6 +266,7 @@ async def attached(nekoctl, plugins):
             ok("attached: notifications/tools/list_changed after the reload")
             names = {tool.name for tool in (await session.list_tools()).tools}
             check("hello__greet" in names, "attached: tools/list after the reload still has hello__greet")
+            await attached_logging_check(session, notifications, nekoctl, socket)
 
         await run_session(nekoctl, ["mcp", "--socket", socket], socket, "attached", body)
     finally:
@@ -295,12 +345,14 @@ async def figures(nekoctl, plugins, count):
 
 def main():
     if len(sys.argv) < 4:
-        fail("usage: mcp_client_check.py NEKOCTL PLUGINS in-process|attached|raw|figures [N]")
+        fail("usage: mcp_client_check.py NEKOCTL PLUGINS in-process|attached|serve-dies|raw|figures [N]")
     nekoctl, plugins, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     if mode == "in-process":
         asyncio.run(in_process(nekoctl, plugins))
     elif mode == "attached":
         asyncio.run(attached(nekoctl, plugins))
+    elif mode == "serve-dies":
+        serve_dies(nekoctl, plugins)
     elif mode == "raw":
         raw(nekoctl, plugins)
     elif mode == "figures":

@@ -46,6 +46,10 @@ import Testing
         try client("attached")
     }
 
+    @Test func attachedMCPExitsWhenItsServeGoesAway() throws {
+        try client("serve-dies")
+    }
+
     @Test func malformedRequestsGetJSONRPCErrorsAndTheServerGoesOn() throws {
         try client("raw")
     }
@@ -109,6 +113,45 @@ import Testing
         #expect(changed["event"] == "changed" && changed["id"] == 7)
         #expect((changed["count"]?.int64Value ?? 0) > (watching["count"]?.int64Value ?? 0))
         // The server stops with a watcher connected: it answers the watch and exits 0.
+        #expect(try serve.terminate() == 0)
+    }
+
+    @Test func watchOpWithLogsStreamsLogLinesAndMessagesAtTheLevelAsked() throws {
+        let serve = try ServeProcess(workspace: try workspace())
+        let caller = try ControlClient(path: serve.socket)
+        // Bad input is named: the field and what was expected.
+        let loud = caller.request(unwrapping: "watch", ["logs": true, "level": "loud"])
+        #expect(loud?.field == "level" && loud?.message.contains("trace, debug, info") == true, "\(String(describing: loud))")
+        #expect(caller.request(unwrapping: "watch", ["logs": "yes"])?.field == "logs")
+        #expect(caller.request(unwrapping: "watch", ["level": "info"])?.field == "level")
+
+        // At warning: cgreet's info line does not come; the change after it does.
+        let quiet = try ControlClient(path: serve.socket)
+        try quiet.send(JSON.object(["id": 1, "op": "watch", "logs": true, "level": "warning"]).serialized() + [UInt8(ascii: "\n")])
+        #expect(try quiet.receive()["event"] == "watching")
+        // At info: the line and the emitted message come.
+        let client = try ControlClient(path: serve.socket)
+        try client.send(JSON.object(["id": 2, "op": "watch", "logs": true, "level": "info"]).serialized() + [UInt8(ascii: "\n")])
+        #expect(try client.receive()["event"] == "watching")
+        _ = try caller.request("call", ["plugin": "cgreet", "entry": "log", "args": ["marker": "m1"]]).get()
+        var line: JSON?
+        var message: JSON?
+        while line == nil || message == nil {
+            let event = try client.receive()
+            #expect(event["id"] == 2)
+            if event["event"] == "log", event["plugin"] == "cgreet" { line = event }
+            if event["event"] == "message", event["plugin"] == "cgreet" { message = event }
+        }
+        #expect(line?["level"] == "info" && line?["message"]?.stringValue?.contains("m1") == true, "\(String(describing: line))")
+        #expect(message?["topic"] == "cgreet.logged", "\(String(describing: message))")
+
+        let reload = try serve.nekoctl("reload", "hello", "--socket", serve.socket)
+        #expect(reload.status == 0, "\(reload.stderr)")
+        while true {
+            let event = try quiet.receive()
+            #expect(!(event["event"] == "log" && event["plugin"] == "cgreet"), "a line below the level came: \(event)")
+            if event["event"] == "changed" { break }
+        }
         #expect(try serve.terminate() == 0)
     }
 }

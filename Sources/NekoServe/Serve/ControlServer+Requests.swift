@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 @_spi(Neko) import NekoCore
 import NekoLoader
 
@@ -57,7 +58,7 @@ extension ControlServer {
         case "reload":
             return try reload(request.string("plugin", op: op))
         case "watch":
-            return watch(lines)
+            return try watch(lines, logs: request.logLevel(op: op))
         case "cancel":
             let key = try request.string("key", op: op)
             let cancel = cancelable.withLock { $0.removeValue(forKey: key) }
@@ -201,6 +202,22 @@ struct ControlRequest {
             throw .badRequest("'\(key)' of op '\(op)' must be a non-empty string, got \(value)", field: key)
         }
         return text
+    }
+
+    /// The level of `watch`'s log stream: nil without `"logs": true`;
+    /// `level` (a swift-log level name, trace ... critical) defaults to info.
+    func logLevel(op: String) throws(ControlError) -> Logger.Level? {
+        let logs = fields["logs"] ?? .null
+        guard logs.isNull || logs == .bool(false) || logs == .bool(true) else {
+            throw .badRequest("'logs' of op '\(op)' must be true or false, got \(logs.typeName)", field: "logs")
+        }
+        let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let value = fields["level"], !value.isNull else { return logs == .bool(true) ? .info : nil }
+        guard case .string(let name) = value, let level = Logger.Level(rawValue: name) else {
+            throw .badRequest("'level' of op '\(op)' must be one of: \(levels); got \(value)", field: "level")
+        }
+        guard logs == .bool(true) else { throw .badRequest("'level' of op '\(op)' goes with \"logs\": true", field: "level") }
+        return level
     }
 
     /// The optional object field `key` (nil when absent or null).

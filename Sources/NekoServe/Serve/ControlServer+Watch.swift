@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 @_spi(Neko) import NekoCore
 import NekoLoader
 
@@ -15,11 +16,21 @@ extension ControlServer {
     /// each. Answers (`{"stopped": true}`) only when the server stops; ends
     /// without an answer when the peer closes the connection. For a client
     /// that keeps a view of the plugins current (`nekoctl mcp`).
-    func watch(_ lines: (ConnectionLines, JSON)?) -> JSON {
+    ///
+    /// With `logs` (the request's `"logs": true`, `"level"`), the log lines
+    /// at that level and above come too, `{"event":"log","plugin":..,"level":..,"message":..}`,
+    /// and each message a plugin emits, `{"event":"message","plugin":..,"topic":..,"payload":..}`.
+    func watch(_ lines: (ConnectionLines, JSON)?, logs level: Logger.Level?) throws(ControlError) -> JSON {
         guard let (events, id) = lines else { return ["stopped": false] }
+        if level != nil && logs == nil {
+            throw .badRequest("this server streams no log lines ('logs' of op 'watch')", field: "logs")
+        }
         let connection = events.connection
         var seen = host.changeCount
         events.send(["event": "watching", "count": .int(Int64(truncatingIfNeeded: seen))], id: id)
+        var token: Int?
+        if let level, let logs { token = logs.subscribe(minimum: level) { events.send($0, id: id) } }
+        defer { if let token { logs?.unsubscribe(token) } }
         while true {
             if state.withLock({ $0.stopping }) { return ["stopped": true] }
             if Self.peerHasClosed(connection) { return ["stopped": false] }

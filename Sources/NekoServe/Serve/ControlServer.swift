@@ -29,6 +29,8 @@ public final class ControlServer: Sendable {
     public let path: String
     /// How many connections are served at once; more are refused with an error line.
     public let maximumConnections: Int
+    /// The log lines and messages a `watch` request with `"logs": true` streams; nil: none.
+    public let logs: LogBroadcast?
 
     let logger: Logger
     let ownerUID = getuid()
@@ -61,8 +63,10 @@ public final class ControlServer: Sendable {
     }
 
     /// Makes a server for `host` at `path`; nothing happens until `start()`.
-    public init(host: PluginHost, path: String, maximumConnections: Int = 64, logger: Logger? = nil) {
+    /// `logs`, when given, is what a `watch` request with `"logs": true` streams.
+    public init(host: PluginHost, path: String, maximumConnections: Int = 64, logger: Logger? = nil, logs: LogBroadcast? = nil) {
         self.host = host
+        self.logs = logs
         self.path = path
         self.maximumConnections = maximumConnections
         self.logger = logger ?? host.logger
