@@ -114,6 +114,8 @@ bench: tools
 	$(SWIFT) build -c release --product nekoctl
 	$(shell $(SWIFT) build -c release --show-bin-path)/neko-bench $(PLUGINS)
 	python3 Benchmarks/packages/figures.py $(shell $(SWIFT) build -c release --show-bin-path)/nekoctl $(PLUGINS)
+	$(MAKE) mcp-venv
+	$(MCP_VENV)/bin/python Benchmarks/mcp/figures.py $(shell $(SWIFT) build -c release --show-bin-path)/nekoctl $(PLUGINS)
 
 ## Installs nekoctl and the worker (release), the C header, the SDK package's
 ## sources (what plugins build against: `nekoctl new` plugins find it beside
