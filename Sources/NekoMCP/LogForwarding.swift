@@ -1,5 +1,6 @@
 import Logging
 import MCP
+import NekoServe
 @_spi(Neko) import NekoCore
 import Synchronization
 
@@ -48,12 +49,10 @@ public struct MCPLogForwarder: LogHandler {
 
     /// Forwards a plugin's own line (its source is its id), or a host line at warning and above.
     public func log(event: LogEvent) {
-        let plugin = event.metadata?["plugin"].map { "\($0)" } ?? metadata["plugin"].map { "\($0)" }
-        let fromPlugin = plugin != nil && plugin == event.source
-        guard fromPlugin || event.level >= .warning else { return }
+        guard let line = ForwardedLine(event, metadata: metadata) else { return }
         var data: JSONObject = ["message": .string(event.message.description)]
-        if let plugin, !fromPlugin { data["plugin"] = .string(plugin) }
-        sink.forward(Self.level(event.level), fromPlugin ? plugin! : "neko", .object(data))
+        if let about = line.about { data["plugin"] = .string(about) }
+        sink.forward(Self.level(event.level), line.speaker, .object(data))
     }
 
     /// MCP's level for a swift-log level.

@@ -74,10 +74,8 @@ public struct LogBroadcastHandler: LogHandler {
 
     /// Publishes a plugin's own line (its source is its id), or a host line at warning and above.
     public func log(event: LogEvent) {
-        let plugin = event.metadata?["plugin"].map { "\($0)" } ?? metadata["plugin"].map { "\($0)" }
-        let fromPlugin = plugin != nil && plugin == event.source
-        guard fromPlugin || event.level >= .warning else { return }
-        let message = fromPlugin || plugin == nil ? event.message.description : "\(plugin!): \(event.message)"
-        broadcast.publishLine(level: event.level, plugin: fromPlugin ? plugin! : "neko", message: message)
+        guard let line = ForwardedLine(event, metadata: metadata) else { return }
+        let message = line.about.map { "\($0): \(event.message)" } ?? event.message.description
+        broadcast.publishLine(level: event.level, plugin: line.speaker, message: message)
     }
 }
